@@ -1,0 +1,892 @@
+//! Walks the positioned YAML tree of either YACE dialect into the job model, collecting every
+//! problem on the way rather than stopping at the first.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+
+use super::model::*;
+use super::yaml::{Key, Node, Pos, Value};
+use super::{Problem, Severity};
+use crate::catalog;
+
+pub(super) struct Walker {
+    pub problems: Vec<Problem>,
+    /// Unknown keys are errors (verify-config) or warnings (a running exporter).
+    pub strict: bool,
+}
+
+/// A mapping being read: remembers which keys were taken so the rest can be reported.
+struct Obj<'n> {
+    path: String,
+    entries: &'n [(Key, Node)],
+    used: Vec<bool>,
+}
+
+impl<'n> Obj<'n> {
+    fn take(&mut self, key: &str) -> Option<(&'n Key, &'n Node)> {
+        let i = self.entries.iter().position(|(k, _)| k.name == key)?;
+        self.used[i] = true;
+        let (k, v) = &self.entries[i];
+        Some((k, v))
+    }
+    fn get(&mut self, key: &str) -> Option<&'n Node> {
+        self.take(key).map(|(_, v)| v)
+    }
+    fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k.name == key)
+    }
+    fn child(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{}", self.path, key)
+        }
+    }
+}
+
+/// Job-level settings a metric inherits unless it sets its own.
+#[derive(Clone, Default)]
+struct Inherited {
+    statistics: Option<Vec<String>>,
+    period: Option<u32>,
+    length: Option<u32>,
+    delay: Option<u32>,
+    nil_to_zero: Option<bool>,
+    add_cloudwatch_timestamp: Option<bool>,
+    export_all_data_points: Option<bool>,
+}
+
+const DEFAULT_PERIOD: u32 = 300;
+const DEFAULT_LENGTH: u32 = 300;
+
+impl Walker {
+    fn push(&mut self, severity: Severity, pos: Pos, path: &str, message: String) {
+        self.problems.push(Problem {
+            severity,
+            pos: Some(pos),
+            path: path.to_string(),
+            message,
+        });
+    }
+    fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, pos, path, message.into());
+    }
+    fn warn(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, pos, path, message.into());
+    }
+
+    fn obj<'n>(&mut self, node: &'n Node, path: &str) -> Option<Obj<'n>> {
+        match &node.value {
+            Value::Map(entries) => Some(Obj {
+                path: path.to_string(),
+                entries,
+                used: vec![false; entries.len()],
+            }),
+            Value::Null => Some(Obj {
+                path: path.to_string(),
+                entries: &[],
+                used: vec![],
+            }),
+            other => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a mapping, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports keys nobody took. `hint` may say what the key is called in the other dialect.
+    fn finish(&mut self, obj: Obj<'_>, known: &[&str]) {
+        for (i, (k, _)) in obj.entries.iter().enumerate() {
+            if obj.used[i] {
+                continue;
+            }
+            let path = obj.child(&k.name);
+            let mut msg = format!("unknown key `{}`", k.name);
+            if let Some(s) = known.iter().find(|c| c.eq_ignore_ascii_case(&k.name)) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
+            } else if !known.is_empty() {
+                msg.push_str(&format!("; known keys here: {}", known.join(", ")));
+            }
+            let sev = if self.strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            self.push(sev, k.pos, &path, msg);
+        }
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match &node.value {
+            Value::Str(s) => Some(s.clone()),
+            // Unquoted numbers are fine where a name is expected (e.g. an account id).
+            Value::Int(i) => Some(i.to_string()),
+            other => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a string, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn nonempty_string(&mut self, node: &Node, path: &str) -> Option<String> {
+        let s = self.string(node, path)?;
+        if s.trim().is_empty() {
+            self.error(node.pos, path, "must not be empty");
+            return None;
+        }
+        Some(s)
+    }
+
+    fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected true or false, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn seconds(&mut self, node: &Node, path: &str) -> Option<u32> {
+        match &node.value {
+            Value::Int(i) if *i >= 0 && *i <= i64::from(u32::MAX) => Some(*i as u32),
+            Value::Int(i) => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a number of seconds ≥ 0, found {i}"),
+                );
+                None
+            }
+            other => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a number of seconds, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn seq<'n>(&mut self, node: &'n Node, path: &str) -> Option<&'n [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            Value::Null => Some(&[]),
+            other => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!("expected a list, found {}", other.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn string_list(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+        let items = self.seq(node, path)?;
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            if let Some(s) = self.nonempty_string(item, &format!("{path}[{i}]")) {
+                out.push(s);
+            }
+        }
+        Some(out)
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    pub fn config(&mut self, root: &Node) -> Option<Config> {
+        let mut top = self.obj(root, "")?;
+        let dialect = match top.get("apiVersion") {
+            None => Dialect::Old,
+            Some(n) => match self.string(n, "apiVersion").as_deref() {
+                Some("v1alpha1") => Dialect::V1Alpha1,
+                Some(other) => {
+                    self.error(
+                        n.pos,
+                        "apiVersion",
+                        format!("unsupported apiVersion `{other}`; the only one is `v1alpha1`"),
+                    );
+                    Dialect::V1Alpha1
+                }
+                None => Dialect::V1Alpha1,
+            },
+        };
+        let sts_region = top
+            .get("sts-region")
+            .and_then(|n| self.nonempty_string(n, "sts-region"));
+        let mut saw_emd = false;
+        let mut jobs = Vec::new();
+
+        // exportedTagsOnMetrics is read first: discovery jobs need it.
+        let mut exported: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Some(dn) = top.get("discovery") {
+            if let Some(mut disc) = self.obj(dn, "discovery") {
+                if let Some(et) = disc.get("exportedTagsOnMetrics") {
+                    exported = self.exported_tags(et, dialect);
+                }
+                if let Some(jn) = disc.get("jobs") {
+                    for (i, j) in self.seq(jn, "discovery.jobs").unwrap_or(&[]).iter().enumerate()
+                    {
+                        let path = format!("discovery.jobs[{i}]");
+                        if let Some(job) = self.job(j, &path, JobKind::Discovery, dialect, &mut saw_emd)
+                        {
+                            jobs.push(job);
+                        }
+                    }
+                }
+                self.finish(disc, &["exportedTagsOnMetrics", "jobs"]);
+            }
+        }
+        for (key, kind) in [("static", JobKind::Static), ("customNamespace", JobKind::Custom)] {
+            if let Some(sn) = top.get(key) {
+                for (i, j) in self.seq(sn, key).unwrap_or(&[]).iter().enumerate() {
+                    let path = format!("{key}[{i}]");
+                    if let Some(job) = self.job(j, &path, kind, dialect, &mut saw_emd) {
+                        jobs.push(job);
+                    }
+                }
+            }
+        }
+        // Exported tags apply to every discovery job of their namespace.
+        for job in &mut jobs {
+            if job.kind == JobKind::Discovery {
+                if let Some(keys) = exported.get(&job.namespace) {
+                    job.exported_tags = keys.clone();
+                }
+            }
+        }
+        if jobs.is_empty() && !self.problems.iter().any(|p| p.severity == Severity::Error) {
+            self.problems.push(Problem {
+                severity: Severity::Error,
+                pos: Some(root.pos),
+                path: String::new(),
+                message: "the config has no jobs: add `discovery.jobs`, `static` or `customNamespace`"
+                    .into(),
+            });
+        }
+        self.finish(
+            top,
+            &["apiVersion", "sts-region", "discovery", "static", "customNamespace"],
+        );
+        Some(Config {
+            dialect,
+            sts_region,
+            jobs,
+            saw_enable_metric_data: saw_emd,
+        })
+    }
+
+    fn exported_tags(&mut self, node: &Node, dialect: Dialect) -> BTreeMap<String, Vec<String>> {
+        let mut out = BTreeMap::new();
+        let path = "discovery.exportedTagsOnMetrics";
+        let Value::Map(entries) = &node.value else {
+            self.error(
+                node.pos,
+                path,
+                format!("expected a mapping of namespace to tag keys, found {}", node.value.kind()),
+            );
+            return out;
+        };
+        for (k, v) in entries {
+            let p = format!("{path}.{}", k.name);
+            let Some(ns) = catalog::lookup(&k.name) else {
+                self.error(
+                    k.pos,
+                    &p,
+                    format!(
+                        "`{}` is not a namespace the exporter discovers; known: {}",
+                        k.name,
+                        catalog::known_names()
+                    ),
+                );
+                continue;
+            };
+            if ns.namespace != k.name && dialect == Dialect::V1Alpha1 {
+                self.warn(
+                    k.pos,
+                    &p,
+                    format!("`{}` is an old-dialect alias; write `{}`", k.name, ns.namespace),
+                );
+            }
+            if let Some(keys) = self.string_list(v, &p) {
+                out.entry(ns.namespace.to_string())
+                    .or_insert_with(Vec::new)
+                    .extend(keys);
+            }
+        }
+        out
+    }
+
+    fn old_key_note(&mut self, dialect: Dialect, key: &Key, path: &str, equivalent: &str) {
+        if dialect == Dialect::V1Alpha1 {
+            self.warn(
+                key.pos,
+                path,
+                format!("`{}` is an old-dialect key; in v1alpha1 write {equivalent}", key.name),
+            );
+        }
+    }
+
+    fn job(
+        &mut self,
+        node: &Node,
+        path: &str,
+        kind: JobKind,
+        dialect: Dialect,
+        saw_emd: &mut bool,
+    ) -> Option<Job> {
+        let mut o = self.obj(node, path)?;
+        let errors_before = self.error_count();
+
+        // Namespace: discovery jobs say `type`, static and custom ones `namespace`.
+        let mut namespace = String::new();
+        let mut catalog_ns = None;
+        match kind {
+            JobKind::Discovery => match o.take("type") {
+                None => self.error(node.pos, path, "a discovery job needs `type` (its namespace)"),
+                Some((k, n)) => {
+                    let p = o.child("type");
+                    if let Some(t) = self.nonempty_string(n, &p) {
+                        match catalog::lookup(&t) {
+                            Some(ns) => {
+                                if ns.namespace != t {
+                                    self.old_key_note(
+                                        dialect,
+                                        k,
+                                        &p,
+                                        &format!("`type: {}`", ns.namespace),
+                                    );
+                                }
+                                namespace = ns.namespace.to_string();
+                                catalog_ns = Some(ns);
+                            }
+                            None => self.error(
+                                n.pos,
+                                &p,
+                                format!(
+                                    "`{t}` is not a namespace the exporter can discover yet; known: {}. \
+                                     For another namespace use `customNamespace` or `static`",
+                                    catalog::known_names()
+                                ),
+                            ),
+                        }
+                    }
+                }
+            },
+            JobKind::Static | JobKind::Custom => match o.get("namespace") {
+                None => self.error(node.pos, path, "this job needs `namespace`"),
+                Some(n) => {
+                    if let Some(t) = self.nonempty_string(n, &o.child("namespace")) {
+                        namespace = catalog::lookup(&t)
+                            .map(|ns| ns.namespace.to_string())
+                            .unwrap_or(t);
+                    }
+                }
+            },
+        }
+
+        let name = match o.get("name") {
+            Some(n) => self.nonempty_string(n, &o.child("name")),
+            None => {
+                if kind != JobKind::Discovery {
+                    self.error(node.pos, path, "this job needs `name`");
+                }
+                None
+            }
+        };
+
+        // Regions: `regions: [..]`, or the old `region: x`.
+        let mut regions = Vec::new();
+        if let Some(n) = o.get("regions") {
+            regions = self.string_list(n, &o.child("regions")).unwrap_or_default();
+        }
+        if let Some((k, n)) = o.take("region") {
+            let p = o.child("region");
+            self.old_key_note(dialect, k, &p, "`regions: [..]`");
+            if let Some(r) = self.nonempty_string(n, &p) {
+                regions.push(r);
+            }
+        }
+        regions.dedup();
+        if regions.is_empty() && !o.has("regions") {
+            self.error(node.pos, path, "the job needs `regions` (or the old `region`)");
+        }
+
+        // Roles: `roles: [{roleArn, externalId}]`, or the old `roleArn` / `roleArns`.
+        let mut roles = Vec::new();
+        if let Some(n) = o.get("roles") {
+            let p = o.child("roles");
+            for (i, r) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+                let rp = format!("{p}[{i}]");
+                if let Some(mut ro) = self.obj(r, &rp) {
+                    let role_arn = ro
+                        .get("roleArn")
+                        .and_then(|n| self.role_arn(n, &format!("{rp}.roleArn")));
+                    let external_id = ro
+                        .get("externalId")
+                        .and_then(|n| self.nonempty_string(n, &format!("{rp}.externalId")));
+                    self.finish(ro, &["roleArn", "externalId"]);
+                    roles.push(Role {
+                        role_arn,
+                        external_id,
+                    });
+                }
+            }
+        }
+        if let Some((k, n)) = o.take("roleArn") {
+            let p = o.child("roleArn");
+            self.old_key_note(dialect, k, &p, "`roles: [{roleArn: ..}]`");
+            if let Some(a) = self.role_arn(n, &p) {
+                roles.push(Role {
+                    role_arn: Some(a),
+                    external_id: None,
+                });
+            }
+        }
+        if let Some((k, n)) = o.take("roleArns") {
+            let p = o.child("roleArns");
+            self.old_key_note(dialect, k, &p, "`roles: [{roleArn: ..}, ..]`");
+            for (i, a) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+                if let Some(a) = self.role_arn(a, &format!("{p}[{i}]")) {
+                    roles.push(Role {
+                        role_arn: Some(a),
+                        external_id: None,
+                    });
+                }
+            }
+        }
+        if roles.is_empty() {
+            roles.push(Role::default());
+        }
+        roles.dedup();
+
+        // Tags.
+        let mut search_tags = Vec::new();
+        if let Some((_, n)) = o.take("searchTags") {
+            let p = o.child("searchTags");
+            for (i, t) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+                if let Some(f) = self.tag_filter(t, &format!("{p}[{i}]"), dialect) {
+                    search_tags.push(f);
+                }
+            }
+            if kind != JobKind::Discovery && !search_tags.is_empty() {
+                self.error(n.pos, &p, "`searchTags` only applies to discovery jobs");
+            }
+        }
+        let mut custom_tags = Vec::new();
+        if let Some(n) = o.get("customTags") {
+            let p = o.child("customTags");
+            for (i, t) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+                if let Some((k, v)) = self.key_value(t, &format!("{p}[{i}]"), "key", "value") {
+                    custom_tags.push((k, v));
+                }
+            }
+        }
+
+        // Dimension rules.
+        let mut dimension_names: Option<Vec<String>> = None;
+        if let Some(n) = o.get("dimensionNameRequirements") {
+            dimension_names = self.string_list(n, &o.child("dimensionNameRequirements"));
+        }
+        let mut fixed_dimensions = Vec::new();
+        if let Some((k, n)) = o.take("awsDimensions") {
+            let p = o.child("awsDimensions");
+            let listed = self.string_list(n, &p).unwrap_or_default();
+            let mut set: Vec<String> = catalog_ns
+                .map(|ns| ns.base_dimensions().iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
+            set.extend(listed);
+            set.sort();
+            set.dedup();
+            self.old_key_note(
+                dialect,
+                k,
+                &p,
+                &format!("`dimensionNameRequirements: [{}]`", set.join(", ")),
+            );
+            if dimension_names.is_some() {
+                self.error(
+                    k.pos,
+                    &p,
+                    "set either `awsDimensions` or `dimensionNameRequirements`, not both",
+                );
+            }
+            dimension_names = Some(set);
+        } else if dialect == Dialect::Old && kind == JobKind::Discovery {
+            // The old dialect exported only the resource's own dimension set by default.
+            if let (None, Some(ns)) = (&dimension_names, catalog_ns) {
+                dimension_names = Some(
+                    ns.base_dimensions()
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                );
+            }
+        }
+        let dims_key = if kind == JobKind::Static {
+            "dimensions"
+        } else {
+            "additionalDimensions"
+        };
+        if let Some((k, n)) = o.take(dims_key) {
+            let p = o.child(dims_key);
+            if kind != JobKind::Static {
+                self.old_key_note(
+                    dialect,
+                    k,
+                    &p,
+                    "nothing equivalent (it has no v1alpha1 form); keep the old dialect or use a static job",
+                );
+            }
+            for (i, d) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+                if let Some(kv) = self.key_value(d, &format!("{p}[{i}]"), "name", "value") {
+                    fixed_dimensions.push(kv);
+                }
+            }
+        }
+        if kind != JobKind::Static && !fixed_dimensions.is_empty() {
+            if let Some(names) = &mut dimension_names {
+                names.extend(fixed_dimensions.iter().map(|(k, _)| k.clone()));
+                names.sort();
+                names.dedup();
+            }
+        }
+        if let Some(names) = &mut dimension_names {
+            names.sort();
+            names.dedup();
+        }
+
+        let flag = |w: &mut Self, o: &mut Obj<'_>, key: &str| -> Option<bool> {
+            o.get(key).and_then(|n| w.bool(n, &o.child(key)))
+        };
+        let recently_active_only = flag(self, &mut o, "recentlyActiveOnly").unwrap_or(false);
+        let include_context_on_info =
+            flag(self, &mut o, "includeContextOnInfoMetrics").unwrap_or(false);
+        if let Some((_, n)) = o.take("enableMetricData") {
+            self.bool(n, &o.child("enableMetricData"));
+            *saw_emd = true;
+        }
+
+        let inherited = self.inherited(&mut o);
+        let mut metrics = Vec::new();
+        match o.get("metrics") {
+            None => self.error(node.pos, path, "the job needs `metrics`"),
+            Some(n) => {
+                let p = o.child("metrics");
+                let items = self.seq(n, &p).unwrap_or(&[]);
+                if items.is_empty() {
+                    self.error(n.pos, &p, "the job needs at least one metric");
+                }
+                for (i, m) in items.iter().enumerate() {
+                    if let Some(m) = self.metric(m, &format!("{p}[{i}]"), &inherited) {
+                        if metrics.iter().any(|x: &Metric| x.name == m.name) {
+                            self.warn(
+                                items[i].pos,
+                                &format!("{p}[{i}]"),
+                                format!("metric `{}` is listed twice in this job", m.name),
+                            );
+                        }
+                        metrics.push(m);
+                    }
+                }
+            }
+        }
+
+        let mut known = vec![
+            "regions",
+            "roles",
+            "customTags",
+            "metrics",
+            "statistics",
+            "period",
+            "length",
+            "delay",
+            "nilToZero",
+            "addCloudwatchTimestamp",
+            "exportAllDataPoints",
+            "region",
+            "roleArn",
+            "roleArns",
+        ];
+        match kind {
+            JobKind::Discovery => known.extend([
+                "type",
+                "searchTags",
+                "dimensionNameRequirements",
+                "recentlyActiveOnly",
+                "includeContextOnInfoMetrics",
+                "awsDimensions",
+                "additionalDimensions",
+                "enableMetricData",
+            ]),
+            JobKind::Custom => known.extend([
+                "name",
+                "namespace",
+                "dimensionNameRequirements",
+                "recentlyActiveOnly",
+            ]),
+            JobKind::Static => known.extend(["name", "namespace", "dimensions"]),
+        }
+        self.finish(o, &known);
+
+        if self.error_count() > errors_before {
+            return None;
+        }
+        let label = match &name {
+            Some(n) => format!("{path} ({n})"),
+            None => format!("{path} ({namespace})"),
+        };
+        Some(Job {
+            kind,
+            label,
+            name,
+            namespace,
+            regions,
+            roles,
+            search_tags,
+            exported_tags: Vec::new(),
+            custom_tags,
+            dimension_names,
+            fixed_dimensions,
+            recently_active_only,
+            include_context_on_info,
+            metrics,
+        })
+    }
+
+    fn error_count(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count()
+    }
+
+    fn role_arn(&mut self, node: &Node, path: &str) -> Option<String> {
+        let a = self.nonempty_string(node, path)?;
+        if !a.starts_with("arn:") || a.split(':').count() < 6 {
+            self.error(
+                node.pos,
+                path,
+                format!("`{a}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+            );
+            return None;
+        }
+        Some(a)
+    }
+
+    fn key_value(
+        &mut self,
+        node: &Node,
+        path: &str,
+        kname: &str,
+        vname: &str,
+    ) -> Option<(String, String)> {
+        let mut o = self.obj(node, path)?;
+        let k = o.get(kname).and_then(|n| self.nonempty_string(n, &format!("{path}.{kname}")));
+        let v = o.get(vname).and_then(|n| self.string(n, &format!("{path}.{vname}")));
+        if k.is_none() && !o.has(kname) {
+            self.error(node.pos, path, format!("needs `{kname}`"));
+        }
+        if v.is_none() && !o.has(vname) {
+            self.error(node.pos, path, format!("needs `{vname}`"));
+        }
+        self.finish(o, &[kname, vname]);
+        Some((k?, v?))
+    }
+
+    fn tag_filter(&mut self, node: &Node, path: &str, dialect: Dialect) -> Option<TagFilter> {
+        let mut o = self.obj(node, path)?;
+        // Old dialect: `Key`/`Value`; v1alpha1: `key`/`value`.
+        let mut pick = |w: &mut Self, lower: &str, upper: &str| -> Option<String> {
+            if let Some(n) = o.get(lower) {
+                return w.string(n, &format!("{path}.{lower}"));
+            }
+            let (k, n) = o.take(upper)?;
+            w.old_key_note(dialect, k, &format!("{path}.{upper}"), &format!("`{lower}`"));
+            w.string(n, &format!("{path}.{upper}"))
+        };
+        let key = pick(self, "key", "Key");
+        let value = pick(self, "value", "Value");
+        self.finish(o, &["key", "value", "Key", "Value"]);
+        let Some(key) = key else {
+            self.error(node.pos, path, "a search tag needs `key`");
+            return None;
+        };
+        let value = value.unwrap_or_default();
+        match Regex::new(&value) {
+            Ok(value) => Some(TagFilter { key, value }),
+            Err(e) => {
+                self.error(
+                    node.pos,
+                    path,
+                    format!(
+                        "tag value `{value}` is not a valid regular expression: {}",
+                        e.to_string().lines().last().unwrap_or_default().trim()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn inherited(&mut self, o: &mut Obj<'_>) -> Inherited {
+        let mut inh = Inherited::default();
+        if let Some(n) = o.get("statistics") {
+            inh.statistics = self.statistics(n, &o.child("statistics"));
+        }
+        for (key, slot) in [
+            ("period", &mut inh.period),
+            ("length", &mut inh.length),
+            ("delay", &mut inh.delay),
+        ] {
+            if let Some(n) = o.get(key) {
+                *slot = self.seconds(n, &o.child(key));
+            }
+        }
+        for (key, slot) in [
+            ("nilToZero", &mut inh.nil_to_zero),
+            ("addCloudwatchTimestamp", &mut inh.add_cloudwatch_timestamp),
+            ("exportAllDataPoints", &mut inh.export_all_data_points),
+        ] {
+            if let Some(n) = o.get(key) {
+                *slot = self.bool(n, &o.child(key));
+            }
+        }
+        inh
+    }
+
+    fn statistics(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+        let list = self.string_list(node, path)?;
+        let items = self.seq(node, path).unwrap_or(&[]);
+        let mut ok = Vec::new();
+        for (i, s) in list.into_iter().enumerate() {
+            let pos = items.get(i).map(|n| n.pos).unwrap_or(node.pos);
+            match canonical_statistic(&s) {
+                Some(c) => ok.push(c),
+                None => self.error(
+                    pos,
+                    &format!("{path}[{i}]"),
+                    format!(
+                        "`{s}` is not a CloudWatch statistic (Average, Sum, Minimum, Maximum, \
+                         SampleCount, pNN, pNN.N, or an extended statistic such as tm99)"
+                    ),
+                ),
+            }
+        }
+        ok.dedup();
+        Some(ok)
+    }
+
+    fn metric(&mut self, node: &Node, path: &str, job: &Inherited) -> Option<Metric> {
+        let mut o = self.obj(node, path)?;
+        let errors_before = self.error_count();
+        let name = match o.get("name") {
+            Some(n) => self.nonempty_string(n, &o.child("name")),
+            None => {
+                self.error(node.pos, path, "a metric needs `name`");
+                None
+            }
+        };
+        let own = self.inherited(&mut o);
+        self.finish(
+            o,
+            &[
+                "name",
+                "statistics",
+                "period",
+                "length",
+                "delay",
+                "nilToZero",
+                "addCloudwatchTimestamp",
+                "exportAllDataPoints",
+            ],
+        );
+        let statistics = own.statistics.or_else(|| job.statistics.clone());
+        let statistics = match statistics {
+            Some(s) if !s.is_empty() => s,
+            _ if self.error_count() > errors_before => vec![],
+            _ => {
+                self.error(
+                    node.pos,
+                    path,
+                    "no `statistics` for this metric (set them on the metric or the job)",
+                );
+                vec![]
+            }
+        };
+        let period = own.period.or(job.period).unwrap_or(DEFAULT_PERIOD);
+        let length = own.length.or(job.length).unwrap_or(DEFAULT_LENGTH);
+        let delay = own.delay.or(job.delay).unwrap_or(0);
+        if !valid_period(period) {
+            self.error(
+                node.pos,
+                path,
+                format!(
+                    "period {period} is not one CloudWatch accepts: 1, 5, 10, 20, 30 or a multiple of 60"
+                ),
+            );
+        }
+        if length < period {
+            self.error(
+                node.pos,
+                path,
+                format!("length {length} is shorter than period {period}: no datapoint would fit"),
+            );
+        }
+        if self.error_count() > errors_before {
+            return None;
+        }
+        Some(Metric {
+            name: name?,
+            statistics,
+            period,
+            length,
+            delay,
+            nil_to_zero: own.nil_to_zero.or(job.nil_to_zero).unwrap_or(false),
+            add_cloudwatch_timestamp: own
+                .add_cloudwatch_timestamp
+                .or(job.add_cloudwatch_timestamp)
+                .unwrap_or(false),
+            export_all_data_points: own
+                .export_all_data_points
+                .or(job.export_all_data_points)
+                .unwrap_or(false),
+        })
+    }
+}
+
+fn valid_period(p: u32) -> bool {
+    matches!(p, 1 | 5 | 10 | 20 | 30) || (p > 0 && p % 60 == 0)
+}
+
+/// The statistic as CloudWatch spells it, or None when it is not one.
+pub fn canonical_statistic(s: &str) -> Option<String> {
+    for std in ["Average", "Sum", "Minimum", "Maximum", "SampleCount"] {
+        if s == std {
+            return Some(s.to_string());
+        }
+    }
+    // Percentiles and the short extended forms: p99, p99.9, tm90, wm99, tc90, ts99.
+    static EXT: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let ext = EXT.get_or_init(|| {
+        Regex::new(r"^(p|tm|wm|tc|ts)(\d{1,2}(\.\d{1,10})?|100)$|^(TM|WM|TC|TS|PR|IQM)(\(.*\))?$")
+            .unwrap()
+    });
+    ext.is_match(s).then(|| s.to_string())
+}

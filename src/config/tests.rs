@@ -1,0 +1,264 @@
+use super::*;
+use std::path::Path;
+
+fn ok(text: &str) -> Loaded {
+    match parse_str(text, Path::new("c.yml"), true) {
+        Ok(l) => l,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn errors(text: &str, strict: bool) -> Vec<String> {
+    match parse_str(text, Path::new("c.yml"), strict) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| p.display(Path::new("c.yml")).to_string())
+            .collect(),
+    }
+}
+
+#[test]
+fn the_seed_config_gives_two_exact_dimension_jobs() {
+    let l = ok(include_str!("../../examples/seed-config.yml"));
+    let c = &l.config;
+    assert_eq!(c.dialect, Dialect::Old);
+    assert!(c.saw_enable_metric_data);
+    assert_eq!(c.jobs.len(), 2);
+    let (j1, j2) = (&c.jobs[0], &c.jobs[1]);
+    assert_eq!(j1.namespace, "ECS/ContainerInsights");
+    assert_eq!(j1.regions, vec!["us-east-1"]);
+    assert_eq!(j1.roles, vec![Role::default()]);
+    assert_eq!(j1.dimension_names, Some(vec!["ClusterName".to_string()]));
+    assert_eq!(
+        j2.dimension_names,
+        Some(vec!["ClusterName".to_string(), "ServiceName".to_string()])
+    );
+    assert_eq!(j1.metrics.len(), 2);
+    assert_eq!(j2.metrics.len(), 14);
+    let m = &j2.metrics[0];
+    assert_eq!(m.name, "CpuReserved");
+    assert_eq!(m.statistics, vec!["Average"]);
+    assert_eq!((m.period, m.length, m.delay), (300, 3600, 0));
+    assert!(!m.nil_to_zero);
+    assert!(!j1.needs_tags() && !j2.needs_tags());
+    assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+}
+
+#[test]
+fn the_current_dialect_with_inheritance_and_defaults() {
+    let l = ok(r#"
+apiVersion: v1alpha1
+sts-region: eu-west-1
+discovery:
+  exportedTagsOnMetrics:
+    AWS/ECS: [team, env]
+  jobs:
+    - type: AWS/ECS
+      regions: [us-east-1, eu-west-1]
+      roles:
+        - roleArn: arn:aws:iam::111111111111:role/read
+          externalId: abc
+      searchTags:
+        - key: env
+          value: ^prod$
+      customTags:
+        - key: owner
+          value: sre
+      dimensionNameRequirements: [ServiceName, ClusterName]
+      statistics: [Maximum]
+      period: 60
+      nilToZero: true
+      metrics:
+        - name: CPUUtilization
+        - name: MemoryUtilization
+          statistics: [Average, p99.9]
+          length: 600
+          nilToZero: false
+static:
+  - name: my-cluster
+    namespace: ECS/ContainerInsights
+    regions: [us-east-1]
+    dimensions:
+      - name: ClusterName
+        value: prod
+    metrics:
+      - name: ServiceCount
+        statistics: [Average]
+customNamespace:
+  - name: app
+    namespace: MyApp/Jobs
+    regions: [us-east-1]
+    metrics:
+      - name: Processed
+        statistics: [Sum]
+"#);
+    let c = &l.config;
+    assert_eq!(c.dialect, Dialect::V1Alpha1);
+    assert_eq!(c.sts_region.as_deref(), Some("eu-west-1"));
+    assert_eq!(c.jobs.len(), 3);
+    let j = &c.jobs[0];
+    assert_eq!(j.kind, JobKind::Discovery);
+    assert_eq!(j.regions, vec!["us-east-1", "eu-west-1"]);
+    assert_eq!(
+        j.roles,
+        vec![Role {
+            role_arn: Some("arn:aws:iam::111111111111:role/read".into()),
+            external_id: Some("abc".into())
+        }]
+    );
+    assert_eq!(j.search_tags[0].key, "env");
+    assert!(j.search_tags[0].value.is_match("prod"));
+    assert!(!j.search_tags[0].value.is_match("preprod"));
+    assert_eq!(j.custom_tags, vec![("owner".into(), "sre".into())]);
+    assert_eq!(j.exported_tags, vec!["team", "env"]);
+    assert_eq!(
+        j.dimension_names,
+        Some(vec!["ClusterName".into(), "ServiceName".into()])
+    );
+    let (m1, m2) = (&j.metrics[0], &j.metrics[1]);
+    assert_eq!(m1.statistics, vec!["Maximum"]);
+    assert_eq!((m1.period, m1.length, m1.delay), (60, 300, 0));
+    assert!(m1.nil_to_zero);
+    assert_eq!(m2.statistics, vec!["Average", "p99.9"]);
+    assert_eq!(m2.length, 600);
+    assert!(!m2.nil_to_zero);
+    assert!(j.needs_tags());
+    let s = &c.jobs[1];
+    assert_eq!(s.kind, JobKind::Static);
+    assert_eq!(s.name.as_deref(), Some("my-cluster"));
+    assert_eq!(s.fixed_dimensions, vec![("ClusterName".into(), "prod".into())]);
+    let cn = &c.jobs[2];
+    assert_eq!(cn.kind, JobKind::Custom);
+    assert_eq!(cn.namespace, "MyApp/Jobs");
+}
+
+#[test]
+fn old_dialect_keys_in_v1alpha1_warn_with_the_equivalent() {
+    let l = ok(r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ecs-containerinsights
+      region: us-east-1
+      roleArn: arn:aws:iam::1:role/x
+      awsDimensions: [ServiceName]
+      searchTags:
+        - Key: env
+          Value: prod
+      metrics:
+        - name: CpuReserved
+          statistics: [Average]
+"#);
+    let msgs: Vec<String> = l
+        .warnings
+        .iter()
+        .map(|p| p.display(Path::new("c.yml")).to_string())
+        .collect();
+    let all = msgs.join("\n");
+    assert!(all.contains("c.yml:4:7: warning: discovery.jobs[0].type: `type` is an old-dialect key; in v1alpha1 write `type: ECS/ContainerInsights`"), "{all}");
+    assert!(all.contains("c.yml:5:7: warning: discovery.jobs[0].region:"), "{all}");
+    assert!(all.contains("`regions: [..]`"), "{all}");
+    assert!(all.contains("`roles: [{roleArn: ..}]`"), "{all}");
+    assert!(all.contains("`dimensionNameRequirements: [ClusterName, ServiceName]`"), "{all}");
+    assert!(all.contains("c.yml:9:11: warning: discovery.jobs[0].searchTags[0].Key"), "{all}");
+    let j = &l.config.jobs[0];
+    assert_eq!(j.roles[0].role_arn.as_deref(), Some("arn:aws:iam::1:role/x"));
+    assert_eq!(j.search_tags[0].key, "env");
+}
+
+#[test]
+fn unknown_keys_are_errors_when_strict_and_warnings_otherwise() {
+    let text = r#"discovery:
+  jobs:
+    - type: AWS/ECS
+      region: us-east-1
+      perod: 60
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+          nilTozero: true
+"#;
+    let e = errors(text, true);
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(e[0].starts_with("c.yml:5:7: error: discovery.jobs[0].perod: unknown key `perod`"), "{e:?}");
+    assert!(e[1].contains("c.yml:9:11: error: discovery.jobs[0].metrics[0].nilTozero: unknown key `nilTozero` (did you mean `nilToZero`?)"), "{e:?}");
+    let l = parse_str(text, Path::new("c.yml"), false).unwrap();
+    assert_eq!(l.warnings.len(), 2);
+    assert!(l.warnings.iter().all(|p| p.severity == Severity::Warning));
+}
+
+#[test]
+fn every_error_is_reported_with_its_position() {
+    let e = errors(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/Nope
+      regions: [us-east-1]
+      metrics:
+        - name: X
+          statistics: [Avg]
+    - type: AWS/ECS
+      regions: us-east-1
+      searchTags:
+        - key: env
+          value: "(unclosed"
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+          period: 90
+        - name: MemoryUtilization
+          statistics: [Average]
+          period: 300
+          length: 60
+          nilToZero: "yes"
+    - type: AWS/ECS
+      regions: [us-east-1]
+      roles:
+        - roleArn: not-an-arn
+"#,
+        true,
+    );
+    let all = e.join("\n");
+    for want in [
+        "c.yml:4:13: error: discovery.jobs[0].type: `AWS/Nope` is not a namespace",
+        "c.yml:8:24: error: discovery.jobs[0].metrics[0].statistics[0]: `Avg` is not a CloudWatch statistic",
+        "c.yml:10:16: error: discovery.jobs[1].regions: expected a list, found a string",
+        "c.yml:12:11: error: discovery.jobs[1].searchTags[0]: tag value `(unclosed` is not a valid regular expression",
+        "c.yml:15:11: error: discovery.jobs[1].metrics[0]: period 90 is not one CloudWatch accepts",
+        "c.yml:18:11: error: discovery.jobs[1].metrics[1]: length 60 is shorter than period 300",
+        "c.yml:22:22: error: discovery.jobs[1].metrics[1].nilToZero: expected true or false, found a string",
+        "c.yml:23:7: error: discovery.jobs[2]: the job needs `metrics`",
+        "c.yml:26:20: error: discovery.jobs[2].roles[0].roleArn: `not-an-arn` is not a role ARN",
+    ] {
+        assert!(all.contains(want), "missing {want:?} in\n{all}");
+    }
+}
+
+#[test]
+fn yaml_syntax_errors_name_line_and_column() {
+    let e = errors("discovery:\n  jobs: [\n    - type: x\n", true);
+    assert_eq!(e.len(), 1);
+    assert!(e[0].starts_with("c.yml:"), "{e:?}");
+    let pos = e[0].split(':').nth(1).unwrap();
+    assert!(pos.parse::<u32>().unwrap() >= 2, "{e:?}");
+    assert!(e[0].contains("YAML syntax"), "{e:?}");
+}
+
+#[test]
+fn an_empty_config_says_what_is_missing() {
+    let e = errors("{}\n", true);
+    assert!(e[0].contains("the config has no jobs"), "{e:?}");
+}
+
+#[test]
+fn statistics_are_checked() {
+    for good in ["Average", "SampleCount", "p99", "p99.9", "p100", "tm99", "TM(10%:90%)"] {
+        assert!(canonical_statistic(good).is_some(), "{good}");
+    }
+    for bad in ["average", "Avg", "p", "p999", ""] {
+        assert!(canonical_statistic(bad).is_none(), "{bad}");
+    }
+}
