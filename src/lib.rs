@@ -1,2 +1,12 @@
-pub mod config;
+//! cw-exporter: CloudWatch metrics as Prometheus series, YACE-compatible.
+//!
+//! The pipeline runs one way: [`config`] → [`discovery`] → [`plan`] → [`collect`] →
+//! [`exposition`] → [`server`]. Each stage takes the previous one's output as a value.
+
+pub mod aws;
 pub mod catalog;
+pub mod config;
+pub mod model;
+pub mod plan;
+pub mod discovery;
+pub mod exposition;

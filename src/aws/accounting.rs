@@ -1,0 +1,50 @@
+//! Counts of AWS calls, kept at the one place calls are made so they match the bill.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CallKey {
+    pub api: &'static str,
+    pub region: String,
+    pub account: String,
+    /// `success`, or the AWS error code (`Throttling`, `AccessDenied`, ...), or `timeout`,
+    /// `network`, `bad_response` for failures that never reached an AWS answer.
+    pub outcome: String,
+}
+
+#[derive(Default, Debug)]
+pub struct Accounting {
+    calls: Mutex<BTreeMap<CallKey, u64>>,
+    /// (region, account) → metrics requested from GetMetricData: what AWS bills.
+    requested: Mutex<BTreeMap<(String, String), u64>>,
+}
+
+impl Accounting {
+    pub fn call(&self, api: &'static str, region: &str, account: &str, outcome: &str) {
+        let key = CallKey {
+            api,
+            region: region.to_string(),
+            account: account.to_string(),
+            outcome: outcome.to_string(),
+        };
+        *self.calls.lock().expect("not poisoned").entry(key).or_default() += 1;
+    }
+
+    pub fn metrics_requested(&self, region: &str, account: &str, n: u64) {
+        *self
+            .requested
+            .lock()
+            .expect("not poisoned")
+            .entry((region.to_string(), account.to_string()))
+            .or_default() += n;
+    }
+
+    pub fn calls(&self) -> BTreeMap<CallKey, u64> {
+        self.calls.lock().expect("not poisoned").clone()
+    }
+
+    pub fn requested(&self) -> BTreeMap<(String, String), u64> {
+        self.requested.lock().expect("not poisoned").clone()
+    }
+}

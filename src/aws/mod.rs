@@ -1,0 +1,346 @@
+//! AWS access: one place that builds clients (default credential chain, optional assume-role
+//! with external id, endpoints from the SDK's own `AWS_ENDPOINT_URL*` settings), makes every
+//! call, and counts it.
+
+pub mod accounting;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types as cw;
+use tokio::sync::Mutex;
+
+use crate::config::Role;
+use crate::model::{Dim, ListedMetric, TaggedResource};
+pub use accounting::Accounting;
+
+/// A failed AWS call, already reduced to what may be logged: no credentials, no request body.
+#[derive(Debug, thiserror::Error)]
+#[error("{api} in {region} failed: {code}: {message}")]
+pub struct AwsError {
+    pub api: &'static str,
+    pub region: String,
+    pub code: String,
+    pub message: String,
+}
+
+fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) {
+    match e {
+        SdkError::ServiceError(s) => {
+            let err = s.err();
+            (
+                err.code().unwrap_or("unknown").to_string(),
+                err.message().unwrap_or("").to_string(),
+            )
+        }
+        SdkError::TimeoutError(_) => ("timeout".into(), "request timed out".into()),
+        SdkError::DispatchFailure(d) => ("network".into(), format!("{:?}", d.as_connector_error().map(|c| c.to_string()))),
+        SdkError::ResponseError(_) => ("bad_response".into(), "unreadable response".into()),
+        SdkError::ConstructionFailure(_) => ("client".into(), "request could not be built".into()),
+        _ => ("unknown".into(), e.to_string()),
+    }
+}
+
+/// Clients for one (role, region), with the account they act in.
+#[derive(Clone)]
+pub struct Session {
+    pub region: String,
+    pub account: String,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+    tagging: aws_sdk_resourcegroupstagging::Client,
+    acc: Arc<Accounting>,
+}
+
+/// Builds and caches sessions. The base config (credential chain, endpoints) is loaded once.
+pub struct Aws {
+    base: SdkConfig,
+    sts_region: Option<String>,
+    pub accounting: Arc<Accounting>,
+    /// role → (account id, config carrying the role's credentials). Account ids never change.
+    roles: Mutex<HashMap<Role, (String, SdkConfig)>>,
+}
+
+impl Aws {
+    pub async fn new(sts_region: Option<String>, accounting: Arc<Accounting>) -> Self {
+        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        Aws {
+            base,
+            sts_region,
+            accounting,
+            roles: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn sts_region(&self, fallback: &str) -> Region {
+        Region::new(
+            self.sts_region
+                .clone()
+                .or_else(|| self.base.region().map(|r| r.to_string()))
+                .unwrap_or_else(|| fallback.to_string()),
+        )
+    }
+
+    /// Resolves a role to its credentials and account: one GetCallerIdentity per role, ever.
+    async fn role(&self, role: &Role, region: &str) -> Result<(String, SdkConfig), AwsError> {
+        let mut roles = self.roles.lock().await;
+        if let Some(hit) = roles.get(role) {
+            return Ok(hit.clone());
+        }
+        let sts_region = self.sts_region(region);
+        let conf = match &role.role_arn {
+            None => self.base.clone(),
+            Some(arn) => {
+                let mut b = aws_config::sts::AssumeRoleProvider::builder(arn)
+                    .session_name("cw-exporter")
+                    .region(sts_region.clone())
+                    .configure(&self.base);
+                if let Some(id) = &role.external_id {
+                    b = b.external_id(id);
+                }
+                let provider = b.build().await;
+                self.base
+                    .to_builder()
+                    .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                    .build()
+            }
+        };
+        let sts_conf = aws_sdk_sts::config::Builder::from(&conf)
+            .region(sts_region.clone())
+            .build();
+        let sts = aws_sdk_sts::Client::from_conf(sts_conf);
+        let res = sts.get_caller_identity().send().await;
+        let region_name = sts_region.to_string();
+        let account = match res {
+            Ok(out) => {
+                let account = out.account().unwrap_or_default().to_string();
+                self.accounting
+                    .call("GetCallerIdentity", &region_name, &account, "success");
+                account
+            }
+            Err(e) => {
+                let (code, message) = classify(&e);
+                self.accounting
+                    .call("GetCallerIdentity", &region_name, "", &code);
+                return Err(AwsError {
+                    api: "GetCallerIdentity",
+                    region: region_name,
+                    code,
+                    message,
+                });
+            }
+        };
+        roles.insert(role.clone(), (account.clone(), conf.clone()));
+        Ok((account, conf))
+    }
+
+    pub async fn session(&self, role: &Role, region: &str) -> Result<Session, AwsError> {
+        let (account, conf) = self.role(role, region).await?;
+        let cw_conf = aws_sdk_cloudwatch::config::Builder::from(&conf)
+            .region(Region::new(region.to_string()))
+            .build();
+        let tag_conf = aws_sdk_resourcegroupstagging::config::Builder::from(&conf)
+            .region(Region::new(region.to_string()))
+            .build();
+        Ok(Session {
+            region: region.to_string(),
+            account,
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw_conf),
+            tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tag_conf),
+            acc: self.accounting.clone(),
+        })
+    }
+}
+
+/// One query of a GetMetricData call.
+#[derive(Clone, Debug)]
+pub struct MetricQuery {
+    pub id: String,
+    pub namespace: String,
+    pub metric: String,
+    pub dimensions: Vec<Dim>,
+    pub statistic: String,
+    pub period: u32,
+}
+
+/// Datapoints of one query, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct QueryResult {
+    pub id: String,
+    pub points: Vec<(i64, f64)>,
+}
+
+impl Session {
+    fn fail<E: ProvideErrorMetadata, R>(&self, api: &'static str, e: &SdkError<E, R>) -> AwsError {
+        let (code, message) = classify(e);
+        self.acc.call(api, &self.region, &self.account, &code);
+        AwsError {
+            api,
+            region: self.region.clone(),
+            code,
+            message,
+        }
+    }
+
+    fn ok(&self, api: &'static str) {
+        self.acc.call(api, &self.region, &self.account, "success");
+    }
+
+    /// Every metric of a namespace, all pages, deduplicated.
+    pub async fn list_metrics(
+        &self,
+        namespace: &str,
+        recently_active: bool,
+    ) -> Result<Vec<ListedMetric>, AwsError> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = self.cloudwatch.list_metrics().namespace(namespace);
+            if recently_active {
+                req = req.recently_active(cw::RecentlyActive::Pt3H);
+            }
+            if let Some(t) = token.take() {
+                req = req.next_token(t);
+            }
+            let page = req.send().await.map_err(|e| self.fail("ListMetrics", &e))?;
+            self.ok("ListMetrics");
+            for m in page.metrics() {
+                let listed = ListedMetric {
+                    metric: m.metric_name().unwrap_or_default().to_string(),
+                    dimensions: m
+                        .dimensions()
+                        .iter()
+                        .map(|d| Dim {
+                            name: d.name().unwrap_or_default().to_string(),
+                            value: d.value().unwrap_or_default().to_string(),
+                        })
+                        .collect(),
+                };
+                if seen.insert(listed.identity()) {
+                    out.push(listed);
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resources of the given tagging types, with their tags, all pages.
+    pub async fn tagged_resources(&self, types: &[&str]) -> Result<Vec<TaggedResource>, AwsError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = self
+                .tagging
+                .get_resources()
+                .resources_per_page(100)
+                .set_resource_type_filters(Some(types.iter().map(|s| s.to_string()).collect()));
+            if let Some(t) = token.take() {
+                req = req.pagination_token(t);
+            }
+            let page = req.send().await.map_err(|e| self.fail("GetResources", &e))?;
+            self.ok("GetResources");
+            for r in page.resource_tag_mapping_list() {
+                out.push(TaggedResource {
+                    arn: r.resource_arn().unwrap_or_default().to_string(),
+                    tags: r
+                        .tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect(),
+                });
+            }
+            match page.pagination_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One GetMetricData request (all its pages) for ≤ 500 queries over [start, end).
+    pub async fn get_metric_data(
+        &self,
+        queries: &[MetricQuery],
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<QueryResult>, AwsError> {
+        let built: Vec<cw::MetricDataQuery> = queries
+            .iter()
+            .map(|q| {
+                let metric = cw::Metric::builder()
+                    .namespace(&q.namespace)
+                    .metric_name(&q.metric)
+                    .set_dimensions(Some(
+                        q.dimensions
+                            .iter()
+                            .map(|d| cw::Dimension::builder().name(&d.name).value(&d.value).build())
+                            .collect(),
+                    ))
+                    .build();
+                let stat = cw::MetricStat::builder()
+                    .metric(metric)
+                    .period(q.period as i32)
+                    .stat(&q.statistic)
+                    .build();
+                cw::MetricDataQuery::builder()
+                    .id(&q.id)
+                    .metric_stat(stat)
+                    .return_data(true)
+                    .build()
+            })
+            .collect();
+        let mut results: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut req = self
+                .cloudwatch
+                .get_metric_data()
+                .set_metric_data_queries(Some(built.clone()))
+                .start_time(DateTime::from_secs(start))
+                .end_time(DateTime::from_secs(end))
+                .scan_by(cw::ScanBy::TimestampDescending);
+            if let Some(t) = token.take() {
+                req = req.next_token(t);
+            }
+            let page = req.send().await.map_err(|e| self.fail("GetMetricData", &e))?;
+            self.ok("GetMetricData");
+            // Billing counts metrics requested per call, pages included.
+            self.acc
+                .metrics_requested(&self.region, &self.account, queries.len() as u64);
+            for r in page.metric_data_results() {
+                let id = r.id().unwrap_or_default().to_string();
+                let points = results.entry(id).or_default();
+                for (t, v) in r.timestamps().iter().zip(r.values()) {
+                    points.push((t.secs(), *v));
+                }
+            }
+            match page.next_token() {
+                Some(t) if !t.is_empty() => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(results
+            .into_iter()
+            .map(|(id, mut points)| {
+                points.sort_by(|a, b| b.0.cmp(&a.0));
+                QueryResult { id, points }
+            })
+            .collect())
+    }
+}
+
+/// Now, in whole seconds since the epoch.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

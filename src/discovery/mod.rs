@@ -1,0 +1,259 @@
+//! Discovery: which series each job exports, and the one resource each belongs to.
+//!
+//! ListMetrics is called once per (role, region, namespace), however many jobs share it; the
+//! tagging API only when a job filters on tags or the namespace exports tags. Resource ARNs are
+//! built from dimensions (see [`crate::catalog`]), so untagged resources are found too.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::aws::{AwsError, Session};
+use crate::catalog;
+use crate::config::{Job, JobKind, Role};
+use crate::model::{Dim, ListedMetric, TaggedResource};
+
+/// One series a job exports: a metric entry of the job, with concrete dimensions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub job: usize,
+    /// Index into the job's `metrics`.
+    pub metric: usize,
+    pub dimensions: Vec<Dim>,
+    /// The `name` label: the resource ARN, or a static/custom job's name.
+    pub resource: Arc<str>,
+    /// Values of the job's exported tag keys, in the job's order ("" when absent).
+    pub tags: Arc<[String]>,
+}
+
+/// A resource seen by a discovery job: becomes an `aws_<ns>_info` series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    pub job: usize,
+    pub arn: Arc<str>,
+    /// All its tags, when the tagging API was asked; empty otherwise.
+    pub tags: Vec<(String, String)>,
+}
+
+/// What discovery found for one (role, region).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub targets: Vec<Target>,
+    pub resources: Vec<Resource>,
+    /// Jobs (by index) whose discovery failed here, with why.
+    pub failed: Vec<(usize, Arc<AwsError>)>,
+    /// Series ListMetrics returned that no resource type of the catalog claims.
+    pub unassociated: usize,
+}
+
+/// The (role, region) pairs the config needs, each with the jobs that run there.
+pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
+    let mut out: BTreeMap<(Role, String), Vec<usize>> = BTreeMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        for role in &j.roles {
+            for region in &j.regions {
+                out.entry((role.clone(), region.clone())).or_default().push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Runs discovery for the jobs of one (role, region).
+pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Found {
+    let mut found = Found::default();
+    // One ListMetrics listing per namespace, shared by every job that needs it.
+    let mut listings: HashMap<(&str, bool), Result<Vec<ListedMetric>, Arc<AwsError>>> =
+        HashMap::new();
+    let mut tag_maps: HashMap<&str, Result<HashMap<String, Vec<(String, String)>>, Arc<AwsError>>> =
+        HashMap::new();
+    for &i in job_ids {
+        let job = &jobs[i];
+        if job.kind == JobKind::Static {
+            found.targets.extend(static_targets(i, job));
+            continue;
+        }
+        let key = (job.namespace.as_str(), job.recently_active_only);
+        if !listings.contains_key(&key) {
+            let r = session
+                .list_metrics(&job.namespace, job.recently_active_only)
+                .await
+                .map_err(Arc::new);
+            listings.insert(key, r);
+        }
+        let listed = match &listings[&key] {
+            Ok(l) => l,
+            Err(e) => {
+                found.failed.push((i, e.clone()));
+                continue;
+            }
+        };
+        let tags = if job.needs_tags() {
+            let ns = job.namespace.as_str();
+            if !tag_maps.contains_key(ns) {
+                let types: Vec<&str> = catalog::lookup(ns)
+                    .map(|n| n.resources.iter().map(|r| r.tag_type).collect())
+                    .unwrap_or_default();
+                let r = session
+                    .tagged_resources(&types)
+                    .await
+                    .map(|rs| rs.into_iter().map(|r: TaggedResource| (r.arn, r.tags)).collect())
+                    .map_err(Arc::new);
+                tag_maps.insert(ns, r);
+            }
+            match &tag_maps[ns] {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    found.failed.push((i, e.clone()));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let (targets, resources, unassociated) =
+            select(i, job, listed, tags, &session.region, &session.account);
+        found.targets.extend(targets);
+        found.resources.extend(resources);
+        found.unassociated += unassociated;
+    }
+    found
+}
+
+fn static_targets(i: usize, job: &Job) -> Vec<Target> {
+    let name: Arc<str> = job.name.as_deref().unwrap_or_default().into();
+    let dims: Vec<Dim> = job
+        .fixed_dimensions
+        .iter()
+        .map(|(n, v)| Dim {
+            name: n.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    (0..job.metrics.len())
+        .map(|m| Target {
+            job: i,
+            metric: m,
+            dimensions: dims.clone(),
+            resource: name.clone(),
+            tags: Arc::from(Vec::new()),
+        })
+        .collect()
+}
+
+/// The pure heart of discovery: which listed series a job exports, and to which resource.
+/// Returns the targets, the resources they belong to, and how many series matched the job's
+/// metric and dimension rules but belong to no catalog resource (they are not exported).
+pub fn select(
+    job_index: usize,
+    job: &Job,
+    listed: &[ListedMetric],
+    tags: Option<&HashMap<String, Vec<(String, String)>>>,
+    region: &str,
+    account: &str,
+) -> (Vec<Target>, Vec<Resource>, usize) {
+    let ns = catalog::lookup(&job.namespace);
+    let mut targets = Vec::new();
+    let mut resources: BTreeMap<Arc<str>, Vec<(String, String)>> = BTreeMap::new();
+    let mut unassociated = 0;
+    let job_name: Option<Arc<str>> = job.name.as_deref().map(Arc::from);
+    let mut arns: HashMap<String, Arc<str>> = HashMap::new();
+    let empty_tags: Arc<[String]> = Arc::from(vec![String::new(); job.exported_tags.len()]);
+
+    for l in listed {
+        let metric_ids: Vec<usize> = job
+            .metrics
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.name == l.metric)
+            .map(|(i, _)| i)
+            .collect();
+        if metric_ids.is_empty() || !dimensions_fit(job, l) {
+            continue;
+        }
+        let (resource, tag_values) = match (job.kind, ns) {
+            (JobKind::Discovery, Some(ns)) => {
+                let Some(rt) = ns.resource_for(|d| l.dim(d).is_some()) else {
+                    unassociated += 1;
+                    continue;
+                };
+                let arn = rt.build_arn(region, account, |d| l.dim(d));
+                let resource_tags = tags.and_then(|t| t.get(&arn));
+                if !job.search_tags.is_empty() {
+                    let Some(rtags) = resource_tags else { continue };
+                    let all_match = job.search_tags.iter().all(|f| {
+                        rtags
+                            .iter()
+                            .any(|(k, v)| *k == f.key && f.value.is_match(v))
+                    });
+                    if !all_match {
+                        continue;
+                    }
+                }
+                let arc = arns
+                    .entry(arn.clone())
+                    .or_insert_with(|| Arc::from(arn.as_str()))
+                    .clone();
+                resources
+                    .entry(arc.clone())
+                    .or_insert_with(|| resource_tags.cloned().unwrap_or_default());
+                let tag_values: Arc<[String]> = match resource_tags {
+                    Some(rtags) if !job.exported_tags.is_empty() => job
+                        .exported_tags
+                        .iter()
+                        .map(|k| {
+                            rtags
+                                .iter()
+                                .find(|(rk, _)| rk == k)
+                                .map(|(_, v)| v.clone())
+                                .unwrap_or_default()
+                        })
+                        .collect::<Vec<_>>()
+                        .into(),
+                    _ => empty_tags.clone(),
+                };
+                (arc, tag_values)
+            }
+            _ => (
+                job_name.clone().unwrap_or_else(|| Arc::from("")),
+                empty_tags.clone(),
+            ),
+        };
+        for m in metric_ids {
+            targets.push(Target {
+                job: job_index,
+                metric: m,
+                dimensions: l.dimensions.clone(),
+                resource: resource.clone(),
+                tags: tag_values.clone(),
+            });
+        }
+    }
+    let resources = resources
+        .into_iter()
+        .map(|(arn, tags)| Resource {
+            job: job_index,
+            arn,
+            tags,
+        })
+        .collect();
+    (targets, resources, unassociated)
+}
+
+/// The job's dimension rules: an exact set of names (if any) and fixed name=value pairs.
+fn dimensions_fit(job: &Job, l: &ListedMetric) -> bool {
+    if let Some(names) = &job.dimension_names {
+        if names.len() != l.dimensions.len() {
+            return false;
+        }
+        let have: BTreeSet<&str> = l.dimensions.iter().map(|d| d.name.as_str()).collect();
+        if have.len() != names.len() || !names.iter().all(|n| have.contains(n.as_str())) {
+            return false;
+        }
+    }
+    job.fixed_dimensions
+        .iter()
+        .all(|(n, v)| l.dim(n) == Some(v.as_str()))
+}
+
+#[cfg(test)]
+mod tests;

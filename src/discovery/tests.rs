@@ -1,0 +1,141 @@
+use super::*;
+use crate::config::parse_str;
+use std::path::Path;
+
+fn lm(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
+    ListedMetric {
+        metric: metric.into(),
+        dimensions: dims
+            .iter()
+            .map(|(n, v)| Dim {
+                name: n.to_string(),
+                value: v.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn jobs(text: &str) -> Vec<Job> {
+    parse_str(text, Path::new("t.yml"), true).unwrap().config.jobs
+}
+
+fn seed_listing() -> Vec<ListedMetric> {
+    vec![
+        lm("ServiceCount", &[("ClusterName", "prod")]),
+        lm("ServiceCount", &[("ClusterName", "dev")]),
+        lm("CpuReserved", &[("ClusterName", "prod")]),
+        lm("CpuReserved", &[("ClusterName", "prod"), ("ServiceName", "api")]),
+        lm("CpuReserved", &[("ServiceName", "web"), ("ClusterName", "prod")]),
+        lm("CpuReserved", &[("ClusterName", "dev"), ("ServiceName", "api")]),
+        lm("CpuReserved", &[("ClusterName", "prod"), ("TaskDefinitionFamily", "api")]),
+        lm("NotAsked", &[("ClusterName", "prod"), ("ServiceName", "api")]),
+    ]
+}
+
+#[test]
+fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
+    let js = jobs(include_str!("../../examples/seed-config.yml"));
+    let (t1, r1, _) = select(0, &js[0], &seed_listing(), None, "us-east-1", "123");
+    let names: Vec<_> = t1.iter().map(|t| (&*t.resource, js[0].metrics[t.metric].name.as_str())).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("arn:aws:ecs:us-east-1:123:cluster/prod", "ServiceCount"),
+            ("arn:aws:ecs:us-east-1:123:cluster/dev", "ServiceCount"),
+        ]
+    );
+    assert_eq!(r1.len(), 2);
+
+    let (t2, r2, _) = select(1, &js[1], &seed_listing(), None, "us-east-1", "123");
+    let arns: Vec<_> = t2.iter().map(|t| &*t.resource).collect();
+    // Each service series sits on its own service, never on every cluster of the account.
+    assert_eq!(
+        arns,
+        vec![
+            "arn:aws:ecs:us-east-1:123:service/prod/api",
+            "arn:aws:ecs:us-east-1:123:service/prod/web",
+            "arn:aws:ecs:us-east-1:123:service/dev/api",
+        ]
+    );
+    assert_eq!(r2.len(), 3);
+    // The ListMetrics order of dimensions is kept for the query.
+    assert_eq!(t2[1].dimensions[0].name, "ServiceName");
+}
+
+#[test]
+fn without_dimension_rules_family_series_go_to_the_cluster() {
+    let js = jobs(
+        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [r]\n    metrics:\n    - name: CpuReserved\n      statistics: [Average]\n",
+    );
+    let (t, r, _) = select(0, &js[0], &seed_listing(), None, "r", "1");
+    let arns: Vec<_> = t.iter().map(|t| &*t.resource).collect();
+    assert_eq!(
+        arns,
+        vec![
+            "arn:aws:ecs:r:1:cluster/prod",
+            "arn:aws:ecs:r:1:service/prod/api",
+            "arn:aws:ecs:r:1:service/prod/web",
+            "arn:aws:ecs:r:1:service/dev/api",
+            "arn:aws:ecs:r:1:cluster/prod",
+        ]
+    );
+    assert_eq!(r.len(), 4);
+}
+
+#[test]
+fn search_tags_keep_only_matching_tagged_resources_and_export_tags() {
+    let mut js = jobs(
+        r#"apiVersion: v1alpha1
+discovery:
+  exportedTagsOnMetrics:
+    ECS/ContainerInsights: [team]
+  jobs:
+  - type: ECS/ContainerInsights
+    regions: [r]
+    searchTags: [{key: env, value: "^prod"}]
+    dimensionNameRequirements: [ClusterName, ServiceName]
+    metrics:
+    - name: CpuReserved
+      statistics: [Average]
+"#,
+    );
+    let mut tags = HashMap::new();
+    tags.insert(
+        "arn:aws:ecs:r:1:service/prod/api".to_string(),
+        vec![("env".into(), "production".into()), ("team".into(), "a".into())],
+    );
+    tags.insert(
+        "arn:aws:ecs:r:1:service/prod/web".to_string(),
+        vec![("env".into(), "dev".into())],
+    );
+    let (t, r, _) = select(0, &js[0], &seed_listing(), Some(&tags), "r", "1");
+    assert_eq!(t.len(), 1);
+    assert_eq!(&*t[0].resource, "arn:aws:ecs:r:1:service/prod/api");
+    assert_eq!(&*t[0].tags, &["a".to_string()]);
+    assert_eq!(r[0].tags.len(), 2);
+
+    // Exported tags without a filter: untagged resources stay, with empty tag values.
+    js[0].search_tags.clear();
+    let (t, _, _) = select(0, &js[0], &seed_listing(), Some(&tags), "r", "1");
+    assert_eq!(t.len(), 3);
+    assert_eq!(&*t[2].tags, &[String::new()]);
+}
+
+#[test]
+fn static_jobs_need_no_listing() {
+    let js = jobs(
+        "static:\n- name: fixed\n  namespace: AWS/ECS\n  regions: [r]\n  dimensions: [{name: ClusterName, value: prod}]\n  metrics: [{name: CPUUtilization, statistics: [Average]}]\n",
+    );
+    let t = static_targets(0, &js[0]);
+    assert_eq!(t.len(), 1);
+    assert_eq!(&*t[0].resource, "fixed");
+    assert_eq!(t[0].dimensions[0].value, "prod");
+}
+
+#[test]
+fn scopes_group_jobs_by_role_and_region() {
+    let js = jobs(include_str!("../../examples/seed-config.yml"));
+    let s = scopes(&js);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s.values().next().unwrap(), &vec![0, 1]);
+}

@@ -1,0 +1,226 @@
+//! The query plan: a pure function from targets and the time to GetMetricData calls.
+//!
+//! Within one (role, region), identical queries (namespace, metric, dimensions, statistic,
+//! period) are requested once, whichever jobs want them; each gets the union of the windows its
+//! requesters want, and each requester later reads only its own window. Queries are packed
+//! ≤ `per_call` to a call. Calls may mix periods and windows: a call's window is the union of
+//! its queries' windows, with its start aligned so every period's buckets line up.
+
+use std::collections::HashMap;
+
+use crate::aws::MetricQuery;
+use crate::config::Job;
+use crate::discovery::Target;
+use crate::model::Dim;
+
+/// The window `[start, end)` a metric entry wants at `now`: `[now−length−delay, now−delay]`
+/// with the end truncated to the period.
+pub fn window(now: i64, period: u32, length: u32, delay: u32) -> (i64, i64) {
+    let p = i64::from(period.max(1));
+    let end = (now - i64::from(delay)).div_euclid(p) * p;
+    (end - i64::from(length), end)
+}
+
+/// Where one (target, statistic) finds its datapoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub call: usize,
+    pub query: usize,
+    pub start: i64,
+    pub end: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub start: i64,
+    pub end: i64,
+    pub queries: Vec<MetricQuery>,
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub calls: Vec<Call>,
+    /// For `targets[i]`, one slot per statistic of its metric, in the metric's order.
+    pub slots: Vec<Vec<Slot>>,
+}
+
+impl Plan {
+    pub fn queries(&self) -> usize {
+        self.calls.iter().map(|c| c.queries.len()).sum()
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Plans the calls for the targets of one (role, region).
+pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan {
+    let per_call = per_call.clamp(1, 500);
+    // Identity → (query, union window).
+    type Key = (String, String, Vec<Dim>, String, u32);
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut unique: Vec<(MetricQuery, i64, i64)> = Vec::new();
+    let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
+
+    for t in targets {
+        let job = &jobs[t.job];
+        let m = &job.metrics[t.metric];
+        let (start, end) = window(now, m.period, m.length, m.delay);
+        let mut sorted = t.dimensions.clone();
+        sorted.sort();
+        let mut per_stat = Vec::with_capacity(m.statistics.len());
+        for stat in &m.statistics {
+            let key = (
+                job.namespace.clone(),
+                m.name.clone(),
+                sorted.clone(),
+                stat.clone(),
+                m.period,
+            );
+            let q = *index.entry(key).or_insert_with(|| {
+                unique.push((
+                    MetricQuery {
+                        id: String::new(),
+                        namespace: job.namespace.clone(),
+                        metric: m.name.clone(),
+                        dimensions: t.dimensions.clone(),
+                        statistic: stat.clone(),
+                        period: m.period,
+                    },
+                    start,
+                    end,
+                ));
+                unique.len() - 1
+            });
+            let u = &mut unique[q];
+            u.1 = u.1.min(start);
+            u.2 = u.2.max(end);
+            per_stat.push((q, start, end));
+        }
+        wants.push(per_stat);
+    }
+
+    // Pack in first-seen order: deterministic, and a job's queries stay together.
+    let mut calls = Vec::new();
+    let mut location = vec![(0usize, 0usize); unique.len()];
+    for (chunk_no, chunk) in unique.chunks(per_call).enumerate() {
+        let mut lcm: i64 = 1;
+        let (mut start, mut end) = (i64::MAX, i64::MIN);
+        let mut queries = Vec::with_capacity(chunk.len());
+        for (i, (q, s, e)) in chunk.iter().enumerate() {
+            let p = i64::from(q.period.max(1));
+            lcm = (lcm / gcd(lcm, p) * p).min(86_400);
+            start = start.min(*s);
+            end = end.max(*e);
+            let mut q = q.clone();
+            q.id = format!("q{i}");
+            queries.push(q);
+            location[chunk_no * per_call + i] = (chunk_no, i);
+        }
+        start = start.div_euclid(lcm) * lcm;
+        calls.push(Call {
+            start,
+            end,
+            queries,
+        });
+    }
+    let slots = wants
+        .into_iter()
+        .map(|per_stat| {
+            per_stat
+                .into_iter()
+                .map(|(q, start, end)| Slot {
+                    call: location[q].0,
+                    query: location[q].1,
+                    start,
+                    end,
+                })
+                .collect()
+        })
+        .collect();
+    Plan { calls, slots }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_str;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn jobs(text: &str) -> Vec<Job> {
+        parse_str(text, Path::new("t.yml"), true).unwrap().config.jobs
+    }
+
+    fn target(job: usize, metric: usize, cluster: &str) -> Target {
+        Target {
+            job,
+            metric,
+            dimensions: vec![Dim {
+                name: "ClusterName".into(),
+                value: cluster.into(),
+            }],
+            resource: Arc::from("r"),
+            tags: Arc::from(Vec::new()),
+        }
+    }
+
+    const TWO_JOBS: &str = r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    metrics:
+    - {name: CPUUtilization, statistics: [Average, Maximum], period: 60, length: 300}
+  - type: AWS/ECS
+    regions: [r]
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], period: 60, length: 600}
+    - {name: MemoryUtilization, statistics: [Average], period: 300, length: 300, delay: 120}
+"#;
+
+    #[test]
+    fn windows_are_aligned_to_the_period() {
+        assert_eq!(window(1_000_000, 300, 3600, 0), (999_900 - 3600, 999_900));
+        assert_eq!(window(1_000_000, 60, 300, 120), (999_840 - 300, 999_840));
+    }
+
+    #[test]
+    fn identical_queries_across_jobs_are_fetched_once_with_the_union_window() {
+        let js = jobs(TWO_JOBS);
+        let targets = vec![target(0, 0, "a"), target(1, 0, "a"), target(1, 1, "a")];
+        let now = 1_000_000;
+        let p = plan(&js, &targets, now, 500);
+        // CPU Average shared; CPU Maximum; Memory Average.
+        assert_eq!(p.queries(), 3);
+        assert_eq!(p.calls.len(), 1);
+        let c = &p.calls[0];
+        assert_eq!(c.queries[0].statistic, "Average");
+        assert_eq!(c.queries[1].statistic, "Maximum");
+        assert_eq!(c.queries[2].metric, "MemoryUtilization");
+        // Job 0 reads its own 300 s window of the shared query, job 1 its 600 s one.
+        assert_eq!(p.slots[0][0].query, 0);
+        assert_eq!(p.slots[1][0].query, 0);
+        assert_eq!(p.slots[0][0].end - p.slots[0][0].start, 300);
+        assert_eq!(p.slots[1][0].end - p.slots[1][0].start, 600);
+        // The call covers every window, its start aligned for both periods.
+        assert!(c.start <= p.slots[1][0].start && c.start % 300 == 0);
+        assert_eq!(c.end, window(now, 60, 600, 0).1);
+    }
+
+    #[test]
+    fn queries_are_packed_by_the_limit() {
+        let js = jobs(TWO_JOBS);
+        let targets: Vec<Target> = (0..1200).map(|i| target(1, 0, &format!("c{i}"))).collect();
+        let p = plan(&js, &targets, 1_000_000, 500);
+        assert_eq!(p.calls.iter().map(|c| c.queries.len()).collect::<Vec<_>>(), vec![500, 500, 200]);
+        assert_eq!(p.slots[1199][0], Slot { call: 2, query: 199, start: p.slots[0][0].start, end: p.slots[0][0].end });
+        // Ids are unique within a call and valid CloudWatch ids.
+        let ids: std::collections::HashSet<_> = p.calls[0].queries.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(ids.len(), 500);
+        assert!(p.calls[0].queries.iter().all(|q| q.id.starts_with('q')));
+        let p = plan(&js, &targets, 1_000_000, 100);
+        assert_eq!(p.calls.len(), 12);
+    }
+}
