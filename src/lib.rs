@@ -5,8 +5,10 @@
 
 pub mod aws;
 pub mod catalog;
+pub mod collect;
 pub mod config;
 pub mod model;
 pub mod plan;
+pub mod server;
 pub mod discovery;
 pub mod exposition;

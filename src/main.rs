@@ -1,3 +1,303 @@
-fn main() {
-    println!("Hello, world!");
+//! The `cw-exporter` binary: YACE's flags, `verify-config` and `version`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::prelude::*;
+
+use cw_exporter::aws::{Accounting, Aws};
+use cw_exporter::collect::{Collector, Options, Snapshot};
+use cw_exporter::config::{self, Severity};
+use cw_exporter::server::{AppState, router};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "cw-exporter",
+    version,
+    about = "Exports CloudWatch metrics to Prometheus; reads YACE configs unchanged.",
+    after_help = "YACE's single-dash spelling works too: -config.file=config.yml -listen-address=:5000"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Path of the YAML config (either YACE dialect).
+    #[arg(long = "config.file", default_value = "config.yml", global = true)]
+    config_file: PathBuf,
+
+    /// Address to serve /metrics on; ":5000" means every interface, port 5000.
+    #[arg(long = "listen-address", visible_alias = "web.listen-address", default_value = ":5000", global = true)]
+    listen_address: String,
+
+    /// Seconds between the starts of two collection cycles.
+    #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    scraping_interval: u64,
+
+    /// Queries per GetMetricData call (CloudWatch allows at most 500).
+    #[arg(long = "metrics-per-query", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500), global = true)]
+    metrics_per_query: u64,
+
+    /// Snake-case dimension and tag label names (dimension_cluster_name, not dimension_ClusterName).
+    #[arg(long = "labels-snake-case", global = true)]
+    labels_snake_case: bool,
+
+    /// Least severe log level written: debug, info, warn or error.
+    #[arg(long = "log.level", default_value = "info", global = true)]
+    log_level: LogLevel,
+
+    /// Log line format: logfmt or json.
+    #[arg(long = "log.format", default_value = "logfmt", global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check the config file, print every problem with its line and column, exit non-zero if any.
+    VerifyConfig,
+    /// Print the version and exit.
+    Version,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Logfmt,
+    Json,
+}
+
+/// YACE (Go's flag package) spells long flags with one dash: `-config.file=x`. Give them two.
+fn normalise_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if i > 0 && a.starts_with('-') && !a.starts_with("--") && a.len() > 2 {
+                format!("-{a}")
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
+fn init_logging(level: LogLevel, format: LogFormat) {
+    let level = match level {
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
+    };
+    // The SDK's own logs stay at warn: its debug output is large and can include request detail.
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "{level},aws_config=warn,aws_smithy_runtime=warn,aws_sdk_cloudwatch=warn,hyper=warn,h2=warn"
+    ));
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .init(),
+        LogFormat::Logfmt => registry.with(tracing_logfmt::layer()).init(),
+    }
+}
+
+fn parse_listen(addr: &str) -> anyhow::Result<SocketAddr> {
+    let full = if addr.starts_with(':') {
+        format!("0.0.0.0{addr}")
+    } else {
+        addr.to_string()
+    };
+    full.parse()
+        .with_context(|| format!("--listen-address `{addr}` is not HOST:PORT or :PORT"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from(normalise_args(std::env::args()));
+    match cli.command {
+        Some(Command::Version) => {
+            println!("cw-exporter {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some(Command::VerifyConfig) => verify(&cli),
+        None => {
+            init_logging(cli.log_level, cli.log_format);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            match rt.block_on(run(cli)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn verify(cli: &Cli) -> ExitCode {
+    match config::load(&cli.config_file, true) {
+        Ok(l) => {
+            for w in &l.warnings {
+                println!("{}", w.display(&cli.config_file));
+            }
+            let series_jobs = l.config.jobs.len();
+            println!(
+                "{}: OK ({} job(s), {} warning(s))",
+                cli.config_file.display(),
+                series_jobs,
+                l.warnings.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            for p in &e.problems {
+                println!("{}", p.display(&e.file));
+            }
+            let n = e
+                .problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
+            println!("{}: {} error(s)", e.file.display(), n);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let loaded = config::load(&cli.config_file, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in &loaded.warnings {
+        tracing::warn!("{}", w.display(&cli.config_file));
+    }
+    let cfg = loaded.config;
+    if cfg.saw_enable_metric_data {
+        tracing::info!(
+            "`enableMetricData` is accepted and has no effect: cw-exporter always batches queries into GetMetricData"
+        );
+    }
+    let addr = parse_listen(&cli.listen_address)?;
+    let aws = Arc::new(Aws::new(cfg.sts_region.clone(), Arc::new(Accounting::default())).await);
+    let mut collector = Collector::new(
+        cfg.jobs,
+        aws,
+        Options {
+            metrics_per_query: cli.metrics_per_query as usize,
+            labels_snake_case: cli.labels_snake_case,
+        },
+    );
+    let state = Arc::new(AppState {
+        snapshot: ArcSwap::from_pointee(Snapshot::default()),
+        config_file: cli.config_file.display().to_string(),
+    });
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(address = %addr, config = %cli.config_file.display(), jobs = collector.jobs().len(), "listening");
+
+    let interval = Duration::from_secs(cli.scraping_interval);
+    let collect_state = state.clone();
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut previous: Vec<(String, bool)> = Vec::new();
+        loop {
+            ticker.tick().await;
+            let started = std::time::Instant::now();
+            let snap = collector.cycle().await;
+            // Log each job's state changes once, not every cycle.
+            let now: Vec<(String, bool)> =
+                snap.jobs.iter().map(|j| (j.label.clone(), j.success)).collect();
+            for (i, j) in snap.jobs.iter().enumerate() {
+                let was = previous.get(i).map(|p| p.1);
+                if !j.success && was != Some(false) {
+                    tracing::error!(job = %j.label, error = j.error.as_deref().unwrap_or(""), "collection failing");
+                } else if j.success && was == Some(false) {
+                    tracing::info!(job = %j.label, "collection recovered");
+                }
+            }
+            previous = now;
+            tracing::info!(
+                seconds = format!("{:.3}", snap.duration_seconds),
+                series = snap.jobs.iter().map(|j| j.series).sum::<usize>(),
+                "collection finished"
+            );
+            collect_state.snapshot.store(Arc::new(snap));
+            let took = started.elapsed();
+            if took > interval {
+                tracing::warn!(
+                    took_seconds = took.as_secs(),
+                    interval_seconds = interval.as_secs(),
+                    "collection took longer than --scraping-interval; the next cycle starts now"
+                );
+            }
+        }
+    });
+
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("HTTP server")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_yace_flags_become_double_dash() {
+        let a = normalise_args(
+            ["cw-exporter", "-config.file=/x.yml", "-listen-address", ":9", "--labels-snake-case", "-h"]
+                .map(String::from),
+        );
+        assert_eq!(a, vec!["cw-exporter", "--config.file=/x.yml", "--listen-address", ":9", "--labels-snake-case", "-h"]);
+        let cli = Cli::try_parse_from(a.into_iter().filter(|x| x != "-h")).unwrap();
+        assert_eq!(cli.config_file, PathBuf::from("/x.yml"));
+        assert_eq!(cli.listen_address, ":9");
+        assert!(cli.labels_snake_case);
+    }
+
+    #[test]
+    fn listen_addresses() {
+        assert_eq!(parse_listen(":5000").unwrap().to_string(), "0.0.0.0:5000");
+        assert_eq!(parse_listen("127.0.0.1:1").unwrap().to_string(), "127.0.0.1:1");
+        assert!(parse_listen("nope").is_err());
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

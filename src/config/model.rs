@@ -46,7 +46,7 @@ pub struct TagFilter {
 #[derive(Clone, Debug)]
 pub struct Job {
     pub kind: JobKind,
-    /// Where the job is in the file, e.g. `discovery.jobs[1]`: used in logs and on `/`.
+    /// Where the job is in the file, e.g. `discovery.jobs[1]`: the `config_job` label, logs, `/`.
     pub label: String,
     /// The job's `name` (static and custom jobs; it becomes the `name` label).
     pub name: Option<String>,

@@ -648,10 +648,7 @@ impl Walker {
         if self.error_count() > errors_before {
             return None;
         }
-        let label = match &name {
-            Some(n) => format!("{path} ({n})"),
-            None => format!("{path} ({namespace})"),
-        };
+        let label = path.to_string();
         Some(Job {
             kind,
             label,
@@ -849,6 +846,22 @@ impl Walker {
                 format!("length {length} is shorter than period {period}: no datapoint would fit"),
             );
         }
+        let add_ts = own
+            .add_cloudwatch_timestamp
+            .or(job.add_cloudwatch_timestamp)
+            .unwrap_or(false);
+        let export_all = own
+            .export_all_data_points
+            .or(job.export_all_data_points)
+            .unwrap_or(false);
+        if export_all && !add_ts {
+            // Without timestamps every datapoint would be the same series: Prometheus rejects it.
+            self.error(
+                node.pos,
+                path,
+                "exportAllDataPoints needs addCloudwatchTimestamp: true",
+            );
+        }
         if self.error_count() > errors_before {
             return None;
         }
@@ -859,14 +872,8 @@ impl Walker {
             length,
             delay,
             nil_to_zero: own.nil_to_zero.or(job.nil_to_zero).unwrap_or(false),
-            add_cloudwatch_timestamp: own
-                .add_cloudwatch_timestamp
-                .or(job.add_cloudwatch_timestamp)
-                .unwrap_or(false),
-            export_all_data_points: own
-                .export_all_data_points
-                .or(job.export_all_data_points)
-                .unwrap_or(false),
+            add_cloudwatch_timestamp: add_ts,
+            export_all_data_points: export_all,
         })
     }
 }

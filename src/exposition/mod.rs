@@ -1,1 +1,4 @@
+//! Exposition: YACE-compatible names and labels, and the text formats.
+
 pub mod names;
+pub mod text;

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Seed a local AWS endpoint (moto) with a Fargate estate, through the real AWS APIs.
+
+ECS clusters and services (some tagged, some not) are created through the ECS API, an EKS
+cluster through the EKS API, and Container Insights / AWS/ECS metrics are put with
+PutMetricData, one datapoint a minute.
+
+--mode demo   realistic, varying values over the last --minutes minutes.
+--mode test   every series constant over the last --minutes minutes, so the newest datapoint
+              of any period equals what was put; --out writes the expected values as JSON.
+--services-per-cluster N / --clusters N size the estate (defaults give 3 clusters, 13 services).
+Values follow ../shared/reference (Fargate task sizes, utilisation fractions, rates).
+"""
+import argparse
+import datetime as dt
+import json
+import random
+import sys
+
+import boto3
+
+SERVICE_METRICS = [
+    "CpuReserved", "CpuUtilized", "MemoryReserved", "MemoryUtilized",
+    "StorageReadBytes", "StorageWriteBytes", "NetworkRxBytes", "NetworkTxBytes",
+    "DesiredTaskCount", "TaskCount", "PendingTaskCount", "RunningTaskCount",
+    "DeploymentCount", "TaskSetCount",
+]
+TASK_SIZES = [(256, [512, 1024]), (512, [1024, 2048]), (1024, [2048, 4096]), (2048, [4096, 8192])]
+CLUSTER_NAMES = ["prod-fargate", "staging-fargate", "batch-fargate", "edge-fargate", "data-fargate"]
+SERVICE_NAMES = ["api", "web", "worker", "auth", "payments", "search", "notifier", "reports",
+                 "gateway", "orders", "catalog", "billing"]
+
+
+def args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--mode", choices=["demo", "test"], default="demo")
+    p.add_argument("--clusters", type=int, default=3)
+    p.add_argument("--services-per-cluster", type=int, default=0,
+                   help="0: a realistic mix (5, 4, 4, ...)")
+    p.add_argument("--minutes", type=int, default=60)
+    p.add_argument("--metrics", default=",".join(SERVICE_METRICS),
+                   help="service metrics to put (comma-separated)")
+    p.add_argument("--no-extras", action="store_true",
+                   help="only the service metrics: no cluster, family, AWS/ECS or EKS data")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--out", help="write expected values (test mode) to this JSON file")
+    return p.parse_args()
+
+
+def client(a, name):
+    return boto3.client(name, region_name=a.region, endpoint_url=a.endpoint,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+class Putter:
+    """Buffers datums and sends them in PutMetricData calls of up to 500."""
+
+    def __init__(self, cw):
+        self.cw, self.buf, self.calls = cw, {}, 0
+
+    def put(self, ns, name, dims, value, ts, unit="None"):
+        self.buf.setdefault(ns, []).append({
+            "MetricName": name, "Timestamp": ts, "Value": float(value), "Unit": unit,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+        })
+        if len(self.buf[ns]) >= 500:
+            self.flush(ns)
+
+    def flush(self, ns=None):
+        for n in ([ns] if ns else list(self.buf)):
+            data = self.buf.pop(n, [])
+            for i in range(0, len(data), 500):
+                self.cw.put_metric_data(Namespace=n, MetricData=data[i:i + 500])
+                self.calls += 1
+
+
+def estate(a, rnd):
+    clusters = []
+    for c in range(a.clusters):
+        base = CLUSTER_NAMES[c % len(CLUSTER_NAMES)]
+        name = base if c < len(CLUSTER_NAMES) else f"{base}-{c}"
+        n = a.services_per_cluster or [5, 4, 4][c % 3]
+        services = []
+        for s in range(n):
+            sname = SERVICE_NAMES[s % len(SERVICE_NAMES)]
+            if s >= len(SERVICE_NAMES):
+                sname = f"{sname}-{s}"
+            cpu, mems = rnd.choice(TASK_SIZES)
+            desired = rnd.choice([1, 2, 2, 3, 4, 6])
+            util = rnd.uniform(0.05, 0.35)
+            mem_util = rnd.uniform(0.3, 0.7)
+            rx = rnd.uniform(5e3, 5e5)
+            services.append({
+                "name": sname, "cpu": cpu, "mem": rnd.choice(mems), "desired": desired,
+                "cpu_util": util, "mem_util": mem_util, "rx": rx, "tx": rx * rnd.uniform(1.5, 4),
+                "read": rnd.uniform(0, 5e7), "write": rnd.uniform(1e6, 2e8),
+                # Every third service carries no tags: it must still be exported.
+                "tags": [] if s % 3 == 2 else [{"key": "team", "value": rnd.choice(["core", "growth"])},
+                                               {"key": "env", "value": "prod" if c == 0 else "staging"}],
+            })
+        clusters.append({
+            "name": name, "services": services,
+            # The last cluster is untagged.
+            "tags": [] if c == a.clusters - 1 and a.clusters > 1 else
+            [{"key": "env", "value": "prod" if c == 0 else "staging"}],
+        })
+    return clusters
+
+
+def service_values(s, wobble):
+    """Per-task averages and counts for one minute (Container Insights {ClusterName, ServiceName})."""
+    running = s["desired"]
+    return {
+        "CpuReserved": s["cpu"],
+        "CpuUtilized": round(s["cpu"] * s["cpu_util"] * wobble(0.2), 4),
+        "MemoryReserved": s["mem"],
+        "MemoryUtilized": round(s["mem"] * s["mem_util"] * wobble(0.05), 2),
+        "StorageReadBytes": round(s["read"] * wobble(0.1)),
+        "StorageWriteBytes": round(s["write"] * wobble(0.1)),
+        "NetworkRxBytes": round(s["rx"] * wobble(0.3), 2),
+        "NetworkTxBytes": round(s["tx"] * wobble(0.3), 2),
+        "DesiredTaskCount": s["desired"],
+        "TaskCount": running,
+        "PendingTaskCount": 0,
+        "RunningTaskCount": running,
+        "DeploymentCount": 1,
+        "TaskSetCount": 0,
+    }
+
+
+UNITS = {"MemoryReserved": "Megabytes", "MemoryUtilized": "Megabytes", "StorageReadBytes": "Bytes",
+         "StorageWriteBytes": "Bytes", "NetworkRxBytes": "Bytes/Second", "NetworkTxBytes": "Bytes/Second"}
+
+
+def main():
+    a = args()
+    rnd = random.Random(a.seed)
+    ecs, cw = client(a, "ecs"), client(a, "cloudwatch")
+    account = client(a, "sts").get_caller_identity()["Account"]
+    clusters = estate(a, rnd)
+    wanted = [m for m in a.metrics.split(",") if m]
+
+    for c in clusters:
+        kw = {"tags": c["tags"]} if c["tags"] else {}
+        ecs.create_cluster(clusterName=c["name"], settings=[{"name": "containerInsights", "value": "enabled"}], **kw)
+        for s in c["services"]:
+            td = ecs.register_task_definition(
+                family=s["name"], requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                cpu=str(s["cpu"]), memory=str(s["mem"]),
+                containerDefinitions=[{"name": s["name"], "image": f"example/{s['name']}:1", "essential": True}],
+            )["taskDefinition"]["taskDefinitionArn"]
+            kw = {"tags": s["tags"]} if s["tags"] else {}
+            ecs.create_service(cluster=c["name"], serviceName=s["name"], taskDefinition=td,
+                               desiredCount=s["desired"], launchType="FARGATE", **kw)
+
+    put = Putter(cw)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    expected = {"account": account, "region": a.region, "clusters": {}, "services": {}}
+    constant = a.mode == "test"
+
+    for c in clusters:
+        cname = c["name"]
+        svc_vals = {}
+        for s in c["services"]:
+            fixed = service_values(s, lambda _: 1.0)
+            svc_vals[s["name"]] = fixed
+            if constant:
+                expected["services"][f"{cname}/{s['name']}"] = {m: fixed[m] for m in wanted}
+        cluster_fixed = {
+            "ContainerInstanceCount": 0,
+            "ServiceCount": len(c["services"]),
+            "TaskCount": sum(v["RunningTaskCount"] for v in svc_vals.values()),
+        }
+        if constant:
+            expected["clusters"][cname] = {k: cluster_fixed[k] for k in ("ContainerInstanceCount", "ServiceCount")}
+        for minute in range(a.minutes):
+            ts = now - dt.timedelta(minutes=minute)
+            wobble = (lambda _: 1.0) if constant else (lambda w: 1 + rnd.uniform(-w, w))
+            for s in c["services"]:
+                vals = svc_vals[s["name"]] if constant else service_values(s, wobble)
+                dims = [("ClusterName", cname), ("ServiceName", s["name"])]
+                for m in wanted:
+                    put.put("ECS/ContainerInsights", m, dims, vals[m], ts, UNITS.get(m, "Count" if "Count" in m else "None"))
+                if a.no_extras:
+                    continue
+                # Same measurements by task family: the seed's jobs must not export these.
+                fam = [("ClusterName", cname), ("TaskDefinitionFamily", s["name"])]
+                for m in ("CpuUtilized", "MemoryUtilized"):
+                    put.put("ECS/ContainerInsights", m, fam, vals[m], ts, UNITS.get(m, "None"))
+                # The free AWS/ECS service metrics (percent of reservation).
+                put.put("AWS/ECS", "CPUUtilization", dims, 100 * vals["CpuUtilized"] / vals["CpuReserved"], ts, "Percent")
+                put.put("AWS/ECS", "MemoryUtilization", dims, 100 * vals["MemoryUtilized"] / vals["MemoryReserved"], ts, "Percent")
+            if a.no_extras:
+                continue
+            for m, v in cluster_fixed.items():
+                put.put("ECS/ContainerInsights", m, [("ClusterName", cname)], v, ts, "Count")
+            put.put("ECS/ContainerInsights", "CpuUtilized", [("ClusterName", cname)],
+                    sum(v["CpuUtilized"] for v in svc_vals.values()) / max(1, len(svc_vals)), ts)
+    put.flush()
+
+    if not a.no_extras:
+        seed_eks(a, rnd, put, now, constant, expected)
+        put.flush()
+
+    print(f"seeded {len(clusters)} ECS clusters, {sum(len(c['services']) for c in clusters)} services "
+          f"in {a.region} (account {account}) with {a.minutes} min of data in {put.calls} PutMetricData calls",
+          file=sys.stderr)
+    if a.out:
+        with open(a.out, "w") as f:
+            json.dump(expected, f, indent=1, sort_keys=True)
+
+
+def seed_eks(a, rnd, put, now, constant, expected):
+    """One EKS cluster on Fargate: pod metrics as the ADOT collector publishes them."""
+    eks = client(a, "eks")
+    name = "eks-fargate"
+    eks.create_cluster(name=name, roleArn=f"arn:aws:iam::{expected['account']}:role/eks",
+                       resourcesVpcConfig={"subnetIds": ["subnet-1"]}, tags={"env": "prod"})
+    pods = [("default", f"frontend-{i}") for i in range(2)] + [("payments", f"ledger-{i}") for i in range(2)]
+    base = {p: (rnd.uniform(5, 60), rnd.uniform(20, 80), rnd.uniform(1e3, 1e5)) for p in pods}
+    eks_exp = expected.setdefault("eks", {})
+    for minute in range(a.minutes):
+        ts = now - dt.timedelta(minutes=minute)
+        for (ns, pod), (cpu, mem, rx) in base.items():
+            f = 1.0 if constant else 1 + rnd.uniform(-0.2, 0.2)
+            dims = [("ClusterName", name), ("LaunchType", "fargate"), ("Namespace", ns), ("PodName", pod)]
+            vals = {
+                "pod_cpu_utilization_over_pod_limit": round(cpu * f, 3),
+                "pod_memory_utilization_over_pod_limit": round(mem * f, 3),
+                "pod_network_rx_bytes": round(rx * f, 1),
+                "pod_network_tx_bytes": round(rx * 2 * f, 1),
+            }
+            for m, v in vals.items():
+                put.put("ContainerInsights", m, dims, v, ts, "Percent" if "utilization" in m else "Bytes/Second")
+                if constant and minute == 0:
+                    eks_exp[f"{ns}/{pod}/{m}"] = v
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+//! Collection: one cycle runs discovery, plans and fetches every (role, region) in parallel,
+//! turns the datapoints into series, and renders an immutable [`Snapshot`] that scrapes read.
+
+pub mod series;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::aws::{Aws, AwsError, QueryResult, now_secs};
+use crate::config::{Job, Role};
+use crate::discovery::{self, Found};
+use crate::exposition::text::{Families, render_openmetrics, render_text};
+use crate::plan;
+
+/// How many GetMetricData calls of one (role, region) run at once.
+const CALLS_IN_FLIGHT: usize = 4;
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub metrics_per_query: usize,
+    pub labels_snake_case: bool,
+}
+
+/// The state of one config job after the last cycle.
+#[derive(Clone, Debug)]
+pub struct JobStatus {
+    pub label: String,
+    pub namespace: String,
+    pub success: bool,
+    /// The first error of the cycle, as loggable text (no secrets).
+    pub error: Option<String>,
+    pub series: usize,
+    pub last_success: Option<i64>,
+}
+
+/// What `/metrics` serves: rendered once per cycle, read by every scrape.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub text: Bytes,
+    pub openmetrics: Bytes,
+    pub jobs: Vec<JobStatus>,
+    /// When the last cycle finished (seconds since the epoch); None before the first.
+    pub finished_at: Option<i64>,
+    pub duration_seconds: f64,
+}
+
+impl Snapshot {
+    pub fn ready(&self) -> bool {
+        self.finished_at.is_some()
+    }
+}
+
+/// Runs collection cycles for one config.
+pub struct Collector {
+    jobs: Arc<Vec<Job>>,
+    aws: Arc<Aws>,
+    opts: Options,
+    last_success: Vec<Option<i64>>,
+}
+
+/// The outcome of one (role, region).
+struct ScopeResult {
+    region: String,
+    account: String,
+    found: Found,
+    plan: plan::Plan,
+    /// Per call: its results, or why it failed.
+    calls: Vec<Result<Vec<QueryResult>, Arc<AwsError>>>,
+    /// Set when the scope could not even start (credentials, STS).
+    error: Option<Arc<AwsError>>,
+    jobs: Vec<usize>,
+}
+
+impl Collector {
+    pub fn new(jobs: Vec<Job>, aws: Arc<Aws>, opts: Options) -> Self {
+        let n = jobs.len();
+        Collector {
+            jobs: Arc::new(jobs),
+            aws,
+            opts,
+            last_success: vec![None; n],
+        }
+    }
+
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
+    }
+
+    /// One full cycle. Never fails: failures are per job, in the snapshot.
+    pub async fn cycle(&mut self) -> Snapshot {
+        let started = Instant::now();
+        let now = now_secs();
+        let mut set = JoinSet::new();
+        for ((role, region), job_ids) in discovery::scopes(&self.jobs) {
+            let jobs = self.jobs.clone();
+            let aws = self.aws.clone();
+            let per_call = self.opts.metrics_per_query;
+            set.spawn(scope(aws, jobs, role, region, job_ids, now, per_call));
+        }
+        let mut results = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok(r) => results.push(r),
+                Err(e) => tracing::error!(error = %e, "a collection task panicked"),
+            }
+        }
+        // Deterministic output whatever order the scopes finished in.
+        results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+
+        let mut families = Families::default();
+        let mut status: Vec<JobStatus> = self
+            .jobs
+            .iter()
+            .map(|j| JobStatus {
+                label: j.label.clone(),
+                namespace: j.namespace.clone(),
+                success: true,
+                error: None,
+                series: 0,
+                last_success: None,
+            })
+            .collect();
+        for r in &results {
+            let mut fail = |job: usize, e: &AwsError| {
+                let s = &mut status[job];
+                s.success = false;
+                s.error.get_or_insert_with(|| e.to_string());
+            };
+            if let Some(e) = &r.error {
+                for &j in &r.jobs {
+                    fail(j, e);
+                }
+                continue;
+            }
+            for (j, e) in &r.found.failed {
+                fail(*j, e);
+            }
+            for (ti, t) in r.found.targets.iter().enumerate() {
+                for slot in &r.plan.slots[ti] {
+                    if let Err(e) = &r.calls[slot.call] {
+                        fail(t.job, e);
+                    }
+                }
+            }
+            if r.found.unassociated > 0 {
+                tracing::debug!(
+                    region = %r.region,
+                    series = r.found.unassociated,
+                    "series matched a job but belong to no known resource; not exported"
+                );
+            }
+            let added = series::add(
+                &mut families,
+                &self.jobs,
+                &r.found,
+                &r.plan,
+                &r.calls,
+                &r.region,
+                &r.account,
+                self.opts.labels_snake_case,
+            );
+            for (j, n) in added {
+                status[j].series += n;
+            }
+        }
+        let finished = now_secs();
+        for (i, s) in status.iter_mut().enumerate() {
+            if s.success {
+                self.last_success[i] = Some(finished);
+            }
+            s.last_success = self.last_success[i];
+        }
+        let duration = started.elapsed().as_secs_f64();
+        series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
+        let (fams, duplicates) = families.finish();
+        if duplicates > 0 {
+            tracing::warn!(
+                duplicates,
+                "jobs export identical series; only the first of each is kept"
+            );
+        }
+        Snapshot {
+            text: Bytes::from(render_text(&fams)),
+            openmetrics: Bytes::from(render_openmetrics(&fams)),
+            jobs: status,
+            finished_at: Some(finished),
+            duration_seconds: duration,
+        }
+    }
+}
+
+async fn scope(
+    aws: Arc<Aws>,
+    jobs: Arc<Vec<Job>>,
+    role: Role,
+    region: String,
+    job_ids: Vec<usize>,
+    now: i64,
+    per_call: usize,
+) -> ScopeResult {
+    let session = match aws.session(&role, &region).await {
+        Ok(s) => s,
+        Err(e) => {
+            return ScopeResult {
+                region,
+                account: String::new(),
+                found: Found::default(),
+                plan: plan::Plan::default(),
+                calls: vec![],
+                error: Some(Arc::new(e)),
+                jobs: job_ids,
+            };
+        }
+    };
+    let found = discovery::discover(&session, &jobs, &job_ids).await;
+    let plan = plan::plan(&jobs, &found.targets, now, per_call);
+    let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
+    let mut set = JoinSet::new();
+    for (i, call) in plan.calls.iter().enumerate() {
+        let session = session.clone();
+        let call = call.clone();
+        let limit = limit.clone();
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("never closed");
+            let r = session
+                .get_metric_data(&call.queries, call.start, call.end)
+                .await
+                .map_err(Arc::new);
+            (i, r)
+        });
+    }
+    let mut calls: BTreeMap<usize, Result<Vec<QueryResult>, Arc<AwsError>>> = BTreeMap::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok((i, r)) = r {
+            calls.insert(i, r);
+        }
+    }
+    let calls = (0..plan.calls.len())
+        .map(|i| {
+            calls.remove(&i).unwrap_or_else(|| {
+                Err(Arc::new(AwsError {
+                    api: "GetMetricData",
+                    region: region.clone(),
+                    code: "internal".into(),
+                    message: "the call's task ended abnormally".into(),
+                }))
+            })
+        })
+        .collect();
+    ScopeResult {
+        region,
+        account: session.account.clone(),
+        found,
+        plan,
+        calls,
+        error: None,
+        jobs: job_ids,
+    }
+}

@@ -1,0 +1,221 @@
+//! Turning datapoints into Prometheus samples, YACE's way, and the exporter's own series.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::aws::{Accounting, AwsError, QueryResult};
+use crate::collect::JobStatus;
+use crate::config::{Job, JobKind};
+use crate::discovery::Found;
+use crate::exposition::names::{label_suffix, metric_name};
+use crate::exposition::text::{Families, Kind};
+use crate::plan::Plan;
+
+fn label_or_warn(out: &mut BTreeMap<String, String>, prefix: &str, key: &str, value: &str, snake: bool) {
+    match label_suffix(key, snake) {
+        Some(s) => {
+            out.insert(format!("{prefix}{s}"), value.to_string());
+        }
+        None => tracing::warn!(key, "not a valid Prometheus label name; label skipped"),
+    }
+}
+
+/// Adds the samples of one (role, region) to `families`. Returns series counts per job.
+#[allow(clippy::too_many_arguments)]
+pub fn add(
+    families: &mut Families,
+    jobs: &[Job],
+    found: &Found,
+    plan: &Plan,
+    calls: &[Result<Vec<QueryResult>, Arc<AwsError>>],
+    region: &str,
+    account: &str,
+    snake: bool,
+) -> HashMap<usize, usize> {
+    let mut counts: HashMap<usize, usize> = HashMap::new();
+    // Results by (call, query index): ids are `q<index>`.
+    let by_slot: Vec<HashMap<usize, &QueryResult>> = calls
+        .iter()
+        .map(|c| match c {
+            Ok(results) => results
+                .iter()
+                .filter_map(|r| r.id.strip_prefix('q')?.parse().ok().map(|i: usize| (i, r)))
+                .collect(),
+            Err(_) => HashMap::new(),
+        })
+        .collect();
+    let no_points: Vec<(i64, f64)> = Vec::new();
+
+    for (ti, t) in found.targets.iter().enumerate() {
+        let job = &jobs[t.job];
+        let m = &job.metrics[t.metric];
+        let mut labels = BTreeMap::new();
+        labels.insert("name".to_string(), t.resource.to_string());
+        for d in &t.dimensions {
+            label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
+        }
+        for (k, v) in job.exported_tags.iter().zip(t.tags.iter()) {
+            label_or_warn(&mut labels, "tag_", k, v, snake);
+        }
+        for (k, v) in &job.custom_tags {
+            label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+        }
+        labels.insert("region".into(), region.to_string());
+        labels.insert("account_id".into(), account.to_string());
+
+        for (si, stat) in m.statistics.iter().enumerate() {
+            let slot = plan.slots[ti][si];
+            if calls[slot.call].is_err() {
+                continue; // the job is marked failed; no made-up value
+            }
+            let points = by_slot[slot.call]
+                .get(&slot.query)
+                .map(|r| &r.points)
+                .unwrap_or(&no_points);
+            // Newest first; only this requester's own window.
+            let mine = points
+                .iter()
+                .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
+            let name = metric_name(&job.namespace, &m.name, stat);
+            let help = || {
+                format!(
+                    "CloudWatch {} {} {}, period {}s, over the last {}s{}",
+                    job.namespace,
+                    m.name,
+                    stat,
+                    m.period,
+                    m.length,
+                    if m.delay > 0 { format!(" delayed {}s", m.delay) } else { String::new() }
+                )
+            };
+            let mut any = false;
+            for (ts, v) in mine {
+                any = true;
+                let ts_ms = m.add_cloudwatch_timestamp.then_some(ts * 1000);
+                families.add(&name, help, Kind::Gauge, labels.clone(), *v, ts_ms);
+                *counts.entry(t.job).or_default() += 1;
+                if !m.export_all_data_points {
+                    break;
+                }
+            }
+            // No datapoint: NaN, or 0 with nilToZero. With CloudWatch timestamps there is no
+            // honest timestamp to give, so nothing is exported (as YACE does).
+            if !any && !m.add_cloudwatch_timestamp {
+                let v = if m.nil_to_zero { 0.0 } else { f64::NAN };
+                families.add(&name, help, Kind::Gauge, labels.clone(), v, None);
+                *counts.entry(t.job).or_default() += 1;
+            }
+        }
+    }
+
+    for r in &found.resources {
+        let job = &jobs[r.job];
+        if job.kind != JobKind::Discovery {
+            continue;
+        }
+        let name = metric_name(&job.namespace, "info", "");
+        let mut labels = BTreeMap::new();
+        labels.insert("name".to_string(), r.arn.to_string());
+        for (k, v) in &r.tags {
+            label_or_warn(&mut labels, "tag_", k, v, snake);
+        }
+        if job.include_context_on_info {
+            labels.insert("region".into(), region.to_string());
+            labels.insert("account_id".into(), account.to_string());
+            for (k, v) in &job.custom_tags {
+                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+            }
+        }
+        families.add(
+            &name,
+            || format!("A {} resource the exporter discovered (value is always 0)", job.namespace),
+            Kind::Gauge,
+            labels,
+            0.0,
+            None,
+        );
+    }
+    counts
+}
+
+fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The exporter's own series. Label `config_job`, not `job`, so as not to clash with the
+/// target label Prometheus adds.
+pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus], duration: f64) {
+    fs.add(
+        "cw_exporter_build_info",
+        || "Build of the running cw-exporter (value is always 1)".into(),
+        Kind::Gauge,
+        l(&[("version", env!("CARGO_PKG_VERSION"))]),
+        1.0,
+        None,
+    );
+    for (k, n) in acc.calls() {
+        fs.add(
+            "cw_exporter_api_calls_total",
+            || "AWS API calls made, by API, region, account and outcome (success or the AWS error code)".into(),
+            Kind::Counter,
+            l(&[
+                ("api", k.api),
+                ("region", &k.region),
+                ("account_id", &k.account),
+                ("outcome", &k.outcome),
+            ]),
+            n as f64,
+            None,
+        );
+    }
+    for ((region, account), n) in acc.requested() {
+        fs.add(
+            "cw_exporter_metrics_requested_total",
+            || "Metrics requested from GetMetricData: what AWS bills, at $0.01 per 1,000".into(),
+            Kind::Counter,
+            l(&[("region", &region), ("account_id", &account)]),
+            n as f64,
+            None,
+        );
+    }
+    fs.add(
+        "cw_exporter_collection_duration_seconds",
+        || "How long the last collection cycle took".into(),
+        Kind::Gauge,
+        BTreeMap::new(),
+        duration,
+        None,
+    );
+    for j in jobs {
+        let labels = l(&[("config_job", &j.label), ("namespace", &j.namespace)]);
+        fs.add(
+            "cw_exporter_collection_success",
+            || "1 if the job's last collection succeeded in every region and role, else 0".into(),
+            Kind::Gauge,
+            labels.clone(),
+            if j.success { 1.0 } else { 0.0 },
+            None,
+        );
+        fs.add(
+            "cw_exporter_series",
+            || "Series the job exported in the last collection".into(),
+            Kind::Gauge,
+            labels.clone(),
+            j.series as f64,
+            None,
+        );
+        if let Some(ts) = j.last_success {
+            fs.add(
+                "cw_exporter_last_success_timestamp_seconds",
+                || "When the job last collected successfully (seconds since the epoch)".into(),
+                Kind::Gauge,
+                labels,
+                ts as f64,
+                None,
+            );
+        }
+    }
+}

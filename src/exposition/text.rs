@@ -1,0 +1,344 @@
+//! The Prometheus text format 0.0.4 and OpenMetrics 1.0, written by hand: names and labels are
+//! dynamic, and a snapshot is rendered once per collection, then served as bytes.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Gauge,
+    /// The family name ends in `_total`.
+    Counter,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Sorted by name; every sample of a family has the same names.
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+    pub timestamp_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Family {
+    pub name: String,
+    pub help: String,
+    pub kind: Kind,
+    pub samples: Vec<Sample>,
+}
+
+/// Collects samples by family, then evens out label names (missing = "") and drops duplicates,
+/// as Prometheus needs.
+#[derive(Default)]
+pub struct Families {
+    map: BTreeMap<String, (String, Kind, Vec<(BTreeMap<String, String>, f64, Option<i64>)>)>,
+    /// Samples dropped because an identical one (name, labels, timestamp) was already there.
+    pub duplicates: usize,
+}
+
+impl Families {
+    pub fn add(
+        &mut self,
+        name: &str,
+        help: impl FnOnce() -> String,
+        kind: Kind,
+        labels: BTreeMap<String, String>,
+        value: f64,
+        timestamp_ms: Option<i64>,
+    ) {
+        if !self.map.contains_key(name) {
+            self.map.insert(name.to_string(), (help(), kind, Vec::new()));
+        }
+        let entry = self.map.get_mut(name).expect("inserted above");
+        entry.2.push((labels, value, timestamp_ms));
+    }
+
+    pub fn finish(mut self) -> (Vec<Family>, usize) {
+        let mut out = Vec::with_capacity(self.map.len());
+        for (name, (help, kind, samples)) in std::mem::take(&mut self.map) {
+            let names: BTreeSet<&String> = samples.iter().flat_map(|(l, _, _)| l.keys()).collect();
+            let names: Vec<String> = names.into_iter().cloned().collect();
+            let mut seen = HashSet::with_capacity(samples.len());
+            let mut fam = Family {
+                name,
+                help,
+                kind,
+                samples: Vec::with_capacity(samples.len()),
+            };
+            for (mut labels, value, ts) in samples {
+                let full: Vec<(String, String)> = names
+                    .iter()
+                    .map(|n| (n.clone(), labels.remove(n).unwrap_or_default()))
+                    .collect();
+                if !seen.insert((full.clone(), ts)) {
+                    self.duplicates += 1;
+                    continue;
+                }
+                fam.samples.push(Sample {
+                    labels: full,
+                    value,
+                    timestamp_ms: ts,
+                });
+            }
+            // Sorted like client_golang's output, so YACE users diffing the two see no noise.
+            fam.samples.sort_by(|a, b| {
+                a.labels
+                    .iter()
+                    .map(|(_, v)| v)
+                    .cmp(b.labels.iter().map(|(_, v)| v))
+                    .then(a.timestamp_ms.cmp(&b.timestamp_ms))
+            });
+            out.push(fam);
+        }
+        (out, self.duplicates)
+    }
+}
+
+/// A float as Go's `strconv.FormatFloat(f, 'g', -1, 64)` writes it, which is what YACE's
+/// output (client_golang) shows: shortest digits, exponent form below 1e-4 or from 1e21.
+///
+/// ```
+/// use cw_exporter::exposition::text::format_float;
+/// assert_eq!(format_float(256.0), "256");
+/// assert_eq!(format_float(0.03375506236035767), "0.03375506236035767");
+/// assert_eq!(format_float(1234567.0), "1.234567e+06");
+/// assert_eq!(format_float(0.00001), "1e-05");
+/// assert_eq!(format_float(f64::NAN), "NaN");
+/// ```
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Rust's `{:e}` gives the shortest round-tripping digits: "-1.234567e6".
+    let e = format!("{f:e}");
+    let (mantissa, exp) = e.split_once('e').expect("{:e} has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if neg {
+        out.push('-');
+    }
+    // Go: %e when exp < -4 || exp >= eprec, and eprec is 6 for the shortest form.
+    if !(-4..6).contains(&exp) {
+        exponent_form(&mut out, &digits, exp);
+    } else if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let int_len = (exp + 1) as usize;
+        if digits.len() <= int_len {
+            out.push_str(&digits);
+            for _ in digits.len()..int_len {
+                out.push('0');
+            }
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
+}
+
+/// Exponent form: `d.ddde+XX`, at least two exponent digits.
+fn exponent_form(out: &mut String, digits: &str, exp: i32) {
+    out.push_str(&digits[..1]);
+    if digits.len() > 1 {
+        out.push('.');
+        out.push_str(&digits[1..]);
+    }
+    let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+}
+
+fn escape_label_value(out: &mut Vec<u8>, v: &str) {
+    for b in v.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn escape_help(out: &mut Vec<u8>, v: &str, openmetrics: bool) {
+    for b in v.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'"' if openmetrics => out.extend_from_slice(b"\\\""),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn write_sample(out: &mut Vec<u8>, name: &str, s: &Sample, openmetrics: bool) {
+    out.extend_from_slice(name.as_bytes());
+    if !s.labels.is_empty() {
+        out.push(b'{');
+        for (i, (k, v)) in s.labels.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(k.as_bytes());
+            out.extend_from_slice(b"=\"");
+            escape_label_value(out, v);
+            out.push(b'"');
+        }
+        out.push(b'}');
+    }
+    out.push(b' ');
+    out.extend_from_slice(format_float(s.value).as_bytes());
+    if let Some(ts) = s.timestamp_ms {
+        out.push(b' ');
+        if openmetrics {
+            let _ = write_into(out, format_args!("{}.{:03}", ts.div_euclid(1000), ts.rem_euclid(1000)));
+        } else {
+            out.extend_from_slice(ts.to_string().as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
+fn write_into(out: &mut Vec<u8>, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    std::io::Write::write_fmt(out, args)
+}
+
+/// Text format 0.0.4.
+///
+/// ```
+/// use cw_exporter::exposition::text::{render_text, Family, Kind, Sample};
+/// let f = Family {
+///     name: "aws_ecs_cpuutilization_average".into(),
+///     help: "CloudWatch AWS/ECS CPUUtilization".into(),
+///     kind: Kind::Gauge,
+///     samples: vec![Sample {
+///         labels: vec![("name".into(), "a\"b".into())],
+///         value: 12.5,
+///         timestamp_ms: None,
+///     }],
+/// };
+/// assert_eq!(
+///     String::from_utf8(render_text(&[f])).unwrap(),
+///     "# HELP aws_ecs_cpuutilization_average CloudWatch AWS/ECS CPUUtilization\n\
+///      # TYPE aws_ecs_cpuutilization_average gauge\n\
+///      aws_ecs_cpuutilization_average{name=\"a\\\"b\"} 12.5\n"
+/// );
+/// ```
+pub fn render_text(families: &[Family]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(families.iter().map(|f| f.samples.len() * 160 + 200).sum());
+    for f in families {
+        if f.samples.is_empty() {
+            continue;
+        }
+        out.extend_from_slice(b"# HELP ");
+        out.extend_from_slice(f.name.as_bytes());
+        out.push(b' ');
+        escape_help(&mut out, &f.help, false);
+        out.extend_from_slice(b"\n# TYPE ");
+        out.extend_from_slice(f.name.as_bytes());
+        out.extend_from_slice(match f.kind {
+            Kind::Gauge => b" gauge\n",
+            Kind::Counter => b" counter\n",
+        });
+        for s in &f.samples {
+            write_sample(&mut out, &f.name, s, false);
+        }
+    }
+    out
+}
+
+/// OpenMetrics 1.0: counters are declared without `_total`, timestamps are in seconds, and the
+/// exposition ends with `# EOF`.
+pub fn render_openmetrics(families: &[Family]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(families.iter().map(|f| f.samples.len() * 160 + 200).sum());
+    for f in families {
+        if f.samples.is_empty() {
+            continue;
+        }
+        let meta_name = match f.kind {
+            Kind::Counter => f.name.strip_suffix("_total").unwrap_or(&f.name),
+            Kind::Gauge => &f.name,
+        };
+        out.extend_from_slice(b"# TYPE ");
+        out.extend_from_slice(meta_name.as_bytes());
+        out.extend_from_slice(match f.kind {
+            Kind::Gauge => b" gauge\n",
+            Kind::Counter => b" counter\n",
+        });
+        out.extend_from_slice(b"# HELP ");
+        out.extend_from_slice(meta_name.as_bytes());
+        out.push(b' ');
+        escape_help(&mut out, &f.help, true);
+        out.push(b'\n');
+        for s in &f.samples {
+            write_sample(&mut out, &f.name, s, true);
+        }
+    }
+    out.extend_from_slice(b"# EOF\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_match_go() {
+        for (f, want) in [
+            (1.0, "1"),
+            (-1.0, "-1"),
+            (100000.0, "100000"),
+            (999999.0, "999999"),
+            (1000000.0, "1e+06"),
+            (1.5e21, "1.5e+21"),
+            (0.0001, "0.0001"),
+            (0.000123, "0.000123"),
+            (1.23e-7, "1.23e-07"),
+            (123.456, "123.456"),
+            (-0.5, "-0.5"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+        ] {
+            assert_eq!(format_float(f), want, "{f}");
+        }
+    }
+
+    #[test]
+    fn families_even_out_labels_and_drop_duplicates() {
+        let mut fs = Families::default();
+        let l = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        fs.add("m", || "h".into(), Kind::Gauge, l(&[("b", "1")]), 1.0, None);
+        fs.add("m", || "h".into(), Kind::Gauge, l(&[("a", "x\ny\\"), ("b", "2")]), 2.0, None);
+        fs.add("m", || "h".into(), Kind::Gauge, l(&[("b", "1")]), 3.0, None);
+        fs.add("c_total", || "calls".into(), Kind::Counter, l(&[]), 7.0, Some(1_700_000_000_123));
+        let (fams, dups) = fs.finish();
+        assert_eq!(dups, 1);
+        let text = String::from_utf8(render_text(&fams)).unwrap();
+        assert_eq!(
+            text,
+            "# HELP c_total calls\n# TYPE c_total counter\nc_total 7 1700000000123\n\
+             # HELP m h\n# TYPE m gauge\nm{a=\"\",b=\"1\"} 1\nm{a=\"x\\ny\\\\\",b=\"2\"} 2\n"
+        );
+        let om = String::from_utf8(render_openmetrics(&fams)).unwrap();
+        assert!(om.starts_with("# TYPE c counter\n# HELP c calls\nc_total 7 1700000000.123\n"), "{om}");
+        assert!(om.ends_with("# EOF\n"));
+    }
+}

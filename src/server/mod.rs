@@ -1,0 +1,144 @@
+//! HTTP routes. `/metrics` serves the bytes of the last snapshot: a pointer load and a write,
+//! never a call to AWS, never a re-render.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::collect::Snapshot;
+
+pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub const OPENMETRICS_FORMAT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+pub struct AppState {
+    pub snapshot: ArcSwap<Snapshot>,
+    /// Shown on `/`.
+    pub config_file: String,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/", get(landing))
+        .route("/-/healthy", get(|| async { "Healthy\n" }))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/-/ready", get(ready))
+        .with_state(state)
+}
+
+/// OpenMetrics when the scraper lists it in `Accept` (Prometheus does, with a q-value), else
+/// the classic text format.
+fn wants_openmetrics(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut it = part.split(';').map(str::trim);
+            let media = it.next().unwrap_or("");
+            let q_zero = it.any(|p| p == "q=0" || p == "q=0.0");
+            media == "application/openmetrics-text" && !q_zero
+        })
+}
+
+async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let snap = s.snapshot.load_full();
+    if wants_openmetrics(&headers) {
+        ([(header::CONTENT_TYPE, OPENMETRICS_FORMAT)], snap.openmetrics.clone()).into_response()
+    } else {
+        ([(header::CONTENT_TYPE, TEXT_FORMAT)], snap.text.clone()).into_response()
+    }
+}
+
+async fn ready(State(s): State<Arc<AppState>>) -> Response {
+    if s.snapshot.load().ready() {
+        (StatusCode::OK, "Ready\n").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not ready: the first collection has not finished\n",
+        )
+            .into_response()
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
+    let snap = s.snapshot.load();
+    let mut h = String::from(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>cw-exporter</title></head><body>\
+         <h1>cw-exporter</h1><p><a href=\"/metrics\">Metrics</a> · \
+         <a href=\"/-/healthy\">/-/healthy</a> · <a href=\"/-/ready\">/-/ready</a></p>",
+    );
+    let _ = write!(
+        h,
+        "<p>Version {} · config <code>{}</code></p>",
+        env!("CARGO_PKG_VERSION"),
+        esc(&s.config_file)
+    );
+    match snap.finished_at {
+        None => h.push_str("<p>The first collection has not finished yet.</p>"),
+        Some(t) => {
+            let _ = write!(
+                h,
+                "<p>Last collection finished at {t} (unix seconds) in {:.2}s.</p>",
+                snap.duration_seconds
+            );
+        }
+    }
+    h.push_str(
+        "<table border=\"1\" cellpadding=\"4\"><tr><th>Job</th><th>Namespace</th><th>Status</th>\
+         <th>Series</th><th>Last success</th></tr>",
+    );
+    for j in &snap.jobs {
+        let status = if j.success {
+            "ok".to_string()
+        } else {
+            format!("failing: {}", j.error.as_deref().unwrap_or("unknown error"))
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&j.label),
+            esc(&j.namespace),
+            esc(&status),
+            j.series,
+            j.last_success.map(|t| t.to_string()).unwrap_or_else(|| "never".into())
+        );
+    }
+    h.push_str("</table></body></html>\n");
+    Html(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn accept_negotiation() {
+        let mut h = HeaderMap::new();
+        assert!(!wants_openmetrics(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static(
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        ));
+        assert!(wants_openmetrics(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("text/plain;version=0.0.4"));
+        assert!(!wants_openmetrics(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/openmetrics-text;q=0"));
+        assert!(!wants_openmetrics(&h));
+    }
+}
