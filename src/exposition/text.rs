@@ -231,12 +231,12 @@ fn write_into(out: &mut Vec<u8>, args: std::fmt::Arguments<'_>) -> std::io::Resu
 ///         timestamp_ms: None,
 ///     }],
 /// };
-/// assert_eq!(
-///     String::from_utf8(render_text(&[f])).unwrap(),
-///     "# HELP aws_ecs_cpuutilization_average CloudWatch AWS/ECS CPUUtilization\n\
-///      # TYPE aws_ecs_cpuutilization_average gauge\n\
-///      aws_ecs_cpuutilization_average{name=\"a\\\"b\"} 12.5\n"
+/// let want = concat!(
+///     "# HELP aws_ecs_cpuutilization_average CloudWatch AWS/ECS CPUUtilization\n",
+///     "# TYPE aws_ecs_cpuutilization_average gauge\n",
+///     "aws_ecs_cpuutilization_average{name=\"a\\\"b\"} 12.5\n",
 /// );
+/// assert_eq!(String::from_utf8(render_text(&[f])).unwrap(), want);
 /// ```
 pub fn render_text(families: &[Family]) -> Vec<u8> {
     let mut out = Vec::with_capacity(families.iter().map(|f| f.samples.len() * 160 + 200).sum());
