@@ -108,7 +108,9 @@ fn init_logging(level: LogLevel, format: LogFormat) {
         LogFormat::Json => registry
             .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
             .init(),
-        LogFormat::Logfmt => registry.with(tracing_logfmt::layer()).init(),
+        LogFormat::Logfmt => registry
+            .with(tracing_logfmt::builder().layer().with_writer(std::io::stderr))
+            .init(),
     }
 }
 

@@ -1,0 +1,239 @@
+//! Real components for integration tests: a moto server on loopback, the seeder (real AWS
+//! APIs through boto3), the exporter binary, Debian's prometheus/promtool.
+//!
+//! `scripts/test` installs moto in a venv and exports `CW_TEST_VENV`; without it the tests look
+//! for `.venv/` in the repository and fail with a message saying to run `scripts/test`.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn venv() -> PathBuf {
+    let v = std::env::var_os("CW_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"));
+    assert!(
+        v.join("bin/moto_server").exists(),
+        "moto is not installed at {}: run scripts/test (it sets up the venv)",
+        v.display()
+    );
+    v
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A minimal HTTP/1.0 client: status and body. HTTP/1.0 keeps every server off chunked bodies.
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
+    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, body.to_string())
+}
+
+pub fn get(url: &str) -> (u16, String) {
+    http("GET", url, &[], "")
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn up(url: &str) -> bool {
+    let rest = url.strip_prefix("http://").unwrap();
+    let host = rest.split('/').next().unwrap();
+    TcpStream::connect(host).is_ok() && get(url).0 == 200
+}
+
+/// A process killed when dropped.
+pub struct Proc(pub Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub struct Moto {
+    pub url: String,
+    _p: Proc,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv().join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // The recorder writes to a file; one per server, or parallel tests share it.
+            .env("MOTO_RECORDER_FILEPATH", std::env::temp_dir().join(format!("moto-recording-{port}")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let url = format!("http://127.0.0.1:{port}");
+        let m = Moto { url: url.clone(), _p: Proc(child) };
+        wait_for("moto", Duration::from_secs(30), || up(&format!("{url}/moto-api/")));
+        m
+    }
+
+    /// Runs scripts/seed_estate.py against this server; returns the expected values (test mode).
+    pub fn seed(&self, args: &[&str]) -> serde_json::Value {
+        let out = std::env::temp_dir().join(format!("cw-expected-{}.json", free_port()));
+        let status = Command::new(venv().join("bin/python"))
+            .arg(repo().join("scripts/seed_estate.py"))
+            .args(["--endpoint", &self.url, "--mode", "test", "--out", out.to_str().unwrap()])
+            .args(args)
+            .status()
+            .expect("run the seeder");
+        assert!(status.success(), "seeding failed");
+        let v = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let _ = std::fs::remove_file(out);
+        v
+    }
+
+    pub fn start_recording(&self) {
+        assert_eq!(http("POST", &format!("{}/moto-api/recorder/reset-recording", self.url), &[], "").0, 200);
+        assert_eq!(http("POST", &format!("{}/moto-api/recorder/start-recording", self.url), &[], "").0, 200);
+    }
+
+    /// The AWS actions moto received since recording started, in order (e.g. "GetMetricData").
+    pub fn recorded_actions(&self) -> Vec<String> {
+        use base64::Engine;
+        let (_, body) = get(&format!("{}/moto-api/recorder/download-recording", self.url));
+        let mut out = Vec::new();
+        for line in body.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if let Some(t) = v["headers"]["X-Amz-Target"].as_str() {
+                out.push(t.rsplit('.').next().unwrap().to_string());
+                continue;
+            }
+            let raw = v["body"].as_str().unwrap_or("");
+            let body = if v["body_encoded"].as_bool() == Some(true) {
+                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(raw).unwrap()).unwrap()
+            } else {
+                raw.to_string()
+            };
+            if let Some(a) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+                out.push(a.to_string());
+            }
+        }
+        out
+    }
+}
+
+pub struct Exporter {
+    pub url: String,
+    pub proc: Proc,
+    pub log: PathBuf,
+}
+
+/// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
+pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let child = Command::new(env!("CARGO_BIN_EXE_cw-exporter"))
+        .args(args)
+        .args(["-listen-address", &format!("127.0.0.1:{port}")])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &moto.url)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTESTEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "testing-secret")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .current_dir(repo())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start cw-exporter");
+    let url = format!("http://127.0.0.1:{port}");
+    let e = Exporter { url: url.clone(), proc: Proc(child), log };
+    let ready = format!("{url}/-/ready");
+    wait_for("the exporter's first collection", Duration::from_secs(60), || up(&ready));
+    e
+}
+
+impl Exporter {
+    pub fn metrics(&self) -> String {
+        let (status, body) = get(&format!("{}/metrics", self.url));
+        assert_eq!(status, 200);
+        body
+    }
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// One parsed sample line of the text format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+impl Line {
+    pub fn label(&self, k: &str) -> Option<&str> {
+        self.labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses sample lines (values here never contain `,` or `"` escapes, which keeps this small).
+pub fn parse(text: &str) -> Vec<Line> {
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            let (name, labels) = match series.split_once('{') {
+                Some((n, rest)) => (n, rest.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            let labels = labels
+                .split("\",")
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once("=\"").unwrap();
+                    (k.to_string(), v.trim_end_matches('"').to_string())
+                })
+                .collect();
+            Line { name: name.to_string(), labels, value: value.parse().unwrap() }
+        })
+        .collect()
+}
+
+pub fn write_config(text: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("cw-config-{}.yml", free_port()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn promtool() -> PathBuf {
+    let p = Path::new("/usr/bin/promtool");
+    assert!(p.exists(), "promtool is missing: run scripts/test (it installs Debian's prometheus)");
+    p.to_path_buf()
+}
