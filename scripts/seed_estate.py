@@ -157,7 +157,10 @@ def main():
 
     put = Putter(cw)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    expected = {"account": account, "region": a.region, "clusters": {}, "services": {}}
+    expected = {"account": account, "region": a.region, "clusters": {}, "services": {},
+                "cluster_tags": {c["name"]: {t["key"]: t["value"] for t in c["tags"]} for c in clusters},
+                "service_tags": {f"{c['name']}/{s['name']}": {t["key"]: t["value"] for t in s["tags"]}
+                                 for c in clusters for s in c["services"]}}
     constant = a.mode == "test"
 
     for c in clusters:

@@ -32,7 +32,12 @@ struct Cli {
     config_file: PathBuf,
 
     /// Address to serve /metrics on; ":5000" means every interface, port 5000.
-    #[arg(long = "listen-address", visible_alias = "web.listen-address", default_value = ":5000", global = true)]
+    #[arg(
+        long = "listen-address",
+        visible_alias = "web.listen-address",
+        default_value = ":5000",
+        global = true
+    )]
     listen_address: String,
 
     /// Seconds between the starts of two collection cycles.
@@ -106,10 +111,18 @@ fn init_logging(level: LogLevel, format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     match format {
         LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
             .init(),
         LogFormat::Logfmt => registry
-            .with(tracing_logfmt::builder().layer().with_writer(std::io::stderr))
+            .with(
+                tracing_logfmt::builder()
+                    .layer()
+                    .with_writer(std::io::stderr),
+            )
             .init(),
     }
 }
@@ -221,8 +234,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let snap = collector.cycle().await;
             // Log each job's state changes once, not every cycle.
-            let now: Vec<(String, bool)> =
-                snap.jobs.iter().map(|j| (j.label.clone(), j.success)).collect();
+            let now: Vec<(String, bool)> = snap
+                .jobs
+                .iter()
+                .map(|j| (j.label.clone(), j.success))
+                .collect();
             for (i, j) in snap.jobs.iter().enumerate() {
                 let was = previous.get(i).map(|p| p.1);
                 if !j.success && was != Some(false) {
@@ -280,10 +296,27 @@ mod tests {
     #[test]
     fn single_dash_yace_flags_become_double_dash() {
         let a = normalise_args(
-            ["cw-exporter", "-config.file=/x.yml", "-listen-address", ":9", "--labels-snake-case", "-h"]
-                .map(String::from),
+            [
+                "cw-exporter",
+                "-config.file=/x.yml",
+                "-listen-address",
+                ":9",
+                "--labels-snake-case",
+                "-h",
+            ]
+            .map(String::from),
         );
-        assert_eq!(a, vec!["cw-exporter", "--config.file=/x.yml", "--listen-address", ":9", "--labels-snake-case", "-h"]);
+        assert_eq!(
+            a,
+            vec![
+                "cw-exporter",
+                "--config.file=/x.yml",
+                "--listen-address",
+                ":9",
+                "--labels-snake-case",
+                "-h"
+            ]
+        );
         let cli = Cli::try_parse_from(a.into_iter().filter(|x| x != "-h")).unwrap();
         assert_eq!(cli.config_file, PathBuf::from("/x.yml"));
         assert_eq!(cli.listen_address, ":9");
@@ -293,7 +326,10 @@ mod tests {
     #[test]
     fn listen_addresses() {
         assert_eq!(parse_listen(":5000").unwrap().to_string(), "0.0.0.0:5000");
-        assert_eq!(parse_listen("127.0.0.1:1").unwrap().to_string(), "127.0.0.1:1");
+        assert_eq!(
+            parse_listen("127.0.0.1:1").unwrap().to_string(),
+            "127.0.0.1:1"
+        );
         assert!(parse_listen("nope").is_err());
     }
 

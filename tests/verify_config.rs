@@ -4,8 +4,15 @@ mod common;
 use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cw-exporter")).args(args).current_dir(common::repo()).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    let out = Command::new(env!("CARGO_BIN_EXE_cw-exporter"))
+        .args(args)
+        .current_dir(common::repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 #[test]
@@ -17,12 +24,24 @@ fn the_seed_config_verifies() {
 
 #[test]
 fn every_problem_is_printed_with_file_line_and_column() {
-    let cfg = common::write_config("discovery:\n  jobs:\n    - type: ecs-containerinsights\n      region: us-east-1\n      lenght: 600\n      metrics:\n        - name: CpuReserved\n          statistics: [Avg]\n");
+    let cfg = common::write_config(
+        "discovery:\n  jobs:\n    - type: ecs-containerinsights\n      region: us-east-1\n      lenght: 600\n      metrics:\n        - name: CpuReserved\n          statistics: [Avg]\n",
+    );
     let (code, out) = run(&["verify-config", "--config.file", cfg.to_str().unwrap()]);
     assert_ne!(code, 0);
     let f = cfg.display().to_string();
-    assert!(out.contains(&format!("{f}:5:7: error: discovery.jobs[0].lenght: unknown key `lenght`")), "{out}");
-    assert!(out.contains(&format!("{f}:8:24: error: discovery.jobs[0].metrics[0].statistics[0]: `Avg`")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{f}:5:7: error: discovery.jobs[0].lenght: unknown key `lenght`"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "{f}:8:24: error: discovery.jobs[0].metrics[0].statistics[0]: `Avg`"
+        )),
+        "{out}"
+    );
     assert!(out.contains("2 error(s)"), "{out}");
 }
 
@@ -30,7 +49,10 @@ fn every_problem_is_printed_with_file_line_and_column() {
 fn a_missing_file_is_a_clear_error() {
     let (code, out) = run(&["verify-config", "--config.file", "/nonexistent/cw.yml"]);
     assert_ne!(code, 0);
-    assert!(out.contains("/nonexistent/cw.yml: error: cannot read the file"), "{out}");
+    assert!(
+        out.contains("/nonexistent/cw.yml: error: cannot read the file"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -40,7 +62,16 @@ fn version_and_help() {
     assert!(out.starts_with("cw-exporter "));
     let (code, out) = run(&["--help"]);
     assert_eq!(code, 0);
-    for flag in ["--config.file", "--listen-address", "--scraping-interval", "--metrics-per-query", "--labels-snake-case", "--log.level", "--log.format", "verify-config"] {
+    for flag in [
+        "--config.file",
+        "--listen-address",
+        "--scraping-interval",
+        "--metrics-per-query",
+        "--labels-snake-case",
+        "--log.level",
+        "--log.format",
+        "verify-config",
+    ] {
         assert!(out.contains(flag), "--help lacks {flag}: {out}");
     }
 }

@@ -28,7 +28,12 @@ impl Accounting {
             account: account.to_string(),
             outcome: outcome.to_string(),
         };
-        *self.calls.lock().expect("not poisoned").entry(key).or_default() += 1;
+        *self
+            .calls
+            .lock()
+            .expect("not poisoned")
+            .entry(key)
+            .or_default() += 1;
     }
 
     pub fn metrics_requested(&self, region: &str, account: &str, n: u64) {

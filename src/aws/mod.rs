@@ -38,7 +38,10 @@ fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) 
             )
         }
         SdkError::TimeoutError(_) => ("timeout".into(), "request timed out".into()),
-        SdkError::DispatchFailure(d) => ("network".into(), format!("{:?}", d.as_connector_error().map(|c| c.to_string()))),
+        SdkError::DispatchFailure(d) => (
+            "network".into(),
+            format!("{:?}", d.as_connector_error().map(|c| c.to_string())),
+        ),
         SdkError::ResponseError(_) => ("bad_response".into(), "unreadable response".into()),
         SdkError::ConstructionFailure(_) => ("client".into(), "request could not be built".into()),
         _ => ("unknown".into(), e.to_string()),
@@ -104,7 +107,9 @@ impl Aws {
                 let provider = b.build().await;
                 self.base
                     .to_builder()
-                    .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider))
+                    .credentials_provider(
+                        aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                    )
                     .build()
             }
         };
@@ -245,7 +250,10 @@ impl Session {
             if let Some(t) = token.take() {
                 req = req.pagination_token(t);
             }
-            let page = req.send().await.map_err(|e| self.fail("GetResources", &e))?;
+            let page = req
+                .send()
+                .await
+                .map_err(|e| self.fail("GetResources", &e))?;
             self.ok("GetResources");
             for r in page.resource_tag_mapping_list() {
                 out.push(TaggedResource {
@@ -281,7 +289,12 @@ impl Session {
                     .set_dimensions(Some(
                         q.dimensions
                             .iter()
-                            .map(|d| cw::Dimension::builder().name(&d.name).value(&d.value).build())
+                            .map(|d| {
+                                cw::Dimension::builder()
+                                    .name(&d.name)
+                                    .value(&d.value)
+                                    .build()
+                            })
                             .collect(),
                     ))
                     .build();
@@ -310,7 +323,10 @@ impl Session {
             if let Some(t) = token.take() {
                 req = req.next_token(t);
             }
-            let page = req.send().await.map_err(|e| self.fail("GetMetricData", &e))?;
+            let page = req
+                .send()
+                .await
+                .map_err(|e| self.fail("GetMetricData", &e))?;
             self.ok("GetMetricData");
             // Billing counts metrics requested per call, pages included.
             self.acc

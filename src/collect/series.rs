@@ -11,7 +11,13 @@ use crate::exposition::names::{label_suffix, metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
 
-fn label_or_warn(out: &mut BTreeMap<String, String>, prefix: &str, key: &str, value: &str, snake: bool) {
+fn label_or_warn(
+    out: &mut BTreeMap<String, String>,
+    prefix: &str,
+    key: &str,
+    value: &str,
+    snake: bool,
+) {
     match label_suffix(key, snake) {
         Some(s) => {
             out.insert(format!("{prefix}{s}"), value.to_string());
@@ -85,7 +91,11 @@ pub fn add(
                     stat,
                     m.period,
                     m.length,
-                    if m.delay > 0 { format!(" delayed {}s", m.delay) } else { String::new() }
+                    if m.delay > 0 {
+                        format!(" delayed {}s", m.delay)
+                    } else {
+                        String::new()
+                    }
                 )
             };
             let mut any = false;
@@ -128,7 +138,12 @@ pub fn add(
         }
         families.add(
             &name,
-            || format!("A {} resource the exporter discovered (value is always 0)", job.namespace),
+            || {
+                format!(
+                    "A {} resource the exporter discovered (value is always 0)",
+                    job.namespace
+                )
+            },
             Kind::Gauge,
             labels,
             0.0,

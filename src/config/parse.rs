@@ -241,10 +241,15 @@ impl Walker {
                     exported = self.exported_tags(et, dialect);
                 }
                 if let Some(jn) = disc.get("jobs") {
-                    for (i, j) in self.seq(jn, "discovery.jobs").unwrap_or(&[]).iter().enumerate()
+                    for (i, j) in self
+                        .seq(jn, "discovery.jobs")
+                        .unwrap_or(&[])
+                        .iter()
+                        .enumerate()
                     {
                         let path = format!("discovery.jobs[{i}]");
-                        if let Some(job) = self.job(j, &path, JobKind::Discovery, dialect, &mut saw_emd)
+                        if let Some(job) =
+                            self.job(j, &path, JobKind::Discovery, dialect, &mut saw_emd)
                         {
                             jobs.push(job);
                         }
@@ -253,7 +258,10 @@ impl Walker {
                 self.finish(disc, &["exportedTagsOnMetrics", "jobs"]);
             }
         }
-        for (key, kind) in [("static", JobKind::Static), ("customNamespace", JobKind::Custom)] {
+        for (key, kind) in [
+            ("static", JobKind::Static),
+            ("customNamespace", JobKind::Custom),
+        ] {
             if let Some(sn) = top.get(key) {
                 for (i, j) in self.seq(sn, key).unwrap_or(&[]).iter().enumerate() {
                     let path = format!("{key}[{i}]");
@@ -276,13 +284,20 @@ impl Walker {
                 severity: Severity::Error,
                 pos: Some(root.pos),
                 path: String::new(),
-                message: "the config has no jobs: add `discovery.jobs`, `static` or `customNamespace`"
-                    .into(),
+                message:
+                    "the config has no jobs: add `discovery.jobs`, `static` or `customNamespace`"
+                        .into(),
             });
         }
         self.finish(
             top,
-            &["apiVersion", "sts-region", "discovery", "static", "customNamespace"],
+            &[
+                "apiVersion",
+                "sts-region",
+                "discovery",
+                "static",
+                "customNamespace",
+            ],
         );
         Some(Config {
             dialect,
@@ -299,7 +314,10 @@ impl Walker {
             self.error(
                 node.pos,
                 path,
-                format!("expected a mapping of namespace to tag keys, found {}", node.value.kind()),
+                format!(
+                    "expected a mapping of namespace to tag keys, found {}",
+                    node.value.kind()
+                ),
             );
             return out;
         };
@@ -321,7 +339,10 @@ impl Walker {
                 self.warn(
                     k.pos,
                     &p,
-                    format!("`{}` is an old-dialect alias; write `{}`", k.name, ns.namespace),
+                    format!(
+                        "`{}` is an old-dialect alias; write `{}`",
+                        k.name, ns.namespace
+                    ),
                 );
             }
             if let Some(keys) = self.string_list(v, &p) {
@@ -338,7 +359,10 @@ impl Walker {
             self.warn(
                 key.pos,
                 path,
-                format!("`{}` is an old-dialect key; in v1alpha1 write {equivalent}", key.name),
+                format!(
+                    "`{}` is an old-dialect key; in v1alpha1 write {equivalent}",
+                    key.name
+                ),
             );
         }
     }
@@ -359,7 +383,11 @@ impl Walker {
         let mut catalog_ns = None;
         match kind {
             JobKind::Discovery => match o.take("type") {
-                None => self.error(node.pos, path, "a discovery job needs `type` (its namespace)"),
+                None => self.error(
+                    node.pos,
+                    path,
+                    "a discovery job needs `type` (its namespace)",
+                ),
                 Some((k, n)) => {
                     let p = o.child("type");
                     if let Some(t) = self.nonempty_string(n, &p) {
@@ -425,7 +453,11 @@ impl Walker {
         }
         regions.dedup();
         if regions.is_empty() && !o.has("regions") {
-            self.error(node.pos, path, "the job needs `regions` (or the old `region`)");
+            self.error(
+                node.pos,
+                path,
+                "the job needs `regions` (or the old `region`)",
+            );
         }
 
         // Roles: `roles: [{roleArn, externalId}]`, or the old `roleArn` / `roleArns`.
@@ -531,12 +563,8 @@ impl Walker {
         } else if dialect == Dialect::Old && kind == JobKind::Discovery {
             // The old dialect exported only the resource's own dimension set by default.
             if let (None, Some(ns)) = (&dimension_names, catalog_ns) {
-                dimension_names = Some(
-                    ns.base_dimensions()
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
-                );
+                dimension_names =
+                    Some(ns.base_dimensions().iter().map(|s| s.to_string()).collect());
             }
         }
         let dims_key = if kind == JobKind::Static {
@@ -695,8 +723,12 @@ impl Walker {
         vname: &str,
     ) -> Option<(String, String)> {
         let mut o = self.obj(node, path)?;
-        let k = o.get(kname).and_then(|n| self.nonempty_string(n, &format!("{path}.{kname}")));
-        let v = o.get(vname).and_then(|n| self.string(n, &format!("{path}.{vname}")));
+        let k = o
+            .get(kname)
+            .and_then(|n| self.nonempty_string(n, &format!("{path}.{kname}")));
+        let v = o
+            .get(vname)
+            .and_then(|n| self.string(n, &format!("{path}.{vname}")));
         if k.is_none() && !o.has(kname) {
             self.error(node.pos, path, format!("needs `{kname}`"));
         }
@@ -715,7 +747,12 @@ impl Walker {
                 return w.string(n, &format!("{path}.{lower}"));
             }
             let (k, n) = o.take(upper)?;
-            w.old_key_note(dialect, k, &format!("{path}.{upper}"), &format!("`{lower}`"));
+            w.old_key_note(
+                dialect,
+                k,
+                &format!("{path}.{upper}"),
+                &format!("`{lower}`"),
+            );
             w.string(n, &format!("{path}.{upper}"))
         };
         let key = pick(self, "key", "Key");

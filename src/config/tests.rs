@@ -129,7 +129,10 @@ customNamespace:
     let s = &c.jobs[1];
     assert_eq!(s.kind, JobKind::Static);
     assert_eq!(s.name.as_deref(), Some("my-cluster"));
-    assert_eq!(s.fixed_dimensions, vec![("ClusterName".into(), "prod".into())]);
+    assert_eq!(
+        s.fixed_dimensions,
+        vec![("ClusterName".into(), "prod".into())]
+    );
     let cn = &c.jobs[2];
     assert_eq!(cn.kind, JobKind::Custom);
     assert_eq!(cn.namespace, "MyApp/Jobs");
@@ -158,13 +161,25 @@ discovery:
         .collect();
     let all = msgs.join("\n");
     assert!(all.contains("c.yml:4:7: warning: discovery.jobs[0].type: `type` is an old-dialect key; in v1alpha1 write `type: ECS/ContainerInsights`"), "{all}");
-    assert!(all.contains("c.yml:5:7: warning: discovery.jobs[0].region:"), "{all}");
+    assert!(
+        all.contains("c.yml:5:7: warning: discovery.jobs[0].region:"),
+        "{all}"
+    );
     assert!(all.contains("`regions: [..]`"), "{all}");
     assert!(all.contains("`roles: [{roleArn: ..}]`"), "{all}");
-    assert!(all.contains("`dimensionNameRequirements: [ClusterName, ServiceName]`"), "{all}");
-    assert!(all.contains("c.yml:9:11: warning: discovery.jobs[0].searchTags[0].Key"), "{all}");
+    assert!(
+        all.contains("`dimensionNameRequirements: [ClusterName, ServiceName]`"),
+        "{all}"
+    );
+    assert!(
+        all.contains("c.yml:9:11: warning: discovery.jobs[0].searchTags[0].Key"),
+        "{all}"
+    );
     let j = &l.config.jobs[0];
-    assert_eq!(j.roles[0].role_arn.as_deref(), Some("arn:aws:iam::1:role/x"));
+    assert_eq!(
+        j.roles[0].role_arn.as_deref(),
+        Some("arn:aws:iam::1:role/x")
+    );
     assert_eq!(j.search_tags[0].key, "env");
 }
 
@@ -182,7 +197,10 @@ fn unknown_keys_are_errors_when_strict_and_warnings_otherwise() {
 "#;
     let e = errors(text, true);
     assert_eq!(e.len(), 2, "{e:?}");
-    assert!(e[0].starts_with("c.yml:5:7: error: discovery.jobs[0].perod: unknown key `perod`"), "{e:?}");
+    assert!(
+        e[0].starts_with("c.yml:5:7: error: discovery.jobs[0].perod: unknown key `perod`"),
+        "{e:?}"
+    );
     assert!(e[1].contains("c.yml:9:11: error: discovery.jobs[0].metrics[0].nilTozero: unknown key `nilTozero` (did you mean `nilToZero`?)"), "{e:?}");
     let l = parse_str(text, Path::new("c.yml"), false).unwrap();
     assert_eq!(l.warnings.len(), 2);
@@ -255,7 +273,15 @@ fn an_empty_config_says_what_is_missing() {
 
 #[test]
 fn statistics_are_checked() {
-    for good in ["Average", "SampleCount", "p99", "p99.9", "p100", "tm99", "TM(10%:90%)"] {
+    for good in [
+        "Average",
+        "SampleCount",
+        "p99",
+        "p99.9",
+        "p100",
+        "tm99",
+        "TM(10%:90%)",
+    ] {
         assert!(canonical_statistic(good).is_some(), "{good}");
     }
     for bad in ["average", "Avg", "p", "p999", ""] {

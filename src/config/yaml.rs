@@ -103,7 +103,9 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Int(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(i64::try_from(v).map(Value::Int).unwrap_or(Value::Float(v as f64)))
+        Ok(i64::try_from(v)
+            .map(Value::Int)
+            .unwrap_or(Value::Float(v as f64)))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         Ok(Value::Float(v))
@@ -169,9 +171,13 @@ mod tests {
         assert_eq!(m[0].0.pos, Pos { line: 1, column: 1 });
         assert_eq!(m[0].1.value, Value::Int(1));
         assert_eq!(m[0].1.pos, Pos { line: 1, column: 4 });
-        let Value::Seq(s) = &m[1].1.value else { panic!() };
+        let Value::Seq(s) = &m[1].1.value else {
+            panic!()
+        };
         assert_eq!(s[0].pos, Pos { line: 3, column: 5 });
-        let Value::Map(inner) = &s[1].value else { panic!() };
+        let Value::Map(inner) = &s[1].value else {
+            panic!()
+        };
         assert_eq!(inner[0].0.name, "c");
         assert_eq!(inner[0].0.pos.line, 4);
         assert_eq!(inner[0].1.value, Value::Bool(true));

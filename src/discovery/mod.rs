@@ -51,7 +51,9 @@ pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
     for (i, j) in jobs.iter().enumerate() {
         for role in &j.roles {
             for region in &j.regions {
-                out.entry((role.clone(), region.clone())).or_default().push(i);
+                out.entry((role.clone(), region.clone()))
+                    .or_default()
+                    .push(i);
             }
         }
     }
@@ -96,7 +98,11 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
                 let r = session
                     .tagged_resources(&types)
                     .await
-                    .map(|rs| rs.into_iter().map(|r: TaggedResource| (r.arn, r.tags)).collect())
+                    .map(|rs| {
+                        rs.into_iter()
+                            .map(|r: TaggedResource| (r.arn, r.tags))
+                            .collect()
+                    })
                     .map_err(Arc::new);
                 tag_maps.insert(ns, r);
             }

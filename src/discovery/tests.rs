@@ -16,7 +16,10 @@ fn lm(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
 }
 
 fn jobs(text: &str) -> Vec<Job> {
-    parse_str(text, Path::new("t.yml"), true).unwrap().config.jobs
+    parse_str(text, Path::new("t.yml"), true)
+        .unwrap()
+        .config
+        .jobs
 }
 
 fn seed_listing() -> Vec<ListedMetric> {
@@ -24,11 +27,26 @@ fn seed_listing() -> Vec<ListedMetric> {
         lm("ServiceCount", &[("ClusterName", "prod")]),
         lm("ServiceCount", &[("ClusterName", "dev")]),
         lm("CpuReserved", &[("ClusterName", "prod")]),
-        lm("CpuReserved", &[("ClusterName", "prod"), ("ServiceName", "api")]),
-        lm("CpuReserved", &[("ServiceName", "web"), ("ClusterName", "prod")]),
-        lm("CpuReserved", &[("ClusterName", "dev"), ("ServiceName", "api")]),
-        lm("CpuReserved", &[("ClusterName", "prod"), ("TaskDefinitionFamily", "api")]),
-        lm("NotAsked", &[("ClusterName", "prod"), ("ServiceName", "api")]),
+        lm(
+            "CpuReserved",
+            &[("ClusterName", "prod"), ("ServiceName", "api")],
+        ),
+        lm(
+            "CpuReserved",
+            &[("ServiceName", "web"), ("ClusterName", "prod")],
+        ),
+        lm(
+            "CpuReserved",
+            &[("ClusterName", "dev"), ("ServiceName", "api")],
+        ),
+        lm(
+            "CpuReserved",
+            &[("ClusterName", "prod"), ("TaskDefinitionFamily", "api")],
+        ),
+        lm(
+            "NotAsked",
+            &[("ClusterName", "prod"), ("ServiceName", "api")],
+        ),
     ]
 }
 
@@ -36,7 +54,10 @@ fn seed_listing() -> Vec<ListedMetric> {
 fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
     let js = jobs(include_str!("../../examples/seed-config.yml"));
     let (t1, r1, _) = select(0, &js[0], &seed_listing(), None, "us-east-1", "123");
-    let names: Vec<_> = t1.iter().map(|t| (&*t.resource, js[0].metrics[t.metric].name.as_str())).collect();
+    let names: Vec<_> = t1
+        .iter()
+        .map(|t| (&*t.resource, js[0].metrics[t.metric].name.as_str()))
+        .collect();
     assert_eq!(
         names,
         vec![
@@ -102,7 +123,10 @@ discovery:
     let mut tags = HashMap::new();
     tags.insert(
         "arn:aws:ecs:r:1:service/prod/api".to_string(),
-        vec![("env".into(), "production".into()), ("team".into(), "a".into())],
+        vec![
+            ("env".into(), "production".into()),
+            ("team".into(), "a".into()),
+        ],
     );
     tags.insert(
         "arn:aws:ecs:r:1:service/prod/web".to_string(),

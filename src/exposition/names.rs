@@ -106,40 +106,127 @@ mod tests {
     fn yace_build_metric_name_cases() {
         // YACE v0.67 TestBuildMetricName.
         let cases = [
-            ("AWS/ElastiCache", "CPUUtilization", "Average", "aws_elasticache_cpuutilization_average"),
-            ("/aws/sagemaker/TrainingJobs", "CPUUtilization", "Average", "aws_sagemaker_trainingjobs_cpuutilization_average"),
-            ("Glue", "glue.driver.aggregate.bytesRead", "Average", "aws_glue_driver_aggregate_bytes_read_average"),
-            ("Glue", "aggregate.glue.jobs.bytesRead", "Average", "aws_glue_aggregate_glue_jobs_bytes_read_average"),
+            (
+                "AWS/ElastiCache",
+                "CPUUtilization",
+                "Average",
+                "aws_elasticache_cpuutilization_average",
+            ),
+            (
+                "/aws/sagemaker/TrainingJobs",
+                "CPUUtilization",
+                "Average",
+                "aws_sagemaker_trainingjobs_cpuutilization_average",
+            ),
+            (
+                "Glue",
+                "glue.driver.aggregate.bytesRead",
+                "Average",
+                "aws_glue_driver_aggregate_bytes_read_average",
+            ),
+            (
+                "Glue",
+                "aggregate.glue.jobs.bytesRead",
+                "Average",
+                "aws_glue_aggregate_glue_jobs_bytes_read_average",
+            ),
             // And the ones our users query.
-            ("ECS/ContainerInsights", "CpuReserved", "Average", "aws_ecs_containerinsights_cpu_reserved_average"),
-            ("ECS/ContainerInsights", "EBSFilesystemUtilized", "Average", "aws_ecs_containerinsights_ebsfilesystem_utilized_average"),
-            ("ECS/ContainerInsights", "UnHealthyContainerHealthStatus", "Sum", "aws_ecs_containerinsights_un_healthy_container_health_status_sum"),
-            ("AWS/ECS", "CPUUtilization", "Average", "aws_ecs_cpuutilization_average"),
-            ("AWS/ECS", "CPUUtilization", "SampleCount", "aws_ecs_cpuutilization_sample_count"),
-            ("ContainerInsights", "pod_cpu_utilization", "Average", "aws_containerinsights_pod_cpu_utilization_average"),
-            ("ContainerInsights", "pod_cpu_utilization_over_pod_limit", "Maximum", "aws_containerinsights_pod_cpu_utilization_over_pod_limit_maximum"),
-            ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", "aws_applicationelb_httpcode_target_5_xx_count_sum"),
-            ("AWS/EBS", "BurstBalance%", "Average", "aws_ebs_burst_balance_percent_average"),
-            ("AWS/ECS", "MemoryUtilization", "p99.9", "aws_ecs_memory_utilization_p99_9"),
-            ("AWS/EKS", "scheduler_pending_pods", "Maximum", "aws_eks_scheduler_pending_pods_maximum"),
+            (
+                "ECS/ContainerInsights",
+                "CpuReserved",
+                "Average",
+                "aws_ecs_containerinsights_cpu_reserved_average",
+            ),
+            (
+                "ECS/ContainerInsights",
+                "EBSFilesystemUtilized",
+                "Average",
+                "aws_ecs_containerinsights_ebsfilesystem_utilized_average",
+            ),
+            (
+                "ECS/ContainerInsights",
+                "UnHealthyContainerHealthStatus",
+                "Sum",
+                "aws_ecs_containerinsights_un_healthy_container_health_status_sum",
+            ),
+            (
+                "AWS/ECS",
+                "CPUUtilization",
+                "Average",
+                "aws_ecs_cpuutilization_average",
+            ),
+            (
+                "AWS/ECS",
+                "CPUUtilization",
+                "SampleCount",
+                "aws_ecs_cpuutilization_sample_count",
+            ),
+            (
+                "ContainerInsights",
+                "pod_cpu_utilization",
+                "Average",
+                "aws_containerinsights_pod_cpu_utilization_average",
+            ),
+            (
+                "ContainerInsights",
+                "pod_cpu_utilization_over_pod_limit",
+                "Maximum",
+                "aws_containerinsights_pod_cpu_utilization_over_pod_limit_maximum",
+            ),
+            (
+                "AWS/ApplicationELB",
+                "HTTPCode_Target_5XX_Count",
+                "Sum",
+                "aws_applicationelb_httpcode_target_5_xx_count_sum",
+            ),
+            (
+                "AWS/EBS",
+                "BurstBalance%",
+                "Average",
+                "aws_ebs_burst_balance_percent_average",
+            ),
+            (
+                "AWS/ECS",
+                "MemoryUtilization",
+                "p99.9",
+                "aws_ecs_memory_utilization_p99_9",
+            ),
+            (
+                "AWS/EKS",
+                "scheduler_pending_pods",
+                "Maximum",
+                "aws_eks_scheduler_pending_pods_maximum",
+            ),
         ];
         for (ns, m, s, want) in cases {
             assert_eq!(metric_name(ns, m, s), want, "{ns} {m} {s}");
         }
         assert_eq!(metric_name("AWS/ECS", "info", ""), "aws_ecs_info");
-        assert_eq!(metric_name("ECS/ContainerInsights", "info", ""), "aws_ecs_containerinsights_info");
+        assert_eq!(
+            metric_name("ECS/ContainerInsights", "info", ""),
+            "aws_ecs_containerinsights_info"
+        );
     }
 
     #[test]
     fn yace_label_cases() {
-        assert_eq!(label_suffix("Global.Topic.Count", false).unwrap(), "Global_Topic_Count");
-        assert_eq!(label_suffix("IHaveA%Sign", false).unwrap(), "IHaveA_percentSign");
+        assert_eq!(
+            label_suffix("Global.Topic.Count", false).unwrap(),
+            "Global_Topic_Count"
+        );
+        assert_eq!(
+            label_suffix("IHaveA%Sign", false).unwrap(),
+            "IHaveA_percentSign"
+        );
         assert_eq!(label_suffix("labelName", false).unwrap(), "labelName");
         assert_eq!(label_suffix("labelName", true).unwrap(), "label_name");
         assert_eq!(label_suffix("label_name", true).unwrap(), "label_name");
         assert_eq!(label_suffix("ClusterName", true).unwrap(), "cluster_name");
         assert_eq!(label_suffix("invalidChars@$", false), None);
         assert_eq!(label_suffix("invalidChars@$", true), None);
-        assert_eq!(label_suffix("aws:cloudformation:stack-name", false).unwrap(), "aws_cloudformation_stack_name");
+        assert_eq!(
+            label_suffix("aws:cloudformation:stack-name", false).unwrap(),
+            "aws_cloudformation_stack_name"
+        );
     }
 }

@@ -31,7 +31,14 @@ pub struct Family {
 /// as Prometheus needs.
 #[derive(Default)]
 pub struct Families {
-    map: BTreeMap<String, (String, Kind, Vec<(BTreeMap<String, String>, f64, Option<i64>)>)>,
+    map: BTreeMap<
+        String,
+        (
+            String,
+            Kind,
+            Vec<(BTreeMap<String, String>, f64, Option<i64>)>,
+        ),
+    >,
     /// Samples dropped because an identical one (name, labels, timestamp) was already there.
     pub duplicates: usize,
 }
@@ -47,7 +54,8 @@ impl Families {
         timestamp_ms: Option<i64>,
     ) {
         if !self.map.contains_key(name) {
-            self.map.insert(name.to_string(), (help(), kind, Vec::new()));
+            self.map
+                .insert(name.to_string(), (help(), kind, Vec::new()));
         }
         let entry = self.map.get_mut(name).expect("inserted above");
         entry.2.push((labels, value, timestamp_ms));
@@ -110,10 +118,18 @@ pub fn format_float(f: f64) -> String {
         return "NaN".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-tripping digits: "-1.234567e6".
     let e = format!("{f:e}");
@@ -205,7 +221,10 @@ fn write_sample(out: &mut Vec<u8>, name: &str, s: &Sample, openmetrics: bool) {
     if let Some(ts) = s.timestamp_ms {
         out.push(b' ');
         if openmetrics {
-            let _ = write_into(out, format_args!("{}.{:03}", ts.div_euclid(1000), ts.rem_euclid(1000)));
+            let _ = write_into(
+                out,
+                format_args!("{}.{:03}", ts.div_euclid(1000), ts.rem_euclid(1000)),
+            );
         } else {
             out.extend_from_slice(ts.to_string().as_bytes());
         }
@@ -323,12 +342,29 @@ mod tests {
     fn families_even_out_labels_and_drop_duplicates() {
         let mut fs = Families::default();
         let l = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         fs.add("m", || "h".into(), Kind::Gauge, l(&[("b", "1")]), 1.0, None);
-        fs.add("m", || "h".into(), Kind::Gauge, l(&[("a", "x\ny\\"), ("b", "2")]), 2.0, None);
+        fs.add(
+            "m",
+            || "h".into(),
+            Kind::Gauge,
+            l(&[("a", "x\ny\\"), ("b", "2")]),
+            2.0,
+            None,
+        );
         fs.add("m", || "h".into(), Kind::Gauge, l(&[("b", "1")]), 3.0, None);
-        fs.add("c_total", || "calls".into(), Kind::Counter, l(&[]), 7.0, Some(1_700_000_000_123));
+        fs.add(
+            "c_total",
+            || "calls".into(),
+            Kind::Counter,
+            l(&[]),
+            7.0,
+            Some(1_700_000_000_123),
+        );
         let (fams, dups) = fs.finish();
         assert_eq!(dups, 1);
         let text = String::from_utf8(render_text(&fams)).unwrap();
@@ -338,7 +374,10 @@ mod tests {
              # HELP m h\n# TYPE m gauge\nm{a=\"\",b=\"1\"} 1\nm{a=\"x\\ny\\\\\",b=\"2\"} 2\n"
         );
         let om = String::from_utf8(render_openmetrics(&fams)).unwrap();
-        assert!(om.starts_with("# TYPE c counter\n# HELP c calls\nc_total 7 1700000000.123\n"), "{om}");
+        assert!(
+            om.starts_with("# TYPE c counter\n# HELP c calls\nc_total 7 1700000000.123\n"),
+            "{om}"
+        );
         assert!(om.ends_with("# EOF\n"));
     }
 }

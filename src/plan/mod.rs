@@ -150,7 +150,10 @@ mod tests {
     use std::sync::Arc;
 
     fn jobs(text: &str) -> Vec<Job> {
-        parse_str(text, Path::new("t.yml"), true).unwrap().config.jobs
+        parse_str(text, Path::new("t.yml"), true)
+            .unwrap()
+            .config
+            .jobs
     }
 
     fn target(job: usize, metric: usize, cluster: &str) -> Target {
@@ -214,10 +217,22 @@ discovery:
         let js = jobs(TWO_JOBS);
         let targets: Vec<Target> = (0..1200).map(|i| target(1, 0, &format!("c{i}"))).collect();
         let p = plan(&js, &targets, 1_000_000, 500);
-        assert_eq!(p.calls.iter().map(|c| c.queries.len()).collect::<Vec<_>>(), vec![500, 500, 200]);
-        assert_eq!(p.slots[1199][0], Slot { call: 2, query: 199, start: p.slots[0][0].start, end: p.slots[0][0].end });
+        assert_eq!(
+            p.calls.iter().map(|c| c.queries.len()).collect::<Vec<_>>(),
+            vec![500, 500, 200]
+        );
+        assert_eq!(
+            p.slots[1199][0],
+            Slot {
+                call: 2,
+                query: 199,
+                start: p.slots[0][0].start,
+                end: p.slots[0][0].end
+            }
+        );
         // Ids are unique within a call and valid CloudWatch ids.
-        let ids: std::collections::HashSet<_> = p.calls[0].queries.iter().map(|q| q.id.as_str()).collect();
+        let ids: std::collections::HashSet<_> =
+            p.calls[0].queries.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(ids.len(), 500);
         assert!(p.calls[0].queries.iter().all(|q| q.id.starts_with('q')));
         let p = plan(&js, &targets, 1_000_000, 100);

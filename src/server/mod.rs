@@ -51,7 +51,11 @@ fn wants_openmetrics(headers: &HeaderMap) -> bool {
 async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let snap = s.snapshot.load_full();
     if wants_openmetrics(&headers) {
-        ([(header::CONTENT_TYPE, OPENMETRICS_FORMAT)], snap.openmetrics.clone()).into_response()
+        (
+            [(header::CONTENT_TYPE, OPENMETRICS_FORMAT)],
+            snap.openmetrics.clone(),
+        )
+            .into_response()
     } else {
         ([(header::CONTENT_TYPE, TEXT_FORMAT)], snap.text.clone()).into_response()
     }
@@ -116,7 +120,9 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
             esc(&j.namespace),
             esc(&status),
             j.series,
-            j.last_success.map(|t| t.to_string()).unwrap_or_else(|| "never".into())
+            j.last_success
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into())
         );
     }
     h.push_str("</table></body></html>\n");
@@ -136,9 +142,15 @@ mod tests {
             "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
         ));
         assert!(wants_openmetrics(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("text/plain;version=0.0.4"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/plain;version=0.0.4"),
+        );
         assert!(!wants_openmetrics(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("application/openmetrics-text;q=0"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/openmetrics-text;q=0"),
+        );
         assert!(!wants_openmetrics(&h));
     }
 }

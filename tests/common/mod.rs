@@ -28,16 +28,30 @@ pub fn venv() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
-/// A minimal HTTP/1.0 client: status and body. HTTP/1.0 keeps every server off chunked bodies.
+/// A minimal HTTP/1.0 client: status and body (status 0: could not connect). HTTP/1.0 keeps
+/// every server off chunked bodies.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));
-    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect {host}: {e}"));
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut s = match TcpStream::connect(host) {
+        Ok(s) => s,
+        Err(e) => return (0, format!("connect {host}: {e}")),
+    };
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.0\r\nHost: {host}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -48,7 +62,11 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u
     s.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, body.to_string())
 }
 
@@ -90,14 +108,22 @@ impl Moto {
         let child = Command::new(venv().join("bin/moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // The recorder writes to a file; one per server, or parallel tests share it.
-            .env("MOTO_RECORDER_FILEPATH", std::env::temp_dir().join(format!("moto-recording-{port}")))
+            .env(
+                "MOTO_RECORDER_FILEPATH",
+                std::env::temp_dir().join(format!("moto-recording-{port}")),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start moto_server");
         let url = format!("http://127.0.0.1:{port}");
-        let m = Moto { url: url.clone(), _p: Proc(child) };
-        wait_for("moto", Duration::from_secs(30), || up(&format!("{url}/moto-api/")));
+        let m = Moto {
+            url: url.clone(),
+            _p: Proc(child),
+        };
+        wait_for("moto", Duration::from_secs(30), || {
+            up(&format!("{url}/moto-api/"))
+        });
         m
     }
 
@@ -106,7 +132,14 @@ impl Moto {
         let out = std::env::temp_dir().join(format!("cw-expected-{}.json", free_port()));
         let status = Command::new(venv().join("bin/python"))
             .arg(repo().join("scripts/seed_estate.py"))
-            .args(["--endpoint", &self.url, "--mode", "test", "--out", out.to_str().unwrap()])
+            .args([
+                "--endpoint",
+                &self.url,
+                "--mode",
+                "test",
+                "--out",
+                out.to_str().unwrap(),
+            ])
             .args(args)
             .status()
             .expect("run the seeder");
@@ -117,14 +150,35 @@ impl Moto {
     }
 
     pub fn start_recording(&self) {
-        assert_eq!(http("POST", &format!("{}/moto-api/recorder/reset-recording", self.url), &[], "").0, 200);
-        assert_eq!(http("POST", &format!("{}/moto-api/recorder/start-recording", self.url), &[], "").0, 200);
+        assert_eq!(
+            http(
+                "POST",
+                &format!("{}/moto-api/recorder/reset-recording", self.url),
+                &[],
+                ""
+            )
+            .0,
+            200
+        );
+        assert_eq!(
+            http(
+                "POST",
+                &format!("{}/moto-api/recorder/start-recording", self.url),
+                &[],
+                ""
+            )
+            .0,
+            200
+        );
     }
 
     /// The AWS actions moto received since recording started, in order (e.g. "GetMetricData").
     pub fn recorded_actions(&self) -> Vec<String> {
         use base64::Engine;
-        let (_, body) = get(&format!("{}/moto-api/recorder/download-recording", self.url));
+        let (_, body) = get(&format!(
+            "{}/moto-api/recorder/download-recording",
+            self.url
+        ));
         let mut out = Vec::new();
         for line in body.lines().filter(|l| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -134,7 +188,12 @@ impl Moto {
             }
             let raw = v["body"].as_str().unwrap_or("");
             let body = if v["body_encoded"].as_bool() == Some(true) {
-                String::from_utf8(base64::engine::general_purpose::STANDARD.decode(raw).unwrap()).unwrap()
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(raw)
+                        .unwrap(),
+                )
+                .unwrap()
             } else {
                 raw.to_string()
             };
@@ -172,9 +231,17 @@ pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
         .spawn()
         .expect("start cw-exporter");
     let url = format!("http://127.0.0.1:{port}");
-    let e = Exporter { url: url.clone(), proc: Proc(child), log };
+    let e = Exporter {
+        url: url.clone(),
+        proc: Proc(child),
+        log,
+    };
     let ready = format!("{url}/-/ready");
-    wait_for("the exporter's first collection", Duration::from_secs(60), || up(&ready));
+    wait_for(
+        "the exporter's first collection",
+        Duration::from_secs(60),
+        || up(&ready),
+    );
     e
 }
 
@@ -199,7 +266,10 @@ pub struct Line {
 
 impl Line {
     pub fn label(&self, k: &str) -> Option<&str> {
-        self.labels.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -221,7 +291,11 @@ pub fn parse(text: &str) -> Vec<Line> {
                     (k.to_string(), v.trim_end_matches('"').to_string())
                 })
                 .collect();
-            Line { name: name.to_string(), labels, value: value.parse().unwrap() }
+            Line {
+                name: name.to_string(),
+                labels,
+                value: value.parse().unwrap(),
+            }
         })
         .collect()
 }
@@ -234,6 +308,9 @@ pub fn write_config(text: &str) -> PathBuf {
 
 pub fn promtool() -> PathBuf {
     let p = Path::new("/usr/bin/promtool");
-    assert!(p.exists(), "promtool is missing: run scripts/test (it installs Debian's prometheus)");
+    assert!(
+        p.exists(),
+        "promtool is missing: run scripts/test (it installs Debian's prometheus)"
+    );
     p.to_path_buf()
 }

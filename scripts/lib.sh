@@ -1,0 +1,58 @@
+# Shared by scripts/demo and scripts/test: install what they need, idempotently.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The venv holding moto (and boto3, which the seeder uses). Override with CW_VENV.
+VENV="${CW_VENV:-$ROOT/.venv}"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root to run: $*" >&2; return 1; fi
+}
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+    as_root apt-get update >/dev/null && as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  }
+}
+
+ensure_venv() {
+  if [ -x "$VENV/bin/moto_server" ] && "$VENV/bin/python" -c 'import boto3, moto' 2>/dev/null; then
+    return 0
+  fi
+  log "installing moto in $VENV"
+  python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
+  # moto 5.2.x: the version the notes and tests were checked with (see README).
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]>=5.2,<5.3'
+}
+
+ensure_prometheus() {
+  command -v promtool >/dev/null && command -v prometheus >/dev/null && return 0
+  apt_install prometheus
+  # The package may start a service; tests run their own prometheus on loopback.
+  as_root systemctl stop prometheus >/dev/null 2>&1 || true
+}
+
+# Starts moto on 127.0.0.1:$1 in the background unless something already answers there;
+# sets MOTO_PID when it started one.
+MOTO_PID=
+start_moto() {
+  local port=$1
+  if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then return 0; fi
+  MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/moto-recording-$port" \
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/moto-$port.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "moto did not start on port $port (see ${TMPDIR:-/tmp}/moto-$port.log)" >&2
+  return 1
+}

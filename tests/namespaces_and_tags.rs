@@ -1,0 +1,263 @@
+//! Tags (search and export), EKS on Fargate, AWS/ECS, and a real Prometheus scraping the exporter.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[test]
+fn search_tags_filter_resources_and_exported_tags_become_labels() {
+    let moto = Moto::start();
+    let expected = moto.seed(&["--clusters", "3", "--minutes", "10"]);
+    let cfg = write_config(
+        r#"apiVersion: v1alpha1
+discovery:
+  exportedTagsOnMetrics:
+    ECS/ContainerInsights: [team]
+  jobs:
+    - type: ECS/ContainerInsights
+      regions: [us-east-1]
+      searchTags:
+        - key: env
+          value: ^prod$
+      dimensionNameRequirements: [ClusterName, ServiceName]
+      metrics:
+        - name: RunningTaskCount
+          statistics: [Average]
+    - type: ECS/ContainerInsights
+      regions: [us-east-1]
+      dimensionNameRequirements: [ClusterName, ServiceName]
+      customTags:
+        - key: owner
+          value: sre
+      metrics:
+        - name: DesiredTaskCount
+          statistics: [Average]
+"#,
+    );
+    moto.start_recording();
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let lines = parse(&exp.metrics());
+    let tags: BTreeMap<String, BTreeMap<String, String>> =
+        serde_json::from_value(expected["service_tags"].clone()).unwrap();
+
+    // Job 1: only services tagged env=prod, with their team tag as a label.
+    let running: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_containerinsights_running_task_count_average")
+        .collect();
+    let want: Vec<(&String, &BTreeMap<String, String>)> = tags
+        .iter()
+        .filter(|(_, t)| t.get("env").map(String::as_str) == Some("prod"))
+        .collect();
+    assert!(!want.is_empty() && want.len() < tags.len());
+    assert_eq!(running.len(), want.len(), "{running:?}");
+    for (key, t) in &want {
+        let (c, s) = key.split_once('/').unwrap();
+        let l = running
+            .iter()
+            .find(|l| {
+                l.label("dimension_ClusterName") == Some(c)
+                    && l.label("dimension_ServiceName") == Some(s)
+            })
+            .unwrap_or_else(|| panic!("{key} missing"));
+        assert_eq!(l.label("tag_team"), t.get("team").map(String::as_str));
+    }
+
+    // Job 2: no filter, so untagged services stay, with an empty tag label; custom tags added.
+    let desired: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_containerinsights_desired_task_count_average")
+        .collect();
+    assert_eq!(desired.len(), tags.len());
+    let untagged: Vec<&&Line> = desired
+        .iter()
+        .filter(|l| l.label("tag_team") == Some(""))
+        .collect();
+    assert_eq!(
+        untagged.len(),
+        tags.values().filter(|t| t.is_empty()).count()
+    );
+    assert!(
+        desired
+            .iter()
+            .all(|l| l.label("custom_tag_owner") == Some("sre"))
+    );
+
+    // Info series carry every tag of the resource.
+    let info: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_containerinsights_info")
+        .collect();
+    assert!(info.iter().any(|l| l.label("tag_env") == Some("prod")));
+
+    // Tags were read once for the namespace, shared by both jobs.
+    let actions = moto.recorded_actions();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "GetResources").count(),
+        1,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions.iter().filter(|a| *a == "GetMetricData").count(),
+        1,
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn eks_fargate_pods_and_aws_ecs_metrics_sit_on_their_resources() {
+    let moto = Moto::start();
+    let expected = moto.seed(&["--clusters", "2", "--minutes", "10"]);
+    let cfg = write_config(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ContainerInsights
+      regions: [us-east-1]
+      dimensionNameRequirements: [ClusterName, LaunchType, Namespace, PodName]
+      metrics:
+        - name: pod_cpu_utilization_over_pod_limit
+          statistics: [Average]
+        - name: pod_network_rx_bytes
+          statistics: [Average]
+    - type: AWS/ECS
+      regions: [us-east-1]
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+"#,
+    );
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let lines = parse(&exp.metrics());
+    let account = expected["account"].as_str().unwrap();
+    let eks = expected["eks"].as_object().unwrap();
+    let pods: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_containerinsights_pod_cpu_utilization_over_pod_limit_average")
+        .collect();
+    assert_eq!(
+        pods.len(),
+        eks.keys()
+            .filter(|k| k.ends_with("/pod_cpu_utilization_over_pod_limit"))
+            .count()
+    );
+    for l in &pods {
+        assert_eq!(
+            l.label("name").unwrap(),
+            format!("arn:aws:eks:us-east-1:{account}:cluster/eks-fargate")
+        );
+        let key = format!(
+            "{}/{}/pod_cpu_utilization_over_pod_limit",
+            l.label("dimension_Namespace").unwrap(),
+            l.label("dimension_PodName").unwrap()
+        );
+        let want = eks[&key].as_f64().unwrap();
+        assert!(
+            (l.value - want).abs() < 1e-9 * want.abs().max(1.0),
+            "{key}: {} vs {want}",
+            l.value
+        );
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.name == "aws_containerinsights_pod_network_rx_bytes_average")
+            .count(),
+        pods.len()
+    );
+    let ecs: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_cpuutilization_average")
+        .collect();
+    assert_eq!(ecs.len(), expected["services"].as_object().unwrap().len());
+    assert!(
+        ecs.iter()
+            .all(|l| l.label("name").unwrap().contains(":service/"))
+    );
+    assert!(lines.iter().any(|l| l.name == "aws_containerinsights_info"));
+    assert!(lines.iter().any(|l| l.name == "aws_ecs_info"));
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_real_prometheus_scrapes_the_exporter() {
+    let moto = Moto::start();
+    let expected = moto.seed(&["--clusters", "2", "--minutes", "10"]);
+    let exp = exporter(&moto, &["-config.file=examples/seed-config.yml"]);
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("cw-prom-{port}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = exp.url.trim_start_matches("http://");
+    std::fs::write(dir.join("prometheus.yml"), format!(
+        "global: {{scrape_interval: 1s, scrape_timeout: 1s}}\nscrape_configs:\n  - job_name: cw\n    static_configs: [{{targets: ['{target}']}}]\n"
+    )).unwrap();
+    let _prom = Proc(
+        Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
+            .spawn()
+            .expect("start prometheus (Debian's package)"),
+    );
+    let query = |q: &str| -> Option<serde_json::Value> {
+        let (s, body) = get(&format!(
+            "http://127.0.0.1:{port}/api/v1/query?query={}",
+            urlencode(q)
+        ));
+        if s != 200 {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        v["data"]["result"]
+            .as_array()
+            .cloned()
+            .map(serde_json::Value::Array)
+    };
+    let services = expected["services"].as_object().unwrap().len();
+    let start = Instant::now();
+    loop {
+        let n = query("count(aws_ecs_containerinsights_cpu_reserved_average)")
+            .and_then(|r| r[0]["value"][1].as_str().map(str::to_string));
+        if n.as_deref() == Some(&services.to_string()) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "prometheus never ingested the series: {n:?}\n{}",
+            std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let up = query("up{job=\"cw\"}").unwrap();
+    assert_eq!(up[0]["value"][1], "1");
+    // Prometheus' own target label `job` is untouched by ours (config_job).
+    let succ = query("cw_exporter_collection_success").unwrap();
+    assert_eq!(succ.as_array().unwrap().len(), 2);
+    assert!(
+        succ.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["metric"]["job"] == "cw" && r["metric"]["config_job"].is_string())
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
