@@ -346,7 +346,7 @@ impl Session {
         Ok(results
             .into_iter()
             .map(|(id, mut points)| {
-                points.sort_by(|a, b| b.0.cmp(&a.0));
+                points.sort_by_key(|p| std::cmp::Reverse(p.0));
                 QueryResult { id, points }
             })
             .collect())

@@ -89,10 +89,7 @@ impl Namespace {
     }
 
     /// The resource type a series with these dimension names belongs to, if any.
-    pub fn resource_for<'a>(
-        &self,
-        mut has: impl FnMut(&str) -> bool,
-    ) -> Option<&'static ResourceType> {
+    pub fn resource_for(&self, mut has: impl FnMut(&str) -> bool) -> Option<&'static ResourceType> {
         self.resources
             .iter()
             .find(|r| r.dimensions.iter().all(|d| has(d)))

@@ -235,28 +235,27 @@ impl Walker {
 
         // exportedTagsOnMetrics is read first: discovery jobs need it.
         let mut exported: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        if let Some(dn) = top.get("discovery") {
-            if let Some(mut disc) = self.obj(dn, "discovery") {
-                if let Some(et) = disc.get("exportedTagsOnMetrics") {
-                    exported = self.exported_tags(et, dialect);
-                }
-                if let Some(jn) = disc.get("jobs") {
-                    for (i, j) in self
-                        .seq(jn, "discovery.jobs")
-                        .unwrap_or(&[])
-                        .iter()
-                        .enumerate()
+        if let Some(dn) = top.get("discovery")
+            && let Some(mut disc) = self.obj(dn, "discovery")
+        {
+            if let Some(et) = disc.get("exportedTagsOnMetrics") {
+                exported = self.exported_tags(et, dialect);
+            }
+            if let Some(jn) = disc.get("jobs") {
+                for (i, j) in self
+                    .seq(jn, "discovery.jobs")
+                    .unwrap_or(&[])
+                    .iter()
+                    .enumerate()
+                {
+                    let path = format!("discovery.jobs[{i}]");
+                    if let Some(job) = self.job(j, &path, JobKind::Discovery, dialect, &mut saw_emd)
                     {
-                        let path = format!("discovery.jobs[{i}]");
-                        if let Some(job) =
-                            self.job(j, &path, JobKind::Discovery, dialect, &mut saw_emd)
-                        {
-                            jobs.push(job);
-                        }
+                        jobs.push(job);
                     }
                 }
-                self.finish(disc, &["exportedTagsOnMetrics", "jobs"]);
             }
+            self.finish(disc, &["exportedTagsOnMetrics", "jobs"]);
         }
         for (key, kind) in [
             ("static", JobKind::Static),
@@ -273,10 +272,10 @@ impl Walker {
         }
         // Exported tags apply to every discovery job of their namespace.
         for job in &mut jobs {
-            if job.kind == JobKind::Discovery {
-                if let Some(keys) = exported.get(&job.namespace) {
-                    job.exported_tags = keys.clone();
-                }
+            if job.kind == JobKind::Discovery
+                && let Some(keys) = exported.get(&job.namespace)
+            {
+                job.exported_tags = keys.clone();
             }
         }
         if jobs.is_empty() && !self.problems.iter().any(|p| p.severity == Severity::Error) {
@@ -588,12 +587,13 @@ impl Walker {
                 }
             }
         }
-        if kind != JobKind::Static && !fixed_dimensions.is_empty() {
-            if let Some(names) = &mut dimension_names {
-                names.extend(fixed_dimensions.iter().map(|(k, _)| k.clone()));
-                names.sort();
-                names.dedup();
-            }
+        if kind != JobKind::Static
+            && !fixed_dimensions.is_empty()
+            && let Some(names) = &mut dimension_names
+        {
+            names.extend(fixed_dimensions.iter().map(|(k, _)| k.clone()));
+            names.sort();
+            names.dedup();
         }
         if let Some(names) = &mut dimension_names {
             names.sort();
@@ -916,7 +916,7 @@ impl Walker {
 }
 
 fn valid_period(p: u32) -> bool {
-    matches!(p, 1 | 5 | 10 | 20 | 30) || (p > 0 && p % 60 == 0)
+    matches!(p, 1 | 5 | 10 | 20 | 30) || (p > 0 && p.is_multiple_of(60))
 }
 
 /// The statistic as CloudWatch spells it, or None when it is not one.

@@ -45,6 +45,11 @@ pub struct Found {
     pub unassociated: usize,
 }
 
+/// A result several jobs read; the error is shared too.
+type Shared<T> = Result<T, Arc<AwsError>>;
+/// Resource ARN → its tags.
+type TagMap = HashMap<String, Vec<(String, String)>>;
+
 /// The (role, region) pairs the config needs, each with the jobs that run there.
 pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
     let mut out: BTreeMap<(Role, String), Vec<usize>> = BTreeMap::new();
@@ -64,10 +69,8 @@ pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
 pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Found {
     let mut found = Found::default();
     // One ListMetrics listing per namespace, shared by every job that needs it.
-    let mut listings: HashMap<(&str, bool), Result<Vec<ListedMetric>, Arc<AwsError>>> =
-        HashMap::new();
-    let mut tag_maps: HashMap<&str, Result<HashMap<String, Vec<(String, String)>>, Arc<AwsError>>> =
-        HashMap::new();
+    let mut listings: HashMap<(&str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
+    let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
     for &i in job_ids {
         let job = &jobs[i];
         if job.kind == JobKind::Static {
@@ -75,12 +78,12 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
             continue;
         }
         let key = (job.namespace.as_str(), job.recently_active_only);
-        if !listings.contains_key(&key) {
+        if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
             let r = session
                 .list_metrics(&job.namespace, job.recently_active_only)
                 .await
                 .map_err(Arc::new);
-            listings.insert(key, r);
+            e.insert(r);
         }
         let listed = match &listings[&key] {
             Ok(l) => l,
@@ -153,7 +156,7 @@ pub fn select(
     job_index: usize,
     job: &Job,
     listed: &[ListedMetric],
-    tags: Option<&HashMap<String, Vec<(String, String)>>>,
+    tags: Option<&TagMap>,
     region: &str,
     account: &str,
 ) -> (Vec<Target>, Vec<Resource>, usize) {

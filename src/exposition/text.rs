@@ -27,18 +27,14 @@ pub struct Family {
     pub samples: Vec<Sample>,
 }
 
+/// Labels, value and timestamp of a sample before its family's label names are known.
+type RawSample = (BTreeMap<String, String>, f64, Option<i64>);
+
 /// Collects samples by family, then evens out label names (missing = "") and drops duplicates,
 /// as Prometheus needs.
 #[derive(Default)]
 pub struct Families {
-    map: BTreeMap<
-        String,
-        (
-            String,
-            Kind,
-            Vec<(BTreeMap<String, String>, f64, Option<i64>)>,
-        ),
-    >,
+    map: BTreeMap<String, (String, Kind, Vec<RawSample>)>,
     /// Samples dropped because an identical one (name, labels, timestamp) was already there.
     pub duplicates: usize,
 }
