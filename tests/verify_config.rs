@@ -75,3 +75,19 @@ fn version_and_help() {
         assert!(out.contains(flag), "--help lacks {flag}: {out}");
     }
 }
+
+#[test]
+fn every_example_config_verifies() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(common::repo().join("examples")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().and_then(|e| e.to_str()) != Some("yml") {
+            continue;
+        }
+        let (code, out) = run(&["verify-config", "--config.file", p.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {out}", p.display());
+        assert!(out.contains(" 0 warning(s)"), "{}: {out}", p.display());
+        n += 1;
+    }
+    assert!(n >= 3);
+}
