@@ -45,13 +45,23 @@ def args():
     p.add_argument("--no-extras", action="store_true",
                    help="only the service metrics: no cluster, family, AWS/ECS or EKS data")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--role-arn", help="seed the account of this role (assumed through STS)")
     p.add_argument("--out", help="write expected values (test mode) to this JSON file")
     return p.parse_args()
 
 
+_CREDS = {}
+
+
 def client(a, name):
-    return boto3.client(name, region_name=a.region, endpoint_url=a.endpoint,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    if a.role_arn and not _CREDS:
+        sts = boto3.client("sts", region_name=a.region, endpoint_url=a.endpoint,
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        c = sts.assume_role(RoleArn=a.role_arn, RoleSessionName="seed")["Credentials"]
+        _CREDS.update(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                      aws_session_token=c["SessionToken"])
+    creds = _CREDS or {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    return boto3.client(name, region_name=a.region, endpoint_url=a.endpoint, **creds)
 
 
 class Putter:

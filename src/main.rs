@@ -168,12 +168,16 @@ fn verify(cli: &Cli) -> ExitCode {
             for w in &l.warnings {
                 println!("{}", w.display(&cli.config_file));
             }
-            let series_jobs = l.config.jobs.len();
+            let warnings = l
+                .warnings
+                .iter()
+                .filter(|p| p.severity == Severity::Warning)
+                .count();
             println!(
                 "{}: OK ({} job(s), {} warning(s))",
                 cli.config_file.display(),
-                series_jobs,
-                l.warnings.len()
+                l.config.jobs.len(),
+                warnings
             );
             ExitCode::SUCCESS
         }
@@ -195,7 +199,10 @@ fn verify(cli: &Cli) -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let loaded = config::load(&cli.config_file, false).map_err(|e| anyhow::anyhow!("{e}"))?;
     for w in &loaded.warnings {
-        tracing::warn!("{}", w.display(&cli.config_file));
+        match w.severity {
+            Severity::Note => tracing::debug!("{}", w.display(&cli.config_file)),
+            _ => tracing::warn!("{}", w.display(&cli.config_file)),
+        }
     }
     let cfg = loaded.config;
     if cfg.saw_enable_metric_data {

@@ -261,3 +261,57 @@ fn a_real_prometheus_scrapes_the_exporter() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_job_with_a_role_reads_that_account() {
+    let moto = Moto::start();
+    let role = "arn:aws:iam::210987654321:role/cw-read";
+    let expected = moto.seed(&[
+        "--clusters",
+        "1",
+        "--minutes",
+        "10",
+        "--no-extras",
+        "--metrics",
+        "RunningTaskCount",
+        "--role-arn",
+        role,
+    ]);
+    assert_eq!(expected["account"], "210987654321");
+    // The default account has nothing: everything exported comes through the role.
+    let cfg = write_config(&format!(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ECS/ContainerInsights
+      regions: [us-east-1]
+      roles:
+        - roleArn: {role}
+          externalId: shared-secret-id
+      dimensionNameRequirements: [ClusterName, ServiceName]
+      metrics:
+        - name: RunningTaskCount
+          statistics: [Average]
+"#
+    ));
+    moto.start_recording();
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let lines = parse(&exp.metrics());
+    let running: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_containerinsights_running_task_count_average")
+        .collect();
+    assert_eq!(
+        running.len(),
+        expected["services"].as_object().unwrap().len()
+    );
+    assert!(running.iter().all(|l| {
+        l.label("account_id") == Some("210987654321")
+            && l.label("name")
+                .unwrap()
+                .starts_with("arn:aws:ecs:us-east-1:210987654321:service/")
+    }));
+    let actions = moto.recorded_actions();
+    assert!(actions.contains(&"AssumeRole".to_string()), "{actions:?}");
+    assert!(!exp.log().contains("shared-secret-id"));
+}

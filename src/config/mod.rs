@@ -17,6 +17,8 @@ pub use parse::canonical_statistic;
 pub enum Severity {
     Error,
     Warning,
+    /// Migration help: an old-dialect key in an old-dialect file, with its v1alpha1 spelling.
+    Note,
 }
 
 /// One thing wrong (or worth saying) about a config, with where it is.
@@ -43,6 +45,7 @@ impl Problem {
                 let sev = match p.severity {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
+                    Severity::Note => "note",
                 };
                 write!(f, ": {sev}: ")?;
                 if !p.path.is_empty() {

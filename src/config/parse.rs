@@ -354,16 +354,26 @@ impl Walker {
     }
 
     fn old_key_note(&mut self, dialect: Dialect, key: &Key, path: &str, equivalent: &str) {
-        if dialect == Dialect::V1Alpha1 {
-            self.warn(
-                key.pos,
-                path,
-                format!(
-                    "`{}` is an old-dialect key; in v1alpha1 write {equivalent}",
-                    key.name
-                ),
-            );
-        }
+        let what = format!("`{}` is an old-dialect key", key.name);
+        self.old_form_note(dialect, key.pos, path, &what, equivalent);
+    }
+
+    /// Says what an old-dialect form is in v1alpha1: a warning in a v1alpha1 file, a note in an
+    /// old-dialect one (where it is valid, and the note helps migrating).
+    fn old_form_note(
+        &mut self,
+        dialect: Dialect,
+        pos: Pos,
+        path: &str,
+        what: &str,
+        equivalent: &str,
+    ) {
+        let message = format!("{what}; in v1alpha1 write {equivalent}");
+        let severity = match dialect {
+            Dialect::V1Alpha1 => Severity::Warning,
+            Dialect::Old => Severity::Note,
+        };
+        self.push(severity, pos, path, message);
     }
 
     fn job(
@@ -387,16 +397,17 @@ impl Walker {
                     path,
                     "a discovery job needs `type` (its namespace)",
                 ),
-                Some((k, n)) => {
+                Some((_, n)) => {
                     let p = o.child("type");
                     if let Some(t) = self.nonempty_string(n, &p) {
                         match catalog::lookup(&t) {
                             Some(ns) => {
                                 if ns.namespace != t {
-                                    self.old_key_note(
+                                    self.old_form_note(
                                         dialect,
-                                        k,
+                                        n.pos,
                                         &p,
+                                        &format!("`{t}` is an old-dialect alias"),
                                         &format!("`type: {}`", ns.namespace),
                                     );
                                 }
