@@ -127,6 +127,24 @@ discovery:
       metrics:
         - name: CPUUtilization
           statistics: [Average]
+static:
+  - name: prod-cluster
+    namespace: ECS/ContainerInsights
+    regions: [us-east-1]
+    dimensions:
+      - name: ClusterName
+        value: prod-fargate
+    metrics:
+      - name: ServiceCount
+        statistics: [Average]
+customNamespace:
+  - name: ecs-vended
+    namespace: AWS/ECS
+    regions: [us-east-1]
+    dimensionNameRequirements: [ClusterName, ServiceName]
+    metrics:
+      - name: MemoryUtilization
+        statistics: [Maximum]
 "#,
     );
     let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
@@ -177,6 +195,29 @@ discovery:
             .all(|l| l.label("name").unwrap().contains(":service/"))
     );
     assert!(lines.iter().any(|l| l.name == "aws_containerinsights_info"));
+    // A static job: no discovery, its name as the `name` label.
+    let sc: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_containerinsights_service_count_average")
+        .collect();
+    assert_eq!(sc.len(), 1, "{sc:?}");
+    assert_eq!(sc[0].label("name"), Some("prod-cluster"));
+    assert_eq!(
+        sc[0].value,
+        expected["clusters"]["prod-fargate"]["ServiceCount"]
+            .as_f64()
+            .unwrap()
+    );
+    // A custom-namespace job: discovered series, the job's name as `name`.
+    let mem: Vec<&Line> = lines
+        .iter()
+        .filter(|l| l.name == "aws_ecs_memory_utilization_maximum")
+        .collect();
+    assert_eq!(mem.len(), ecs.len());
+    assert!(
+        mem.iter()
+            .all(|l| l.label("name") == Some("ecs-vended") && !l.value.is_nan())
+    );
     assert!(lines.iter().any(|l| l.name == "aws_ecs_info"));
 }
 
