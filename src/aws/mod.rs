@@ -40,12 +40,30 @@ fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) 
         SdkError::TimeoutError(_) => ("timeout".into(), "request timed out".into()),
         SdkError::DispatchFailure(d) => (
             "network".into(),
-            format!("{:?}", d.as_connector_error().map(|c| c.to_string())),
+            d.as_connector_error()
+                .map(|c| chain(c))
+                .unwrap_or_else(|| "request not sent".into()),
         ),
         SdkError::ResponseError(_) => ("bad_response".into(), "unreadable response".into()),
         SdkError::ConstructionFailure(_) => ("client".into(), "request could not be built".into()),
         _ => ("unknown".into(), e.to_string()),
     }
+}
+
+/// An error and its causes, `a: b: c`: the SDK's top-level messages alone are often just
+/// "io error".
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let m = s.to_string();
+        if !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cur = s.source();
+    }
+    out
 }
 
 /// Clients for one (role, region), with the account they act in.

@@ -99,7 +99,7 @@ impl Drop for Proc {
 
 pub struct Moto {
     pub url: String,
-    _p: Proc,
+    pub _p: Proc,
 }
 
 impl Moto {
