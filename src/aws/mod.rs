@@ -212,17 +212,22 @@ impl Session {
         self.acc.call(api, &self.region, &self.account, "success");
     }
 
-    /// Every metric of a namespace, all pages, deduplicated.
+    /// Every series of one metric of a namespace, all pages, deduplicated.
     pub async fn list_metrics(
         &self,
         namespace: &str,
+        metric: &str,
         recently_active: bool,
     ) -> Result<Vec<ListedMetric>, AwsError> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut token: Option<String> = None;
         loop {
-            let mut req = self.cloudwatch.list_metrics().namespace(namespace);
+            let mut req = self
+                .cloudwatch
+                .list_metrics()
+                .namespace(namespace)
+                .metric_name(metric);
             if recently_active {
                 req = req.recently_active(cw::RecentlyActive::Pt3H);
             }

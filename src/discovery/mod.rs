@@ -1,8 +1,8 @@
 //! Discovery: which series each job exports, and the one resource each belongs to.
 //!
-//! ListMetrics is called once per (role, region, namespace), however many jobs share it; the
-//! tagging API only when a job filters on tags or the namespace exports tags. Resource ARNs are
-//! built from dimensions (see [`crate::catalog`]), so untagged resources are found too.
+//! ListMetrics is called once per (role, region, namespace, metric name), however many jobs share
+//! it; the tagging API only when a job filters on tags or the namespace exports tags. Resource
+//! ARNs are built from dimensions (see [`crate::catalog`]), so untagged resources are found too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -68,8 +68,10 @@ pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
 /// Runs discovery for the jobs of one (role, region).
 pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Found {
     let mut found = Found::default();
-    // One ListMetrics listing per namespace, shared by every job that needs it.
-    let mut listings: HashMap<(&str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
+    // One ListMetrics listing per (namespace, metric name), shared by every job that needs it.
+    // Listing by name lets CloudWatch do the filtering: a Container Insights namespace holds
+    // per-task and per-container series by the thousand that no job asked for.
+    let mut listings: HashMap<(&str, &str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
     let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
     for &i in job_ids {
         let job = &jobs[i];
@@ -77,21 +79,29 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
             found.targets.extend(static_targets(i, job));
             continue;
         }
-        let key = (job.namespace.as_str(), job.recently_active_only);
-        if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
-            let r = session
-                .list_metrics(&job.namespace, job.recently_active_only)
-                .await
-                .map_err(Arc::new);
-            e.insert(r);
-        }
-        let listed = match &listings[&key] {
-            Ok(l) => l,
-            Err(e) => {
-                found.failed.push((i, e.clone()));
-                continue;
+        let mut listed: Vec<ListedMetric> = Vec::new();
+        let mut failure = None;
+        let mut names: Vec<&str> = job.metrics.iter().map(|m| m.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let key = (job.namespace.as_str(), name, job.recently_active_only);
+            if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
+                let r = session
+                    .list_metrics(&job.namespace, name, job.recently_active_only)
+                    .await
+                    .map_err(Arc::new);
+                e.insert(r);
             }
-        };
+            match &listings[&key] {
+                Ok(l) => listed.extend(l.iter().cloned()),
+                Err(e) => failure = Some(e.clone()),
+            }
+        }
+        if let Some(e) = failure {
+            found.failed.push((i, e));
+            continue;
+        }
         let tags = if job.needs_tags() {
             let ns = job.namespace.as_str();
             if !tag_maps.contains_key(ns) {
@@ -120,7 +130,7 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
             None
         };
         let (targets, resources, unassociated) =
-            select(i, job, listed, tags, &session.region, &session.account);
+            select(i, job, &listed, tags, &session.region, &session.account);
         found.targets.extend(targets);
         found.resources.extend(resources);
         found.unassociated += unassociated;
