@@ -221,7 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         },
     );
     let state = Arc::new(AppState {
-        snapshot: ArcSwap::from_pointee(Snapshot::default()),
+        snapshot: ArcSwap::from_pointee(Snapshot::starting()),
         config_file: cli.config_file.display().to_string(),
     });
 

@@ -53,6 +53,19 @@ impl Snapshot {
     pub fn ready(&self) -> bool {
         self.finished_at.is_some()
     }
+
+    /// What is served before the first collection: the build info, so a scrape already shows
+    /// which exporter answers, and nothing that could pass for a collection result.
+    pub fn starting() -> Snapshot {
+        let mut fs = Families::default();
+        series::add_build_info(&mut fs);
+        let (fams, _) = fs.finish();
+        Snapshot {
+            text: Bytes::from(render_text(&fams)),
+            openmetrics: Bytes::from(render_openmetrics(&fams)),
+            ..Snapshot::default()
+        }
+    }
 }
 
 /// Runs collection cycles for one config.
@@ -260,5 +273,31 @@ async fn scope(
         calls,
         error: None,
         jobs: job_ids,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn before_the_first_collection_only_the_build_info_is_served() {
+        let s = Snapshot::starting();
+        assert!(!s.ready());
+        let text = std::str::from_utf8(&s.text).unwrap();
+        assert_eq!(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .collect::<Vec<_>>(),
+            vec![format!(
+                "cw_exporter_build_info{{version=\"{}\"}} 1",
+                env!("CARGO_PKG_VERSION")
+            )]
+        );
+        assert!(
+            std::str::from_utf8(&s.openmetrics)
+                .unwrap()
+                .ends_with("# EOF\n")
+        );
     }
 }

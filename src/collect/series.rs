@@ -153,6 +153,17 @@ pub fn add(
     counts
 }
 
+pub fn add_build_info(fs: &mut Families) {
+    fs.add(
+        "cw_exporter_build_info",
+        || "Build of the running cw-exporter (value is always 1)".into(),
+        Kind::Gauge,
+        l(&[("version", env!("CARGO_PKG_VERSION"))]),
+        1.0,
+        None,
+    );
+}
+
 fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -163,14 +174,7 @@ fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 /// The exporter's own series. Label `config_job`, not `job`, so as not to clash with the
 /// target label Prometheus adds.
 pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus], duration: f64) {
-    fs.add(
-        "cw_exporter_build_info",
-        || "Build of the running cw-exporter (value is always 1)".into(),
-        Kind::Gauge,
-        l(&[("version", env!("CARGO_PKG_VERSION"))]),
-        1.0,
-        None,
-    );
+    add_build_info(fs);
     for (k, n) in acc.calls() {
         fs.add(
             "cw_exporter_api_calls_total",
