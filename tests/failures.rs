@@ -12,10 +12,7 @@ fn an_unreachable_endpoint_is_reported_not_fatal() {
     };
     let exp = exporter(&dead, &["-config.file=examples/seed-config.yml"]);
     let lines = parse(&exp.metrics());
-    let success: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "cw_exporter_collection_success")
-        .collect();
+    let success: Vec<&Line> = named(&lines, "cw_exporter_collection_success");
     assert_eq!(success.len(), 2);
     assert!(success.iter().all(|l| l.value == 0.0), "{success:?}");
     assert!(

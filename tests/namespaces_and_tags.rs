@@ -43,10 +43,10 @@ discovery:
         serde_json::from_value(expected["service_tags"].clone()).unwrap();
 
     // Job 1: only services tagged env=prod, with their team tag as a label.
-    let running: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_running_task_count_average")
-        .collect();
+    let running: Vec<&Line> = named(
+        &lines,
+        "aws_ecs_containerinsights_running_task_count_average",
+    );
     let want: Vec<(&String, &BTreeMap<String, String>)> = tags
         .iter()
         .filter(|(_, t)| t.get("env").map(String::as_str) == Some("prod"))
@@ -66,10 +66,10 @@ discovery:
     }
 
     // Job 2: no filter, so untagged services stay, with an empty tag label; custom tags added.
-    let desired: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_desired_task_count_average")
-        .collect();
+    let desired: Vec<&Line> = named(
+        &lines,
+        "aws_ecs_containerinsights_desired_task_count_average",
+    );
     assert_eq!(desired.len(), tags.len());
     let untagged: Vec<&&Line> = desired
         .iter()
@@ -86,10 +86,7 @@ discovery:
     );
 
     // Info series carry every tag of the resource.
-    let info: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_info")
-        .collect();
+    let info: Vec<&Line> = named(&lines, "aws_ecs_containerinsights_info");
     assert!(info.iter().any(|l| l.label("tag_env") == Some("prod")));
 
     // Tags were read once for the namespace, shared by both jobs.
@@ -151,10 +148,10 @@ customNamespace:
     let lines = parse(&exp.metrics());
     let account = expected["account"].as_str().unwrap();
     let eks = expected["eks"].as_object().unwrap();
-    let pods: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_containerinsights_pod_cpu_utilization_over_pod_limit_average")
-        .collect();
+    let pods: Vec<&Line> = named(
+        &lines,
+        "aws_containerinsights_pod_cpu_utilization_over_pod_limit_average",
+    );
     assert_eq!(
         pods.len(),
         eks.keys()
@@ -185,10 +182,7 @@ customNamespace:
             .count(),
         pods.len()
     );
-    let ecs: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_cpuutilization_average")
-        .collect();
+    let ecs: Vec<&Line> = named(&lines, "aws_ecs_cpuutilization_average");
     assert_eq!(ecs.len(), expected["services"].as_object().unwrap().len());
     assert!(
         ecs.iter()
@@ -196,10 +190,7 @@ customNamespace:
     );
     assert!(lines.iter().any(|l| l.name == "aws_containerinsights_info"));
     // A static job: no discovery, its name as the `name` label.
-    let sc: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_service_count_average")
-        .collect();
+    let sc: Vec<&Line> = named(&lines, "aws_ecs_containerinsights_service_count_average");
     assert_eq!(sc.len(), 1, "{sc:?}");
     assert_eq!(sc[0].label("name"), Some("prod-cluster"));
     assert_eq!(
@@ -209,10 +200,7 @@ customNamespace:
             .unwrap()
     );
     // A custom-namespace job: discovered series, the job's name as `name`.
-    let mem: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_memory_utilization_maximum")
-        .collect();
+    let mem: Vec<&Line> = named(&lines, "aws_ecs_memory_utilization_maximum");
     assert_eq!(mem.len(), ecs.len());
     assert!(
         mem.iter()
@@ -338,10 +326,10 @@ discovery:
     moto.start_recording();
     let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
     let lines = parse(&exp.metrics());
-    let running: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_running_task_count_average")
-        .collect();
+    let running: Vec<&Line> = named(
+        &lines,
+        "aws_ecs_containerinsights_running_task_count_average",
+    );
     assert_eq!(
         running.len(),
         expected["services"].as_object().unwrap().len()

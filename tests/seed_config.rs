@@ -61,7 +61,7 @@ fn the_seed_config_gives_one_series_per_cluster_and_service_with_the_seeded_valu
         ("service_count", "ServiceCount"),
     ] {
         let name = format!("aws_ecs_containerinsights_{metric}_average");
-        let got: Vec<&Line> = lines.iter().filter(|l| l.name == name).collect();
+        let got: Vec<&Line> = named(&lines, &name);
         let clusters = expected["clusters"].as_object().unwrap();
         assert_eq!(got.len(), clusters.len(), "{name}: {got:?}");
         for (cluster, vals) in clusters {
@@ -98,7 +98,7 @@ fn the_seed_config_gives_one_series_per_cluster_and_service_with_the_seeded_valu
     assert!(services.len() >= 12);
     for metric in SERVICE_METRICS {
         let name = format!("aws_ecs_containerinsights_{metric}_average");
-        let got: Vec<&Line> = lines.iter().filter(|l| l.name == name).collect();
+        let got: Vec<&Line> = named(&lines, &name);
         assert_eq!(
             got.len(),
             services.len(),
@@ -146,10 +146,7 @@ fn the_seed_config_gives_one_series_per_cluster_and_service_with_the_seeded_valu
     allowed.insert("aws_ecs_containerinsights_info".into());
     assert_eq!(names, allowed.iter().map(|s| s.as_str()).collect());
     assert!(!text.contains("TaskDefinitionFamily"));
-    let info: Vec<&Line> = lines
-        .iter()
-        .filter(|l| l.name == "aws_ecs_containerinsights_info")
-        .collect();
+    let info: Vec<&Line> = named(&lines, "aws_ecs_containerinsights_info");
     assert_eq!(
         info.len(),
         services.len() + expected["clusters"].as_object().unwrap().len()

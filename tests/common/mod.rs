@@ -314,3 +314,8 @@ pub fn promtool() -> PathBuf {
     );
     p.to_path_buf()
 }
+
+/// The samples of one metric family.
+pub fn named<'a>(lines: &'a [Line], name: &str) -> Vec<&'a Line> {
+    lines.iter().filter(|l| l.name == name).collect()
+}
