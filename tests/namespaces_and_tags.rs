@@ -344,3 +344,81 @@ discovery:
     assert!(actions.contains(&"AssumeRole".to_string()), "{actions:?}");
     assert!(!exp.log().contains("shared-secret-id"));
 }
+
+#[test]
+fn missing_datapoints_and_all_datapoints_follow_yace() {
+    let moto = Moto::start();
+    moto.seed(&[
+        "--clusters",
+        "1",
+        "--services-per-cluster",
+        "1",
+        "--minutes",
+        "10",
+        "--no-extras",
+        "--metrics",
+        "RunningTaskCount,DesiredTaskCount,PendingTaskCount",
+    ]);
+    // A delay of two hours puts the window before any data: no datapoint.
+    let cfg = write_config(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ECS/ContainerInsights
+      regions: [us-east-1]
+      dimensionNameRequirements: [ClusterName, ServiceName]
+      metrics:
+        - name: RunningTaskCount
+          statistics: [Average]
+          delay: 7200
+        - name: DesiredTaskCount
+          statistics: [Average]
+          delay: 7200
+          nilToZero: true
+        - name: PendingTaskCount
+          statistics: [Maximum]
+          period: 60
+          length: 600
+          addCloudwatchTimestamp: true
+          exportAllDataPoints: true
+"#,
+    );
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let text = exp.metrics();
+    let lines = parse(&text);
+    let running = named(
+        &lines,
+        "aws_ecs_containerinsights_running_task_count_average",
+    );
+    assert_eq!(running.len(), 1);
+    assert!(running[0].value.is_nan(), "no datapoint: NaN");
+    let desired = named(
+        &lines,
+        "aws_ecs_containerinsights_desired_task_count_average",
+    );
+    assert_eq!(desired[0].value, 0.0, "no datapoint with nilToZero: 0");
+    // Every datapoint of the window, each with its CloudWatch timestamp (ms).
+    let pending: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_ecs_containerinsights_pending_task_count_maximum{"))
+        .collect();
+    assert!(pending.len() >= 5, "{pending:#?}");
+    let stamps: Vec<i64> = pending
+        .iter()
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    assert!(
+        stamps
+            .iter()
+            .all(|t| *t > now_ms - 11 * 60_000 && *t <= now_ms),
+        "{stamps:?}"
+    );
+    let mut sorted = stamps.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), stamps.len(), "one sample per timestamp");
+}
