@@ -44,6 +44,10 @@ struct Cli {
     #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     scraping_interval: u64,
 
+    /// Seconds a discovery (ListMetrics, tags) is reused before it runs again; 0: every cycle.
+    #[arg(long = "discovery-interval", default_value_t = 600, global = true)]
+    discovery_interval: u64,
+
     /// Queries per GetMetricData call (CloudWatch allows at most 500).
     #[arg(long = "metrics-per-query", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500), global = true)]
     metrics_per_query: u64,
@@ -218,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Options {
             metrics_per_query: cli.metrics_per_query as usize,
             labels_snake_case: cli.labels_snake_case,
+            discovery_interval: Duration::from_secs(cli.discovery_interval),
         },
     );
     let state = Arc::new(AppState {

@@ -4,8 +4,9 @@
 pub mod series;
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::Semaphore;
@@ -24,6 +25,9 @@ const CALLS_IN_FLIGHT: usize = 4;
 pub struct Options {
     pub metrics_per_query: usize,
     pub labels_snake_case: bool,
+    /// How long a (role, region)'s discovery is reused before ListMetrics and the tagging API
+    /// are asked again. Zero: every cycle.
+    pub discovery_interval: Duration,
 }
 
 /// The state of one config job after the last cycle.
@@ -74,13 +78,18 @@ pub struct Collector {
     aws: Arc<Aws>,
     opts: Options,
     last_success: Vec<Option<i64>>,
+    /// The last complete discovery of each (role, region), and when it ran.
+    discovered: HashMap<(Role, String), (Instant, Arc<Found>)>,
 }
 
 /// The outcome of one (role, region).
 struct ScopeResult {
+    role: Role,
     region: String,
     account: String,
-    found: Found,
+    found: Arc<Found>,
+    /// Discovery ran in this cycle (rather than being reused).
+    fresh: bool,
     plan: plan::Plan,
     /// Per call: its results, or why it failed.
     calls: Vec<Result<Vec<QueryResult>, Arc<AwsError>>>,
@@ -97,6 +106,7 @@ impl Collector {
             aws,
             opts,
             last_success: vec![None; n],
+            discovered: HashMap::new(),
         }
     }
 
@@ -113,7 +123,14 @@ impl Collector {
             let jobs = self.jobs.clone();
             let aws = self.aws.clone();
             let per_call = self.opts.metrics_per_query;
-            set.spawn(scope(aws, jobs, role, region, job_ids, now, per_call));
+            let cached = self
+                .discovered
+                .get(&(role.clone(), region.clone()))
+                .filter(|(at, _)| at.elapsed() < self.opts.discovery_interval)
+                .map(|(_, f)| f.clone());
+            set.spawn(scope(
+                aws, jobs, role, region, job_ids, now, per_call, cached,
+            ));
         }
         let mut results = Vec::new();
         while let Some(r) = set.join_next().await {
@@ -124,6 +141,15 @@ impl Collector {
         }
         // Deterministic output whatever order the scopes finished in.
         results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+        // Keep complete discoveries for the next cycles; a partial one is retried next cycle.
+        for r in &results {
+            if r.fresh && r.error.is_none() && r.found.failed.is_empty() {
+                self.discovered.insert(
+                    (r.role.clone(), r.region.clone()),
+                    (Instant::now(), r.found.clone()),
+                );
+            }
+        }
 
         let mut families = Families::default();
         let mut status: Vec<JobStatus> = self
@@ -207,6 +233,7 @@ impl Collector {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn scope(
     aws: Arc<Aws>,
     jobs: Arc<Vec<Job>>,
@@ -215,14 +242,17 @@ async fn scope(
     job_ids: Vec<usize>,
     now: i64,
     per_call: usize,
+    cached: Option<Arc<Found>>,
 ) -> ScopeResult {
     let session = match aws.session(&role, &region).await {
         Ok(s) => s,
         Err(e) => {
             return ScopeResult {
+                role,
                 region,
                 account: String::new(),
-                found: Found::default(),
+                found: Arc::new(Found::default()),
+                fresh: false,
                 plan: plan::Plan::default(),
                 calls: vec![],
                 error: Some(Arc::new(e)),
@@ -230,7 +260,11 @@ async fn scope(
             };
         }
     };
-    let found = discovery::discover(&session, &jobs, &job_ids).await;
+    let fresh = cached.is_none();
+    let found = match cached {
+        Some(f) => f,
+        None => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
+    };
     let plan = plan::plan(&jobs, &found.targets, now, per_call);
     let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
     let mut set = JoinSet::new();
@@ -266,9 +300,11 @@ async fn scope(
         })
         .collect();
     ScopeResult {
+        role,
         region,
         account: session.account.clone(),
         found,
+        fresh,
         plan,
         calls,
         error: None,
