@@ -47,7 +47,7 @@ start_moto() {
   local port=$1
   if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then return 0; fi
   MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/moto-recording-$port" \
-    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/moto-$port.log" 2>&1 &
+    "$VENV/bin/python" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/moto-$port.log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && return 0

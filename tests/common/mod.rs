@@ -105,7 +105,9 @@ pub struct Moto {
 impl Moto {
     pub fn start() -> Moto {
         let port = free_port();
-        let child = Command::new(venv().join("bin/moto_server"))
+        // moto_server with its recorder serialised (see the script).
+        let child = Command::new(venv().join("bin/python"))
+            .arg(repo().join("scripts/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // The recorder writes to a file; one per server, or parallel tests share it.
             .env(
