@@ -46,6 +46,9 @@ def args():
                    help="only the service metrics: no cluster, family, AWS/ECS or EKS data")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--role-arn", help="seed the account of this role (assumed through STS)")
+    p.add_argument("--incidents", action="store_true",
+                   help="add three unhealthy services: tasks stuck pending, running < desired, "
+                        "memory > 90%% of the reservation (needs --clusters 3)")
     p.add_argument("--out", help="write expected values (test mode) to this JSON file")
     return p.parse_args()
 
@@ -121,7 +124,7 @@ def estate(a, rnd):
 
 def service_values(s, wobble):
     """Per-task averages and counts for one minute (Container Insights {ClusterName, ServiceName})."""
-    running = s["desired"]
+    running = s.get("running", s["desired"])
     return {
         "CpuReserved": s["cpu"],
         "CpuUtilized": round(s["cpu"] * s["cpu_util"] * wobble(0.2), 4),
@@ -133,7 +136,7 @@ def service_values(s, wobble):
         "NetworkTxBytes": round(s["tx"] * wobble(0.3), 2),
         "DesiredTaskCount": s["desired"],
         "TaskCount": running,
-        "PendingTaskCount": 0,
+        "PendingTaskCount": s.get("pending", 0),
         "RunningTaskCount": running,
         "DeploymentCount": 1,
         "TaskSetCount": 0,
@@ -150,6 +153,16 @@ def main():
     ecs, cw = client(a, "ecs"), client(a, "cloudwatch")
     account = client(a, "sts").get_caller_identity()["Account"]
     clusters = estate(a, rnd)
+    incidents = {}
+    if a.incidents:
+        # Healthy everywhere else: utilisation stays below 0.7, pending 0, running = desired.
+        pend, short, mem = clusters[0]["services"][2], clusters[1]["services"][0], clusters[2]["services"][1]
+        pend["pending"] = 2
+        short["desired"], short["running"] = 4, 2
+        mem["mem_util"] = 0.93
+        incidents = {"pending": f"{clusters[0]['name']}/{pend['name']}",
+                     "below_desired": f"{clusters[1]['name']}/{short['name']}",
+                     "memory": f"{clusters[2]['name']}/{mem['name']}"}
     wanted = [m for m in a.metrics.split(",") if m]
 
     for c in clusters:
@@ -168,6 +181,7 @@ def main():
     put = Putter(cw)
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     expected = {"account": account, "region": a.region, "clusters": {}, "services": {},
+                "incidents": incidents,
                 "cluster_tags": {c["name"]: {t["key"]: t["value"] for t in c["tags"]} for c in clusters},
                 "service_tags": {f"{c['name']}/{s['name']}": {t["key"]: t["value"] for t in s["tags"]}
                                  for c in clusters for s in c["services"]}}

@@ -3,8 +3,6 @@
 mod common;
 use common::*;
 use std::collections::BTreeMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[test]
 fn search_tags_filter_resources_and_exported_tags_become_labels() {
@@ -209,86 +207,31 @@ customNamespace:
     assert!(lines.iter().any(|l| l.name == "aws_ecs_info"));
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[test]
 fn a_real_prometheus_scrapes_the_exporter() {
     let moto = Moto::start();
     let expected = moto.seed(&["--clusters", "2", "--minutes", "10"]);
     let exp = exporter(&moto, &["-config.file=examples/seed-config.yml"]);
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("cw-prom-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let target = exp.url.trim_start_matches("http://");
-    std::fs::write(dir.join("prometheus.yml"), format!(
-        "global: {{scrape_interval: 1s, scrape_timeout: 1s}}\nscrape_configs:\n  - job_name: cw\n    static_configs: [{{targets: ['{target}']}}]\n"
-    )).unwrap();
-    let _prom = Proc(
-        Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
-            .spawn()
-            .expect("start prometheus (Debian's package)"),
-    );
-    let query = |q: &str| -> Option<serde_json::Value> {
-        let (s, body) = get(&format!(
-            "http://127.0.0.1:{port}/api/v1/query?query={}",
-            urlencode(q)
-        ));
-        if s != 200 {
-            return None;
-        }
-        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
-        v["data"]["result"]
-            .as_array()
-            .cloned()
-            .map(serde_json::Value::Array)
-    };
-    let services = expected["services"].as_object().unwrap().len();
-    let start = Instant::now();
-    loop {
-        let n = query("count(aws_ecs_containerinsights_cpu_reserved_average)")
-            .and_then(|r| r[0]["value"][1].as_str().map(str::to_string));
-        if n.as_deref() == Some(&services.to_string()) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "prometheus never ingested the series: {n:?}\n{}",
-            std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    let up = query("up{job=\"cw\"}").unwrap();
+    let prom = Prometheus::start(&exp.url, &[]);
+    let services = expected["services"].as_object().unwrap().len().to_string();
+    prom.wait_until("prometheus to ingest the series", 60, |p| {
+        p.query("count(aws_ecs_containerinsights_cpu_reserved_average)")
+            .and_then(|r| {
+                r.first()
+                    .and_then(|x| x["value"][1].as_str().map(str::to_string))
+            })
+            .as_deref()
+            == Some(services.as_str())
+    });
+    let up = prom.query("up").unwrap();
     assert_eq!(up[0]["value"][1], "1");
     // Prometheus' own target label `job` is untouched by ours (config_job).
-    let succ = query("cw_exporter_collection_success").unwrap();
-    assert_eq!(succ.as_array().unwrap().len(), 2);
+    let succ = prom.query("cw_exporter_collection_success").unwrap();
+    assert_eq!(succ.len(), 2);
     assert!(
-        succ.as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["metric"]["job"] == "cw" && r["metric"]["config_job"].is_string())
+        succ.iter()
+            .all(|r| r["metric"]["job"] == "cw-exporter" && r["metric"]["config_job"].is_string())
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

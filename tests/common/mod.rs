@@ -321,3 +321,106 @@ pub fn promtool() -> PathBuf {
 pub fn named<'a>(lines: &'a [Line], name: &str) -> Vec<&'a Line> {
     lines.iter().filter(|l| l.name == name).collect()
 }
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Debian's prometheus on loopback, scraping one target every second, with rule files.
+pub struct Prometheus {
+    pub url: String,
+    dir: PathBuf,
+    _p: Proc,
+}
+
+impl Prometheus {
+    pub fn start(target: &str, rule_files: &[PathBuf]) -> Prometheus {
+        let port = free_port();
+        let dir = std::env::temp_dir().join(format!("cw-prom-{port}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = target.trim_start_matches("http://");
+        let rules: Vec<String> = rule_files
+            .iter()
+            .map(|p| format!("'{}'", p.display()))
+            .collect();
+        std::fs::write(
+            dir.join("prometheus.yml"),
+            format!(
+                "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
+                 rule_files: [{}]\n\
+                 scrape_configs:\n  - job_name: cw-exporter\n    static_configs: [{{targets: ['{target}']}}]\n",
+                rules.join(", ")
+            ),
+        )
+        .unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
+            .spawn()
+            .expect("start prometheus (Debian's package)");
+        Prometheus {
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+            _p: Proc(child),
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
+    }
+
+    /// An instant query's result vector, or None while Prometheus is not answering.
+    pub fn query(&self, q: &str) -> Option<Vec<serde_json::Value>> {
+        let (s, body) = get(&format!("{}/api/v1/query?query={}", self.url, urlencode(q)));
+        if s != 200 {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        v["data"]["result"].as_array().cloned()
+    }
+
+    /// Alerts pending or firing now.
+    pub fn alerts(&self) -> Vec<serde_json::Value> {
+        let (s, body) = get(&format!("{}/api/v1/alerts", self.url));
+        if s != 200 {
+            return vec![];
+        }
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        v["data"]["alerts"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Polls `ok` (with this Prometheus) until it holds, for at most `secs` seconds.
+    pub fn wait_until(&self, what: &str, secs: u64, mut ok: impl FnMut(&Prometheus) -> bool) {
+        let start = Instant::now();
+        while !ok(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "timed out waiting for {what}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
