@@ -48,6 +48,11 @@ struct Cli {
     #[arg(long = "discovery-interval", default_value_t = 600, global = true)]
     discovery_interval: u64,
 
+    /// Seconds a failing job's last good series are still served before they are dropped
+    /// (default: three scraping intervals).
+    #[arg(long = "failed-series-retention", global = true)]
+    failed_series_retention: Option<u64>,
+
     /// Queries per GetMetricData call (CloudWatch allows at most 500).
     #[arg(long = "metrics-per-query", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500), global = true)]
     metrics_per_query: u64,
@@ -223,6 +228,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             metrics_per_query: cli.metrics_per_query as usize,
             labels_snake_case: cli.labels_snake_case,
             discovery_interval: Duration::from_secs(cli.discovery_interval),
+            failed_series_retention: Duration::from_secs(
+                cli.failed_series_retention
+                    .unwrap_or(3 * cli.scraping_interval),
+            ),
         },
     );
     let state = Arc::new(AppState {

@@ -33,3 +33,62 @@ fn an_unreachable_endpoint_is_reported_not_fatal() {
         "the secret key never reaches the log"
     );
 }
+
+#[test]
+fn a_failing_job_keeps_its_last_good_series_for_a_while_then_drops_them() {
+    let moto = Moto::start();
+    moto.seed(&["--clusters", "1", "--minutes", "10"]);
+    let exp = exporter(
+        &moto,
+        &[
+            "-config.file=examples/seed-config.yml",
+            "-scraping-interval=1",
+            "-failed-series-retention=20",
+        ],
+    );
+    let count = |lines: &[Line]| {
+        lines
+            .iter()
+            .filter(|l| l.name.starts_with("aws_ecs_containerinsights_"))
+            .count()
+    };
+    let before = count(&parse(&exp.metrics()));
+    assert!(before > 0);
+    drop(moto); // the endpoint goes away mid-run
+
+    let failing = |lines: &[Line]| {
+        named(lines, "cw_exporter_collection_success")
+            .iter()
+            .all(|l| l.value == 0.0)
+    };
+    let start = std::time::Instant::now();
+    let first_failed = loop {
+        let lines = parse(&exp.metrics());
+        if failing(&lines) {
+            break lines;
+        }
+        assert!(start.elapsed().as_secs() < 60, "collection never failed");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    // At once: the job says it fails, and its last good series are still there.
+    assert_eq!(count(&first_failed), before);
+    // After the retention they are dropped, and the job still says it fails.
+    loop {
+        let lines = parse(&exp.metrics());
+        if count(&lines) == 0 {
+            assert!(failing(&lines));
+            break;
+        }
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "last good series never dropped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert_eq!(
+        exp.log().matches("collection failing").count(),
+        2,
+        "logged once per job, not per cycle:\n{}",
+        exp.log()
+    );
+}

@@ -3,8 +3,7 @@
 
 pub mod series;
 
-use std::collections::BTreeMap;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +27,8 @@ pub struct Options {
     /// How long a (role, region)'s discovery is reused before ListMetrics and the tagging API
     /// are asked again. Zero: every cycle.
     pub discovery_interval: Duration,
+    /// How long a failing job's last good series are still served before they are dropped.
+    pub failed_series_retention: Duration,
 }
 
 /// The state of one config job after the last cycle.
@@ -80,6 +81,8 @@ pub struct Collector {
     last_success: Vec<Option<i64>>,
     /// The last complete discovery of each (role, region), and when it ran.
     discovered: HashMap<(Role, String), (Instant, Arc<Found>)>,
+    /// Each (job, role, region)'s series from its last successful cycle, and when that was.
+    last_good: HashMap<(usize, Role, String), (Instant, Arc<Vec<series::Series>>)>,
 }
 
 /// The outcome of one (role, region).
@@ -107,6 +110,7 @@ impl Collector {
             opts,
             last_success: vec![None; n],
             discovered: HashMap::new(),
+            last_good: HashMap::new(),
         }
     }
 
@@ -165,26 +169,27 @@ impl Collector {
             })
             .collect();
         for r in &results {
-            let mut fail = |job: usize, e: &AwsError| {
-                let s = &mut status[job];
-                s.success = false;
-                s.error.get_or_insert_with(|| e.to_string());
-            };
+            // Jobs that failed in this (role, region), with the first error.
+            let mut failed: HashMap<usize, Arc<AwsError>> = HashMap::new();
             if let Some(e) = &r.error {
                 for &j in &r.jobs {
-                    fail(j, e);
+                    failed.entry(j).or_insert_with(|| e.clone());
                 }
-                continue;
             }
             for (j, e) in &r.found.failed {
-                fail(*j, e);
+                failed.entry(*j).or_insert_with(|| e.clone());
             }
             for (ti, t) in r.found.targets.iter().enumerate() {
                 for slot in &r.plan.slots[ti] {
                     if let Err(e) = &r.calls[slot.call] {
-                        fail(t.job, e);
+                        failed.entry(t.job).or_insert_with(|| e.clone());
                     }
                 }
+            }
+            for (j, e) in &failed {
+                let s = &mut status[*j];
+                s.success = false;
+                s.error.get_or_insert_with(|| e.to_string());
             }
             if r.found.unassociated > 0 {
                 tracing::debug!(
@@ -193,8 +198,7 @@ impl Collector {
                     "series matched a job but belong to no known resource; not exported"
                 );
             }
-            let added = series::add(
-                &mut families,
+            let mut fresh = series::build(
                 &self.jobs,
                 &r.found,
                 &r.plan,
@@ -203,9 +207,28 @@ impl Collector {
                 &r.account,
                 self.opts.labels_snake_case,
             );
-            for (j, n) in added {
-                status[j].series += n;
+            for &j in &r.jobs {
+                let key = (j, r.role.clone(), r.region.clone());
+                if !failed.contains_key(&j) {
+                    let list = fresh.remove(&j).unwrap_or_default();
+                    self.last_good.insert(key, (Instant::now(), Arc::new(list)));
+                } else if self
+                    .last_good
+                    .get(&key)
+                    .is_some_and(|(at, _)| at.elapsed() > self.opts.failed_series_retention)
+                {
+                    // Kept long enough: drop them, so Prometheus marks them stale.
+                    self.last_good.remove(&key);
+                }
             }
+        }
+        // Each job's series: this cycle's where it succeeded, its last good ones where it
+        // failed (for at most --failed-series-retention).
+        for ((j, _, _), (_, list)) in &self.last_good {
+            for s in list.iter() {
+                s.add_to(&mut families);
+            }
+            status[*j].series += list.len();
         }
         let finished = now_secs();
         for (i, s) in status.iter_mut().enumerate() {

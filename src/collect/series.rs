@@ -26,10 +26,32 @@ fn label_or_warn(
     }
 }
 
-/// Adds the samples of one (role, region) to `families`. Returns series counts per job.
+/// One sample, before it joins its family.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: Arc<str>,
+    pub help: Arc<str>,
+    pub labels: BTreeMap<String, String>,
+    pub value: f64,
+    pub timestamp_ms: Option<i64>,
+}
+
+impl Series {
+    pub fn add_to(&self, families: &mut Families) {
+        families.add(
+            &self.name,
+            || self.help.to_string(),
+            Kind::Gauge,
+            self.labels.clone(),
+            self.value,
+            self.timestamp_ms,
+        );
+    }
+}
+
+/// The samples of one (role, region), per job (index into `jobs`).
 #[allow(clippy::too_many_arguments)]
-pub fn add(
-    families: &mut Families,
+pub fn build(
     jobs: &[Job],
     found: &Found,
     plan: &Plan,
@@ -37,8 +59,8 @@ pub fn add(
     region: &str,
     account: &str,
     snake: bool,
-) -> HashMap<usize, usize> {
-    let mut counts: HashMap<usize, usize> = HashMap::new();
+) -> HashMap<usize, Vec<Series>> {
+    let mut out: HashMap<usize, Vec<Series>> = HashMap::new();
     // Results by (call, query index): ids are `q<index>`.
     let by_slot: Vec<HashMap<usize, &QueryResult>> = calls
         .iter()
@@ -82,28 +104,32 @@ pub fn add(
             let mine = points
                 .iter()
                 .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
-            let name = metric_name(&job.namespace, &m.name, stat);
-            let help = || {
-                format!(
-                    "CloudWatch {} {} {}, period {}s, over the last {}s{}",
-                    job.namespace,
-                    m.name,
-                    stat,
-                    m.period,
-                    m.length,
-                    if m.delay > 0 {
-                        format!(" delayed {}s", m.delay)
-                    } else {
-                        String::new()
-                    }
-                )
-            };
+            let name: Arc<str> = metric_name(&job.namespace, &m.name, stat).into();
+            let help: Arc<str> = format!(
+                "CloudWatch {} {} {}, period {}s, over the last {}s{}",
+                job.namespace,
+                m.name,
+                stat,
+                m.period,
+                m.length,
+                if m.delay > 0 {
+                    format!(" delayed {}s", m.delay)
+                } else {
+                    String::new()
+                }
+            )
+            .into();
+            let list = out.entry(t.job).or_default();
             let mut any = false;
             for (ts, v) in mine {
                 any = true;
-                let ts_ms = m.add_cloudwatch_timestamp.then_some(ts * 1000);
-                families.add(&name, help, Kind::Gauge, labels.clone(), *v, ts_ms);
-                *counts.entry(t.job).or_default() += 1;
+                list.push(Series {
+                    name: name.clone(),
+                    help: help.clone(),
+                    labels: labels.clone(),
+                    value: *v,
+                    timestamp_ms: m.add_cloudwatch_timestamp.then_some(ts * 1000),
+                });
                 if !m.export_all_data_points {
                     break;
                 }
@@ -111,9 +137,13 @@ pub fn add(
             // No datapoint: NaN, or 0 with nilToZero. With CloudWatch timestamps there is no
             // honest timestamp to give, so nothing is exported (as YACE does).
             if !any && !m.add_cloudwatch_timestamp {
-                let v = if m.nil_to_zero { 0.0 } else { f64::NAN };
-                families.add(&name, help, Kind::Gauge, labels.clone(), v, None);
-                *counts.entry(t.job).or_default() += 1;
+                list.push(Series {
+                    name,
+                    help,
+                    labels: labels.clone(),
+                    value: if m.nil_to_zero { 0.0 } else { f64::NAN },
+                    timestamp_ms: None,
+                });
             }
         }
     }
@@ -123,7 +153,7 @@ pub fn add(
         if job.kind != JobKind::Discovery {
             continue;
         }
-        let name = metric_name(&job.namespace, "info", "");
+        let name: Arc<str> = metric_name(&job.namespace, "info", "").into();
         let mut labels = BTreeMap::new();
         labels.insert("name".to_string(), r.arn.to_string());
         for (k, v) in &r.tags {
@@ -136,21 +166,19 @@ pub fn add(
                 label_or_warn(&mut labels, "custom_tag_", k, v, snake);
             }
         }
-        families.add(
-            &name,
-            || {
-                format!(
-                    "A {} resource the exporter discovered (value is always 0)",
-                    job.namespace
-                )
-            },
-            Kind::Gauge,
+        out.entry(r.job).or_default().push(Series {
+            name,
+            help: format!(
+                "A {} resource the exporter discovered (value is always 0)",
+                job.namespace
+            )
+            .into(),
             labels,
-            0.0,
-            None,
-        );
+            value: 0.0,
+            timestamp_ms: None,
+        });
     }
-    counts
+    out
 }
 
 pub fn add_build_info(fs: &mut Families) {
