@@ -82,8 +82,11 @@ pub struct Collector {
     /// The last complete discovery of each (role, region), and when it ran.
     discovered: HashMap<(Role, String), (Instant, Arc<Found>)>,
     /// Each (job, role, region)'s series from its last successful cycle, and when that was.
-    last_good: HashMap<(usize, Role, String), (Instant, Arc<Vec<series::Series>>)>,
+    last_good: HashMap<(usize, Role, String), (Instant, LastGood)>,
 }
+
+/// A (job, role, region)'s series from a successful cycle.
+type LastGood = Arc<Vec<series::Series>>;
 
 /// The outcome of one (role, region).
 struct ScopeResult {
