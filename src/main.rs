@@ -14,7 +14,10 @@ use tracing_subscriber::prelude::*;
 use cw_exporter::aws::{Accounting, Aws};
 use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
+use cw_exporter::discovery;
+use cw_exporter::plan::report::{self, Report};
 use cw_exporter::server::{AppState, router};
+use std::collections::BTreeMap;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -76,6 +79,22 @@ enum Command {
     VerifyConfig,
     /// Print the version and exit.
     Version,
+    /// Run discovery once and print what the config will cost: series, GetMetricData calls and
+    /// metrics billed per cycle, discovery calls, dollars per month at list price.
+    Plan {
+        /// Do not call AWS: assume this many series for every metric of every discovery job.
+        #[arg(long, value_name = "SERIES_PER_METRIC")]
+        offline: Option<usize>,
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        output: PlanOutput,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PlanOutput {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -154,6 +173,29 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::VerifyConfig) => verify(&cli),
+        Some(Command::Plan { offline, output }) => {
+            init_logging(cli.log_level, cli.log_format);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            match rt.block_on(plan_cmd(&cli, offline)) {
+                Ok(r) => {
+                    match output {
+                        PlanOutput::Text => print!("{}", r.to_text()),
+                        PlanOutput::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&r).expect("a report serialises")
+                        ),
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         None => {
             init_logging(cli.log_level, cli.log_format);
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -203,6 +245,58 @@ fn verify(cli: &Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The `plan` subcommand: discovery once (or the user's counts), then the collector's planner.
+async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
+    let loaded = config::load(&cli.config_file, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for w in loaded
+        .warnings
+        .iter()
+        .filter(|w| w.severity == Severity::Warning)
+    {
+        eprintln!("{}", w.display(&cli.config_file));
+    }
+    let jobs = loaded.config.jobs;
+    let mut scopes = Vec::new();
+    let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    match offline {
+        Some(n) => {
+            for ((_, _), ids) in discovery::scopes(&jobs) {
+                let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
+                for (api, c) in estimated {
+                    *calls.entry(api.to_string()).or_default() += c;
+                }
+                scopes.push(targets);
+            }
+        }
+        None => {
+            let acc = Arc::new(Accounting::default());
+            let aws = Aws::new(loaded.config.sts_region.clone(), acc.clone()).await;
+            for ((role, region), ids) in discovery::scopes(&jobs) {
+                let session = aws.session(&role, &region).await?;
+                let found = discovery::discover(&session, &jobs, &ids).await;
+                if let Some((j, e)) = found.failed.first() {
+                    anyhow::bail!("discovery for {} failed: {e}", jobs[*j].label);
+                }
+                scopes.push(found.targets);
+            }
+            for (k, n) in acc.calls() {
+                // The account id is looked up once per role for the process, not per discovery.
+                if k.api != "GetCallerIdentity" {
+                    *calls.entry(k.api.to_string()).or_default() += n;
+                }
+            }
+        }
+    }
+    Ok(report::report(
+        &jobs,
+        &scopes,
+        cli.metrics_per_query as usize,
+        cli.scraping_interval,
+        cli.discovery_interval,
+        calls,
+    ))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

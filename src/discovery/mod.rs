@@ -138,6 +138,53 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
     found
 }
 
+/// Targets as if every metric of every listing job had `n` series, with the discovery calls that
+/// would take: for `plan --offline`, before any AWS access exists.
+pub fn assumed(
+    jobs: &[Job],
+    job_ids: &[usize],
+    n: usize,
+) -> (Vec<Target>, Vec<(&'static str, u64)>) {
+    let mut targets = Vec::new();
+    let mut listings = BTreeSet::new();
+    let mut tag_listings = BTreeSet::new();
+    let pages = |per_page: usize| n.div_ceil(per_page).max(1) as u64;
+    for &i in job_ids {
+        let job = &jobs[i];
+        if job.kind == JobKind::Static {
+            targets.extend(static_targets(i, job));
+            continue;
+        }
+        for (m, metric) in job.metrics.iter().enumerate() {
+            listings.insert((
+                job.namespace.as_str(),
+                metric.name.as_str(),
+                job.recently_active_only,
+            ));
+            for s in 0..n {
+                targets.push(Target {
+                    job: i,
+                    metric: m,
+                    dimensions: vec![Dim {
+                        name: "Series".into(),
+                        value: s.to_string(),
+                    }],
+                    resource: Arc::from(""),
+                    tags: Arc::from(Vec::new()),
+                });
+            }
+        }
+        if job.needs_tags() {
+            tag_listings.insert(job.namespace.as_str());
+        }
+    }
+    let mut calls = vec![("ListMetrics", listings.len() as u64 * pages(500))];
+    if !tag_listings.is_empty() {
+        calls.push(("GetResources", tag_listings.len() as u64 * pages(100)));
+    }
+    (targets, calls)
+}
+
 fn static_targets(i: usize, job: &Job) -> Vec<Target> {
     let name: Arc<str> = job.name.as_deref().unwrap_or_default().into();
     let dims: Vec<Dim> = job

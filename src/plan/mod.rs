@@ -13,6 +13,8 @@ use crate::config::Job;
 use crate::discovery::Target;
 use crate::model::Dim;
 
+pub mod report;
+
 /// The window `[start, end)` a metric entry wants at `now`: `[now−length−delay, now−delay]`
 /// with the end truncated to the period.
 pub fn window(now: i64, period: u32, length: u32, delay: u32) -> (i64, i64) {

@@ -213,21 +213,27 @@ pub struct Exporter {
     pub log: PathBuf,
 }
 
-/// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
-pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
-    let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
-    let child = Command::new(env!("CARGO_BIN_EXE_cw-exporter"))
-        .args(args)
-        .args(["-listen-address", &format!("127.0.0.1:{port}")])
-        .env_clear()
+/// The cw-exporter binary, with an environment that points the AWS SDK at `moto` and nothing else.
+pub fn cw_exporter(moto: &Moto) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cw-exporter"));
+    c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ENDPOINT_URL", &moto.url)
         .env("AWS_ACCESS_KEY_ID", "AKIDTESTEXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", "testing-secret")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .current_dir(repo())
+        .current_dir(repo());
+    c
+}
+
+/// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
+pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
+    let port = free_port();
+    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let child = cw_exporter(moto)
+        .args(args)
+        .args(["-listen-address", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
