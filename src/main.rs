@@ -16,7 +16,7 @@ use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
 use cw_exporter::discovery;
 use cw_exporter::plan::report::{self, Report};
-use cw_exporter::server::{AppState, router};
+use cw_exporter::server::{AppState, ReloadReply, ReloadStatus, router};
 use std::collections::BTreeMap;
 
 #[derive(Parser, Debug)]
@@ -299,23 +299,29 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
     ))
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let loaded = config::load(&cli.config_file, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+/// Loads the config for the running exporter: warnings logged, errors returned as text. At
+/// start unknown keys are warnings (an existing YACE deployment must come up); a reload is
+/// strict, since the old config keeps running and whoever reloads is there to read the error.
+fn load_for_run(cli: &Cli, strict: bool) -> Result<config::Config, String> {
+    let loaded = config::load(&cli.config_file, strict).map_err(|e| e.to_string())?;
     for w in &loaded.warnings {
         match w.severity {
             Severity::Note => tracing::debug!("{}", w.display(&cli.config_file)),
             _ => tracing::warn!("{}", w.display(&cli.config_file)),
         }
     }
-    let cfg = loaded.config;
-    if cfg.saw_enable_metric_data {
+    if loaded.config.saw_enable_metric_data {
         tracing::info!(
             "`enableMetricData` is accepted and has no effect: cw-exporter always batches queries into GetMetricData"
         );
     }
-    let addr = parse_listen(&cli.listen_address)?;
-    let aws = Arc::new(Aws::new(cfg.sts_region.clone(), Arc::new(Accounting::default())).await);
-    let mut collector = Collector::new(
+    Ok(loaded.config)
+}
+
+/// A collector for a config. The accounting is shared across reloads: counters never reset.
+async fn collector_for(cli: &Cli, cfg: config::Config, acc: Arc<Accounting>) -> Collector {
+    let aws = Arc::new(Aws::new(cfg.sts_region.clone(), acc).await);
+    Collector::new(
         cfg.jobs,
         aws,
         Options {
@@ -327,16 +333,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or(3 * cli.scraping_interval),
             ),
         },
-    );
+    )
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = load_for_run(&cli, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let addr = parse_listen(&cli.listen_address)?;
+    let acc = Arc::new(Accounting::default());
+    let mut collector = collector_for(&cli, cfg, acc.clone()).await;
+    let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<ReloadReply>(4);
     let state = Arc::new(AppState {
         snapshot: ArcSwap::from_pointee(Snapshot::starting()),
         config_file: cli.config_file.display().to_string(),
+        reload_tx: reload_tx.clone(),
+        reload: std::sync::Mutex::new(ReloadStatus {
+            successful: true,
+            last_success: cw_exporter::aws::now_secs(),
+        }),
     });
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(address = %addr, config = %cli.config_file.display(), jobs = collector.jobs().len(), "listening");
+
+    // SIGHUP reloads, like POST /-/reload.
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let (tx, _rx) = tokio::sync::oneshot::channel();
+            if reload_tx.send(tx).await.is_err() {
+                return;
+            }
+        }
+    });
 
     let interval = Duration::from_secs(cli.scraping_interval);
     let collect_state = state.clone();
@@ -345,7 +378,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut previous: Vec<(String, bool)> = Vec::new();
         loop {
-            ticker.tick().await;
+            tokio::select! {
+                _ = ticker.tick() => {}
+                Some(reply) = reload_rx.recv() => {
+                    // A new config gets a new pipeline; the old snapshot serves until its first
+                    // collection, which starts now. A bad config changes nothing.
+                    let result = match load_for_run(&cli, true) {
+                        Ok(cfg) => {
+                            collector = collector_for(&cli, cfg, acc.clone()).await;
+                            previous.clear();
+                            ticker.reset_immediately();
+                            tracing::info!(jobs = collector.jobs().len(), "config reloaded");
+                            Ok(())
+                        }
+                        Err(e) => {
+                            tracing::error!("config reload rejected, the old config keeps running: {e}");
+                            Err(e)
+                        }
+                    };
+                    {
+                        let mut st = collect_state.reload.lock().expect("not poisoned");
+                        st.successful = result.is_ok();
+                        if result.is_ok() {
+                            st.last_success = cw_exporter::aws::now_secs();
+                        }
+                    }
+                    let _ = reply.send(result);
+                    continue;
+                }
+            }
             let started = std::time::Instant::now();
             let snap = collector.cycle().await;
             // Log each job's state changes once, not every cycle.

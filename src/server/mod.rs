@@ -1,17 +1,34 @@
 //! HTTP routes. `/metrics` serves the bytes of the last snapshot: a pointer load and a write,
-//! never a call to AWS, never a re-render.
+//! never a call to AWS, never a re-render. Only the few reload series are rendered per scrape,
+//! so a rejected reload shows at once.
 
+use std::convert::Infallible;
 use std::fmt::Write;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use bytes::Bytes;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::collect::Snapshot;
+use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
+
+/// Where a reload request gets its answer: Ok, or the config's errors (file:line:column).
+pub type ReloadReply = oneshot::Sender<Result<(), String>>;
+
+/// The outcome of the last config (re)load.
+#[derive(Clone, Debug)]
+pub struct ReloadStatus {
+    pub successful: bool,
+    /// Seconds since the epoch of the last successful load.
+    pub last_success: i64,
+}
 
 pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub const OPENMETRICS_FORMAT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -20,6 +37,42 @@ pub struct AppState {
     pub snapshot: ArcSwap<Snapshot>,
     /// Shown on `/`.
     pub config_file: String,
+    /// Asks the collection loop to reload the config.
+    pub reload_tx: mpsc::Sender<ReloadReply>,
+    pub reload: Mutex<ReloadStatus>,
+}
+
+impl AppState {
+    /// The reload series, rendered per scrape (a few lines).
+    fn reload_metrics(&self, openmetrics: bool) -> Bytes {
+        let st = self.reload.lock().expect("not poisoned").clone();
+        let mut fs = Families::default();
+        fs.add(
+            "cw_exporter_config_last_reload_successful",
+            || {
+                "1 if the last config (re)load succeeded; a rejected one keeps the old config"
+                    .into()
+            },
+            Kind::Gauge,
+            Default::default(),
+            if st.successful { 1.0 } else { 0.0 },
+            None,
+        );
+        fs.add(
+            "cw_exporter_config_last_reload_success_timestamp_seconds",
+            || "When the config was last loaded successfully".into(),
+            Kind::Gauge,
+            Default::default(),
+            st.last_success as f64,
+            None,
+        );
+        let (fams, _) = fs.finish();
+        Bytes::from(if openmetrics {
+            render_openmetrics(&fams)
+        } else {
+            render_text(&fams)
+        })
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -29,6 +82,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/-/healthy", get(|| async { "Healthy\n" }))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/-/ready", get(ready))
+        .route("/-/reload", post(reload))
+        .route("/reload", post(reload))
         .with_state(state)
 }
 
@@ -50,14 +105,38 @@ fn wants_openmetrics(headers: &HeaderMap) -> bool {
 
 async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let snap = s.snapshot.load_full();
-    if wants_openmetrics(&headers) {
-        (
-            [(header::CONTENT_TYPE, OPENMETRICS_FORMAT)],
-            snap.openmetrics.clone(),
-        )
-            .into_response()
+    let om = wants_openmetrics(&headers);
+    // Two chunks, no copy of the snapshot: its bytes (without OpenMetrics' `# EOF`, which the
+    // reload series end with), then the reload series.
+    let (content_type, head) = if om {
+        let b = &snap.openmetrics;
+        let cut = b.len() - if b.ends_with(b"# EOF\n") { 6 } else { 0 };
+        (OPENMETRICS_FORMAT, b.slice(..cut))
     } else {
-        ([(header::CONTENT_TYPE, TEXT_FORMAT)], snap.text.clone()).into_response()
+        (TEXT_FORMAT, snap.text.clone())
+    };
+    let tail = s.reload_metrics(om);
+    let chunks = futures_util::stream::iter([Ok::<_, Infallible>(head), Ok(tail)]);
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
+async fn reload(State(s): State<Arc<AppState>>) -> Response {
+    let (tx, rx) = oneshot::channel();
+    if s.reload_tx.send(tx).await.is_err() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the collection loop is not running\n",
+        )
+            .into_response();
+    }
+    match rx.await {
+        Ok(Ok(())) => (StatusCode::OK, "Reloaded\n").into_response(),
+        Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "reload not answered\n").into_response(),
     }
 }
 
