@@ -22,7 +22,19 @@ fn label_or_warn(
         Some(s) => {
             out.insert(format!("{prefix}{s}"), value.to_string());
         }
-        None => tracing::warn!(key, "not a valid Prometheus label name; label skipped"),
+        None => {
+            // Once per key for the process, not once per series and cycle.
+            static WARNED: std::sync::OnceLock<
+                std::sync::Mutex<std::collections::HashSet<String>>,
+            > = std::sync::OnceLock::new();
+            let mut warned = WARNED
+                .get_or_init(Default::default)
+                .lock()
+                .expect("not poisoned");
+            if warned.insert(key.to_string()) {
+                tracing::warn!(key, "not a valid Prometheus label name; label skipped");
+            }
+        }
     }
 }
 
