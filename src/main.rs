@@ -132,10 +132,9 @@ fn init_logging(level: LogLevel, format: LogFormat) {
         LogLevel::Warn => "warn",
         LogLevel::Error => "error",
     };
-    // The SDK's own logs stay at warn: its debug output is large and can include request detail.
-    let filter = tracing_subscriber::EnvFilter::new(format!(
-        "{level},aws_config=warn,aws_smithy_runtime=warn,aws_sdk_cloudwatch=warn,hyper=warn,h2=warn"
-    ));
+    // --log.level is ours; every library (the AWS SDK, hyper) stays at warn: their debug output
+    // is large and carries request detail (signed headers) that has no place in our logs.
+    let filter = tracing_subscriber::EnvFilter::new(format!("warn,cw_exporter={level}"));
     let registry = tracing_subscriber::registry().with(filter);
     match format {
         LogFormat::Json => registry
