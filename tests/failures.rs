@@ -6,10 +6,7 @@ use common::*;
 #[test]
 fn an_unreachable_endpoint_is_reported_not_fatal() {
     // A port nothing listens on: every call fails to connect.
-    let dead = Moto {
-        url: format!("http://127.0.0.1:{}", free_port()),
-        _p: Proc(std::process::Command::new("true").spawn().unwrap()),
-    };
+    let dead = Moto::unreachable();
     let exp = exporter(&dead, &["-config.file=examples/seed-config.yml"]);
     let lines = parse(&exp.metrics());
     let success: Vec<&Line> = named(&lines, "cw_exporter_collection_success");

@@ -108,10 +108,7 @@ discovery:
 
 #[test]
 fn offline_plans_need_no_aws() {
-    let dead = Moto {
-        url: format!("http://127.0.0.1:{}", free_port()),
-        _p: Proc(std::process::Command::new("true").spawn().unwrap()),
-    };
+    let dead = Moto::unreachable();
     let out = cw_exporter(&dead)
         .args([
             "plan",

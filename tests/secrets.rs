@@ -72,10 +72,7 @@ fn credentials_never_leak_in_success_or_failure() {
     assert_clean("the log", &log);
     assert_clean("the HTTP answers", &seen);
 
-    let dead = Moto {
-        url: format!("http://127.0.0.1:{}", free_port()),
-        _p: Proc(std::process::Command::new("true").spawn().unwrap()),
-    };
+    let dead = Moto::unreachable();
     let (exp, seen) = run_with_canaries(&dead, &["-log.format=json"]);
     assert!(exp.log().contains("collection failing"));
     assert_clean("the log of a failing run", &exp.log());

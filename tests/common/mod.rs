@@ -99,7 +99,7 @@ impl Drop for Proc {
 
 pub struct Moto {
     pub url: String,
-    pub _p: Proc,
+    _p: Proc,
 }
 
 impl Moto {
@@ -127,6 +127,14 @@ impl Moto {
             up(&format!("{url}/moto-api/"))
         });
         m
+    }
+
+    /// An endpoint where nothing listens: every AWS call fails to connect.
+    pub fn unreachable() -> Moto {
+        Moto {
+            url: format!("http://127.0.0.1:{}", free_port()),
+            _p: Proc(Command::new("true").spawn().unwrap()),
+        }
     }
 
     /// Runs scripts/seed_estate.py against this server; returns the expected values (test mode).
