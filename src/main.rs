@@ -56,6 +56,15 @@ struct Cli {
     #[arg(long = "failed-series-retention", global = true)]
     failed_series_retention: Option<u64>,
 
+    /// Seconds one AWS API call may take, retries included.
+    #[arg(long = "aws.timeout", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    aws_timeout: u64,
+
+    /// Seconds one collection may take per region and role before its jobs count as failed
+    /// (default: the scraping interval, and at least 300).
+    #[arg(long = "collection-timeout", global = true)]
+    collection_timeout: Option<u64>,
+
     /// Queries per GetMetricData call (CloudWatch allows at most 500).
     #[arg(long = "metrics-per-query", default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=500), global = true)]
     metrics_per_query: u64,
@@ -271,7 +280,12 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
         }
         None => {
             let acc = Arc::new(Accounting::default());
-            let aws = Aws::new(loaded.config.sts_region.clone(), acc.clone()).await;
+            let aws = Aws::new(
+                loaded.config.sts_region.clone(),
+                acc.clone(),
+                Duration::from_secs(cli.aws_timeout),
+            )
+            .await;
             for ((role, region), ids) in discovery::scopes(&jobs) {
                 let session = aws.session(&role, &region).await?;
                 let found = discovery::discover(&session, &jobs, &ids).await;
@@ -319,7 +333,14 @@ fn load_for_run(cli: &Cli, strict: bool) -> Result<config::Config, String> {
 
 /// A collector for a config. The accounting is shared across reloads: counters never reset.
 async fn collector_for(cli: &Cli, cfg: config::Config, acc: Arc<Accounting>) -> Collector {
-    let aws = Arc::new(Aws::new(cfg.sts_region.clone(), acc).await);
+    let aws = Arc::new(
+        Aws::new(
+            cfg.sts_region.clone(),
+            acc,
+            Duration::from_secs(cli.aws_timeout),
+        )
+        .await,
+    );
     Collector::new(
         cfg.jobs,
         aws,
@@ -330,6 +351,10 @@ async fn collector_for(cli: &Cli, cfg: config::Config, acc: Arc<Accounting>) -> 
             failed_series_retention: Duration::from_secs(
                 cli.failed_series_retention
                     .unwrap_or(3 * cli.scraping_interval),
+            ),
+            cycle_timeout: Duration::from_secs(
+                cli.collection_timeout
+                    .unwrap_or(cli.scraping_interval.max(300)),
             ),
         },
     )

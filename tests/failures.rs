@@ -89,3 +89,40 @@ fn a_failing_job_keeps_its_last_good_series_for_a_while_then_drops_them() {
         exp.log()
     );
 }
+
+#[test]
+fn an_endpoint_that_never_answers_cannot_stall_the_exporter() {
+    // Accepts connections and reads, never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let hang = Moto::at(&url);
+    let start = std::time::Instant::now();
+    let exp = exporter(
+        &hang,
+        &["-config.file=examples/seed-config.yml", "-aws.timeout=3"],
+    );
+    assert!(
+        start.elapsed().as_secs() < 30,
+        "the first collection waited on the endpoint"
+    );
+    let lines = parse(&exp.metrics());
+    assert!(
+        named(&lines, "cw_exporter_collection_success")
+            .iter()
+            .all(|l| l.value == 0.0)
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.name == "cw_exporter_api_calls_total"
+                && l.label("outcome") == Some("timeout")),
+        "{:?}",
+        named(&lines, "cw_exporter_api_calls_total")
+    );
+}

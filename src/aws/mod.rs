@@ -86,8 +86,25 @@ pub struct Aws {
 }
 
 impl Aws {
-    pub async fn new(sts_region: Option<String>, accounting: Arc<Accounting>) -> Self {
-        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    /// `call_timeout` bounds one API call, retries included: the SDK has no read timeout of its
+    /// own, and an endpoint that accepts and never answers would stall a cycle forever.
+    pub async fn new(
+        sts_region: Option<String>,
+        accounting: Arc<Accounting>,
+        call_timeout: std::time::Duration,
+    ) -> Self {
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(std::time::Duration::from_secs(5).min(call_timeout))
+            .operation_attempt_timeout(call_timeout / 3)
+            .operation_timeout(call_timeout)
+            .build();
+        // Standard mode: transient errors and throttling are retried with exponential backoff
+        // and jitter, throttling drawing on the retry token bucket.
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
+            .load()
+            .await;
         Aws {
             base,
             sts_region,

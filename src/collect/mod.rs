@@ -29,6 +29,8 @@ pub struct Options {
     pub discovery_interval: Duration,
     /// How long a failing job's last good series are still served before they are dropped.
     pub failed_series_retention: Duration,
+    /// The most one (role, region) may take in a cycle; past it its jobs fail with `timeout`.
+    pub cycle_timeout: Duration,
 }
 
 /// The state of one config job after the last cycle.
@@ -135,9 +137,30 @@ impl Collector {
                 .get(&(role.clone(), region.clone()))
                 .filter(|(at, _)| at.elapsed() < self.opts.discovery_interval)
                 .map(|(_, f)| f.clone());
-            set.spawn(scope(
-                aws, jobs, role, region, job_ids, now, per_call, cached,
-            ));
+            let deadline = self.opts.cycle_timeout;
+            set.spawn(async move {
+                let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
+                let work = scope(aws, jobs, role, region, job_ids, now, per_call, cached);
+                match tokio::time::timeout(deadline, work).await {
+                    Ok(result) => result,
+                    Err(_) => ScopeResult {
+                        role: r,
+                        account: String::new(),
+                        found: Arc::new(Found::default()),
+                        plan: plan::Plan::default(),
+                        calls: vec![],
+                        fresh: false,
+                        error: Some(Arc::new(AwsError {
+                            api: "collection",
+                            region: re.clone(),
+                            code: "timeout".into(),
+                            message: format!("did not finish within {}s", deadline.as_secs()),
+                        })),
+                        region: re,
+                        jobs: ids,
+                    },
+                }
+            });
         }
         let mut results = Vec::new();
         while let Some(r) = set.join_next().await {

@@ -131,8 +131,13 @@ impl Moto {
 
     /// An endpoint where nothing listens: every AWS call fails to connect.
     pub fn unreachable() -> Moto {
+        Moto::at(&format!("http://127.0.0.1:{}", free_port()))
+    }
+
+    /// Some other endpoint the test runs itself, in moto's place.
+    pub fn at(url: &str) -> Moto {
         Moto {
-            url: format!("http://127.0.0.1:{}", free_port()),
+            url: url.to_string(),
             _p: Proc(Command::new("true").spawn().unwrap()),
         }
     }
