@@ -106,6 +106,23 @@ struct ScopeResult {
     jobs: Vec<usize>,
 }
 
+impl ScopeResult {
+    /// A (role, region) that failed as a whole: every job of it fails with `error`.
+    fn failed(role: Role, region: String, jobs: Vec<usize>, error: AwsError) -> ScopeResult {
+        ScopeResult {
+            role,
+            region,
+            account: String::new(),
+            found: Arc::new(Found::default()),
+            fresh: false,
+            plan: plan::Plan::default(),
+            calls: vec![],
+            error: Some(Arc::new(error)),
+            jobs,
+        }
+    }
+}
+
 impl Collector {
     pub fn new(jobs: Vec<Job>, aws: Arc<Aws>, opts: Options) -> Self {
         let n = jobs.len();
@@ -143,22 +160,17 @@ impl Collector {
                 let work = scope(aws, jobs, role, region, job_ids, now, per_call, cached);
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
-                    Err(_) => ScopeResult {
-                        role: r,
-                        account: String::new(),
-                        found: Arc::new(Found::default()),
-                        plan: plan::Plan::default(),
-                        calls: vec![],
-                        fresh: false,
-                        error: Some(Arc::new(AwsError {
+                    Err(_) => ScopeResult::failed(
+                        r,
+                        re.clone(),
+                        ids,
+                        AwsError {
                             api: "collection",
-                            region: re.clone(),
+                            region: re,
                             code: "timeout".into(),
                             message: format!("did not finish within {}s", deadline.as_secs()),
-                        })),
-                        region: re,
-                        jobs: ids,
-                    },
+                        },
+                    ),
                 }
             });
         }
@@ -296,17 +308,7 @@ async fn scope(
     let session = match aws.session(&role, &region).await {
         Ok(s) => s,
         Err(e) => {
-            return ScopeResult {
-                role,
-                region,
-                account: String::new(),
-                found: Arc::new(Found::default()),
-                fresh: false,
-                plan: plan::Plan::default(),
-                calls: vec![],
-                error: Some(Arc::new(e)),
-                jobs: job_ids,
-            };
+            return ScopeResult::failed(role, region, job_ids, e);
         }
     };
     let fresh = cached.is_none();
