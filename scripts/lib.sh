@@ -74,9 +74,12 @@ ensure_kube_tools() {
   rm -rf "$tmp"
 }
 
-# kubernetes-validate (PyPI) in the same venv: schemas for strict manifest validation.
+# kubernetes-validate (PyPI) in the same venv: schemas for strict manifest validation; and
+# check-jsonschema for the CRD objects (ServiceMonitor, PrometheusRule) against tests/crd-schemas/.
 ensure_kube_validate() {
-  "$VENV/bin/python" -c 'import kubernetes_validate' 2>/dev/null && return 0
-  log "installing kubernetes-validate in $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2'
+  if "$VENV/bin/python" -c 'import kubernetes_validate' 2>/dev/null && [ -x "$VENV/bin/check-jsonschema" ]; then
+    return 0
+  fi
+  log "installing kubernetes-validate and check-jsonschema in $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2' 'check-jsonschema>=0.29,<1'
 }

@@ -5,6 +5,8 @@
 //! for `.venv/` in the repository and fail with a message saying to run `scripts/test`.
 #![allow(dead_code)]
 
+pub mod kube;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,367 @@
+//! The Helm chart (deploy/helm/cw-exporter): linted, rendered with its default values and with
+//! every file in its ci/, validated (Kubernetes and CRD schemas, verify-config, promtool), and
+//! each rendered Deployment run as the kubelet would against moto.
+
+mod common;
+use common::kube::*;
+use common::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn chart() -> PathBuf {
+    repo().join("deploy/helm/cw-exporter")
+}
+
+fn helm(args: &[&str]) -> Command {
+    let mut c = Command::new(tool("helm"));
+    // Offline and side-effect free: no kubeconfig, no repository cache in $HOME.
+    let home = std::env::temp_dir().join(format!("cw-helm-{}", free_port()));
+    c.args(args)
+        .env("KUBECONFIG", "/nonexistent")
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"));
+    c
+}
+
+/// The chart rendered as release "cw" in namespace "monitoring" with a values file from ci/
+/// ("" for the defaults) and extra `--set`s.
+fn render(values: &str, sets: &[&str]) -> Vec<Value> {
+    let chart = chart();
+    let mut args = vec![
+        "template",
+        "cw",
+        chart.to_str().unwrap(),
+        "--namespace",
+        "monitoring",
+    ];
+    let file = chart.join("ci").join(values);
+    if !values.is_empty() {
+        args.extend(["-f", file.to_str().unwrap()]);
+    }
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    docs_of(&run_ok(&mut helm(&args)))
+}
+
+fn ci_files() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(chart().join("ci"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 5, "{v:?}");
+    v
+}
+
+fn lint(values: &str) -> std::process::Output {
+    let chart = chart();
+    let mut args = vec!["lint", "--strict", chart.to_str().unwrap()];
+    let file = chart.join("ci").join(values);
+    if !values.is_empty() {
+        args.extend(["-f", file.to_str().unwrap()]);
+    }
+    helm(&args).output().unwrap()
+}
+
+#[test]
+fn lint_passes_for_the_defaults_and_every_ci_values_file() {
+    for v in std::iter::once(String::new()).chain(ci_files()) {
+        let out = lint(&v);
+        assert!(
+            out.status.success(),
+            "helm lint --strict -f {v}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
+fn a_typo_in_values_fails_lint_and_names_the_key() {
+    for (set, key) in [
+        ("serviceMonitor.intervall=30s", "intervall"),
+        ("podAnnotation.x=y", "podAnnotation"),
+        ("image.pullPolicy=Sometimes", "pullPolicy"),
+        ("aws.role=cw-exporter", "role"),
+    ] {
+        let chart = chart();
+        let out = helm(&["lint", "--strict", chart.to_str().unwrap(), "--set", set])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!out.status.success(), "{set} passed lint");
+        assert!(text.contains(key), "{set}: {text}");
+    }
+}
+
+#[test]
+fn every_rendering_validates_and_its_configs_and_rules_check() {
+    for v in std::iter::once(String::new()).chain(ci_files()) {
+        let docs = render(&v, &[]);
+        validate(&format!("helm-{v}"), &docs);
+        verify_configmaps(&docs);
+        for pr in find(&docs, "PrometheusRule") {
+            // The project's own rules file, not a copy.
+            let own: Value = serde_saphyr::from_str(
+                &std::fs::read_to_string(repo().join("deploy/prometheus/cw-exporter.rules.yml"))
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(pr["spec"], own, "{v}");
+            let f = write_config(&serde_json::to_string(&pr["spec"]).unwrap());
+            run_ok(Command::new(promtool()).args(["check", "rules", f.to_str().unwrap()]));
+        }
+    }
+}
+
+#[test]
+fn defaults_match_the_kustomize_base() {
+    let docs = render("", &[]);
+    let cm = find(&docs, "ConfigMap")[0];
+    assert_eq!(
+        cm["data"]["config.yml"].as_str().unwrap(),
+        std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap(),
+        "the default config is the seed's, byte for byte"
+    );
+    let tpl = &find(&docs, "Deployment")[0]["spec"]["template"];
+    let ann = &tpl["metadata"]["annotations"];
+    assert_eq!(ann["prometheus.io/scrape"], "true");
+    assert_eq!(ann["prometheus.io/port"], "5000");
+    assert_eq!(ann["prometheus.io/path"], "/metrics");
+    let pod = &tpl["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let c = &pod["containers"][0];
+    assert_eq!(c["image"], "cw-exporter:0.1.0", "the Dockerfile's tag");
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
+    assert!(find(&docs, "Secret").is_empty());
+    for kind in ["ServiceMonitor", "PrometheusRule", "PodDisruptionBudget"] {
+        assert!(find(&docs, kind).is_empty(), "{kind} is off by default");
+    }
+}
+
+#[test]
+fn a_config_change_changes_the_pod_template() {
+    let checksum = |docs: &[Value]| {
+        find(docs, "Deployment")[0]["spec"]["template"]["metadata"]["annotations"]
+            ["checksum/config"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let a = checksum(&render("", &[]));
+    let b = checksum(&render("", &["config=discovery: {jobs: []}"]));
+    assert_ne!(a, b);
+    assert_eq!(a, checksum(&render("irsa-values.yaml", &[])));
+}
+
+#[test]
+fn an_existing_configmap_is_used_as_is() {
+    let docs = render("", &["configMapName=my-config"]);
+    assert!(find(&docs, "ConfigMap").is_empty());
+    let pod = &find(&docs, "Deployment")[0]["spec"]["template"]["spec"];
+    assert_eq!(pod["volumes"][0]["configMap"]["name"], "my-config");
+}
+
+#[test]
+fn notes_tell_how_to_reach_metrics() {
+    let chart = chart();
+    let out = run_ok(&mut helm(&[
+        "install",
+        "cw",
+        chart.to_str().unwrap(),
+        "--namespace",
+        "monitoring",
+        "--dry-run=client",
+    ]));
+    let notes = &out[out.find("NOTES:").expect("NOTES printed")..];
+    let docs = render("", &[]);
+    let svc = find(&docs, "Service")[0];
+    let port = svc["spec"]["ports"][0]["port"].as_u64().unwrap();
+    assert!(
+        notes.contains(&format!(
+            "kubectl -n monitoring port-forward svc/{} {port}:{port}",
+            svc["metadata"]["name"].as_str().unwrap()
+        )),
+        "{notes}"
+    );
+    assert!(notes.contains(&format!("http://127.0.0.1:{port}/metrics")));
+}
+
+fn seed(moto: &Moto, extra: &[&str]) -> usize {
+    let mut args = vec!["--clusters", "1", "--minutes", "10"];
+    args.extend(extra);
+    moto.seed(&args)["services"].as_object().unwrap().len()
+}
+
+#[test]
+fn default_values_run_with_the_sdk_default_chain() {
+    let docs = render("", &[]);
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    // No credentials in the chart: what the SDK finds in the pod's environment.
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+    ];
+    let exp = run_container(&moto, &docs, &[], &env);
+    assert_eq!(services_exported(&exp), services);
+}
+
+#[test]
+fn chart_made_credentials_secret_runs() {
+    let docs = render("credentials-secret-values.yaml", &[]);
+    assert_eq!(find(&docs, "Secret").len(), 1);
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    // Credentials only from the Secret, through secretKeyRef.
+    let exp = run_container(&moto, &docs, &[], &[]);
+    assert_eq!(services_exported(&exp), services);
+    assert!(!exp.metrics().contains("cw-exporter-ci-secret-key-not-real"));
+    assert!(!exp.log().contains("cw-exporter-ci-secret-key-not-real"));
+}
+
+#[test]
+fn existing_key_secret_runs() {
+    let docs = render("", &["aws.secret.name=my-keys"]);
+    assert!(find(&docs, "Secret").is_empty());
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    let existing = [
+        ("my-keys", "access_key", "AKIAEXISTINGSECRET01"),
+        ("my-keys", "secret_key", "existing-secret-key"),
+    ];
+    let exp = run_container(&moto, &docs, &existing, &[]);
+    assert_eq!(services_exported(&exp), services);
+}
+
+#[test]
+fn the_seeds_credentials_file_secret_runs() {
+    let docs = render("credentials-file-values.yaml", &[]);
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    let existing = [(
+        "yace-fargate-credentials",
+        "credentials",
+        "[default]\naws_access_key_id = AKIAFROMCREDFILE0001\naws_secret_access_key = from-the-file\n",
+    )];
+    let exp = run_container(&moto, &docs, &existing, &[]);
+    assert_eq!(services_exported(&exp), services);
+}
+
+#[test]
+fn irsa_values_run_with_web_identity() {
+    let docs = render("irsa-values.yaml", &[]);
+    assert!(find(&docs, "Secret").is_empty(), "IRSA needs no Secret");
+    let sa = find(&docs, "ServiceAccount")[0];
+    let role = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pod = &find(&docs, "Deployment")[0]["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], sa["metadata"]["name"]);
+    let moto = Moto::start();
+    let services = seed(&moto, &["--role-arn", &role]);
+    let exp = run_container(&moto, &docs, &[], &web_identity_env(&role));
+    assert_eq!(services_exported(&exp), services);
+    let account = role.split(':').nth(4).unwrap();
+    assert!(
+        named(
+            &parse(&exp.metrics()),
+            "aws_ecs_containerinsights_running_task_count_average"
+        )
+        .iter()
+        .all(|l| l.label("account_id") == Some(account))
+    );
+}
+
+#[test]
+fn monitoring_values_run_and_their_objects_select_the_pods() {
+    let docs = render("monitoring-values.yaml", &[]);
+    let dep = find(&docs, "Deployment")[0];
+    let pod_labels = &dep["spec"]["template"]["metadata"]["labels"];
+    let selects = |sel: &Value| {
+        sel.as_object()
+            .unwrap()
+            .iter()
+            .all(|(k, v)| &pod_labels[k] == v)
+    };
+    let svc = find(&docs, "Service")[0];
+    assert!(selects(&svc["spec"]["selector"]));
+    let sm = find(&docs, "ServiceMonitor")[0];
+    assert!(
+        sm["spec"]["selector"]["matchLabels"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .all(|(k, v)| &svc["metadata"]["labels"][k] == v),
+        "the ServiceMonitor selects the Service"
+    );
+    assert_eq!(
+        sm["spec"]["endpoints"][0]["port"],
+        svc["spec"]["ports"][0]["name"]
+    );
+    assert_eq!(
+        sm["spec"]["namespaceSelector"]["matchNames"][0],
+        "monitoring"
+    );
+    assert!(selects(
+        &find(&docs, "PodDisruptionBudget")[0]["spec"]["selector"]["matchLabels"]
+    ));
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+    ];
+    let exp = run_container(&moto, &docs, &[], &env);
+    assert_eq!(services_exported(&exp), services);
+    // The path the ServiceMonitor scrapes.
+    let path = sm["spec"]["endpoints"][0]["path"].as_str().unwrap();
+    assert_eq!(get(&format!("{}{path}", exp.url)).0, 200);
+}
+
+#[test]
+fn extra_args_env_and_inline_config_run() {
+    let docs = render("extra-args-values.yaml", &[]);
+    let c = &find(&docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<&str> = c["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(args.contains(&"--labels-snake-case"), "{args:?}");
+    assert!(args.contains(&"--scraping-interval=120"), "{args:?}");
+    let ann = &find(&docs, "Deployment")[0]["spec"]["template"]["metadata"]["annotations"];
+    assert!(
+        ann.get("prometheus.io/path").is_none(),
+        "null drops a default annotation"
+    );
+    let moto = Moto::start();
+    let services = seed(&moto, &[]);
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+    ];
+    let exp = run_container(&moto, &docs, &[], &env);
+    assert_eq!(services_exported(&exp), services);
+    // --log.format=json took effect: every log line is a JSON object.
+    let log = exp.log();
+    assert!(!log.trim().is_empty());
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+}
