@@ -160,3 +160,71 @@ fn the_iam_files_match_the_code_and_the_manifests() {
         )
     );
 }
+
+/// The Sysdig agent settings: every key explained, Prometheus collection and promscrape V2 on,
+/// limits above what the seed's config exports at W1 size, and the pod annotations the agent's
+/// discovery reads present on both the kustomize and the Helm Deployment.
+#[test]
+fn the_sysdig_agent_settings_match_the_exporter() {
+    let path = repo().join("deploy/sysdig/dragent.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut previous = "";
+    for line in text.lines() {
+        let key = line.trim_start();
+        if !key.is_empty() && !key.starts_with('#') {
+            assert!(
+                previous.trim_start().starts_with('#') || key.ends_with(':'),
+                "no comment for `{key}`"
+            );
+        }
+        previous = line;
+    }
+    let agent: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(agent["use_promscrape"], true);
+    assert_eq!(agent["prometheus"]["enabled"], true);
+    assert_eq!(agent["prometheus"]["prom_service_discovery"], true);
+    assert_eq!(agent["prometheus"]["ingest_raw"], true);
+    let plan = run_ok(Command::new(env!("CARGO_BIN_EXE_cw-exporter")).args([
+        "plan",
+        "--config.file",
+        repo().join("examples/seed-config.yml").to_str().unwrap(),
+        "--offline",
+        "50",
+        "--output",
+        "json",
+    ]));
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    let series: u64 = plan["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["queries"].as_u64().unwrap())
+        .sum();
+    let limit = agent["prometheus"]["max_metrics_per_process"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        series + 100 <= limit,
+        "{series} series at W1, limit {limit}"
+    );
+    assert!(agent["prometheus"]["max_metrics"].as_u64().unwrap() >= limit);
+    let helm = run_ok(
+        Command::new(tool("helm"))
+            .args([
+                "template",
+                "cw",
+                repo().join("deploy/helm/cw-exporter").to_str().unwrap(),
+            ])
+            .env("KUBECONFIG", "/nonexistent"),
+    );
+    for docs in [render("irsa").1, docs_of(&helm)] {
+        let tpl = &find(&docs, "Deployment")[0]["spec"]["template"];
+        let ann = &tpl["metadata"]["annotations"];
+        let port = tpl["spec"]["containers"][0]["ports"][0]["containerPort"]
+            .as_u64()
+            .unwrap();
+        assert_eq!(ann["prometheus.io/scrape"], "true");
+        assert_eq!(ann["prometheus.io/port"], port.to_string().as_str());
+        assert_eq!(ann["prometheus.io/path"], "/metrics");
+    }
+}

@@ -365,3 +365,33 @@ fn extra_args_env_and_inline_config_run() {
         );
     }
 }
+
+#[test]
+fn the_readme_release_matches_the_irsa_trust_policy() {
+    let chart = chart();
+    let docs = docs_of(&run_ok(&mut helm(&[
+        "template",
+        "cw-exporter",
+        chart.to_str().unwrap(),
+        "--namespace",
+        "cw-exporter",
+        "--set",
+        "aws.role=arn:aws:iam::111122223333:role/cw-exporter",
+    ])));
+    let sa = find(&docs, "ServiceAccount")[0];
+    let trust: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("deploy/aws/irsa-trust-policy.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["OIDC_PROVIDER:sub"],
+        format!(
+            "system:serviceaccount:{}:{}",
+            sa["metadata"]["namespace"].as_str().unwrap(),
+            sa["metadata"]["name"].as_str().unwrap()
+        )
+        .as_str()
+    );
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    assert!(readme.contains("helm install cw-exporter deploy/helm/cw-exporter -n cw-exporter"));
+}
