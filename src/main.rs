@@ -16,7 +16,8 @@ use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
 use cw_exporter::discovery;
 use cw_exporter::plan::report::{self, Report};
-use cw_exporter::server::{AppState, ReloadReply, ReloadStatus, router};
+use cw_exporter::server::web::{self, Web};
+use cw_exporter::server::{AppState, ReloadReply, ReloadStatus, listen, router};
 use std::collections::BTreeMap;
 
 #[derive(Parser, Debug)]
@@ -42,6 +43,10 @@ struct Cli {
         global = true
     )]
     listen_address: String,
+
+    /// Exporter-toolkit web config (TLS, basic auth); re-read when it or a file it names changes.
+    #[arg(long = "web.config.file", global = true)]
+    web_config_file: Option<PathBuf>,
 
     /// Seconds between the starts of two collection cycles.
     #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
@@ -222,6 +227,24 @@ fn main() -> ExitCode {
 }
 
 fn verify(cli: &Cli) -> ExitCode {
+    let web_ok = match &cli.web_config_file {
+        None => true,
+        Some(p) => match Web::load(p) {
+            Ok(_) => {
+                println!("{}: OK", p.display());
+                true
+            }
+            Err(e) => {
+                println!("{e}");
+                false
+            }
+        },
+    };
+    let code = verify_config(cli);
+    if web_ok { code } else { ExitCode::FAILURE }
+}
+
+fn verify_config(cli: &Cli) -> ExitCode {
     match config::load(&cli.config_file, true) {
         Ok(l) => {
             for w in &l.warnings {
@@ -363,6 +386,12 @@ async fn collector_for(cli: &Cli, cfg: config::Config, acc: Arc<Accounting>) -> 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = load_for_run(&cli, false).map_err(|e| anyhow::anyhow!("{e}"))?;
     let addr = parse_listen(&cli.listen_address)?;
+    let web = match &cli.web_config_file {
+        Some(p) => Some(Arc::new(
+            Web::load(p).map_err(|e| anyhow::anyhow!("--web.config.file: {e}"))?,
+        )),
+        None => None,
+    };
     let acc = Arc::new(Accounting::default());
     let mut collector = collector_for(&cli, cfg, acc.clone()).await;
     let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<ReloadReply>(4);
@@ -379,7 +408,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(address = %addr, config = %cli.config_file.display(), jobs = collector.jobs().len(), "listening");
+    tracing::info!(
+        address = %addr,
+        config = %cli.config_file.display(),
+        jobs = collector.jobs().len(),
+        tls = web.as_ref().is_some_and(|w| w.current().tls.is_some()),
+        basic_auth = web.as_ref().is_some_and(|w| !w.current().config.basic_auth_users.is_empty()),
+        "listening"
+    );
 
     // SIGHUP reloads, like POST /-/reload.
     tokio::spawn(async move {
@@ -465,10 +501,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     });
 
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("HTTP server")?;
+    let mut app = router(state);
+    if let Some(w) = &web {
+        app = app.layer(axum::middleware::from_fn_with_state(w.clone(), web::guard));
+    }
+    listen::serve(listener, app, web, shutdown()).await;
     tracing::info!("stopped");
     Ok(())
 }

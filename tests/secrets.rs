@@ -79,10 +79,21 @@ fn credentials_never_leak_in_success_or_failure() {
     assert_clean("the HTTP answers of a failing run", &seen);
 }
 
-#[test]
-fn sigterm_stops_the_exporter_with_exit_code_zero() {
-    let moto = Moto::start();
-    let mut exp = exporter(&moto, &["-config.file=examples/seed-config.yml"]);
+fn wait_exit(exp: &mut Exporter) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(s) = exp.proc.0.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+fn sigterm(exp: &Exporter) {
     let pid = exp.proc.0.id().to_string();
     assert!(
         std::process::Command::new("kill")
@@ -91,17 +102,56 @@ fn sigterm_stops_the_exporter_with_exit_code_zero() {
             .unwrap()
             .success()
     );
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = exp.proc.0.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed().as_secs() < 30,
-            "still running after SIGTERM"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+}
+
+#[test]
+fn sigterm_stops_the_exporter_with_exit_code_zero() {
+    let moto = Moto::start();
+    let mut exp = exporter(&moto, &["-config.file=examples/seed-config.yml"]);
+    sigterm(&exp);
+    let status = wait_exit(&mut exp);
     assert_eq!(status.code(), Some(0), "{}", exp.log());
     assert!(exp.log().contains("stopped"));
+}
+
+/// A scrape whose request is still arriving when SIGTERM lands is answered in full; new
+/// connections are refused from then on; the exit code is 0.
+#[test]
+fn sigterm_lets_the_scrape_in_flight_finish() {
+    use std::io::{Read, Write};
+    let moto = Moto::start();
+    moto.seed(&["--clusters", "1", "--minutes", "10"]);
+    let mut exp = exporter(&moto, &["-config.file=examples/seed-config.yml"]);
+    let full = exp.metrics();
+    let addr = exp.url.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    sigterm(&exp);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        std::net::TcpStream::connect(&addr).is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
+    assert!(
+        exp.proc.0.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
+    s.write_all(b"Connection: close\r\n\r\n").unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let resp = String::from_utf8_lossy(&resp);
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    // The same series as a scrape before the signal (the reload series are rendered per scrape).
+    let body_lines = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("aws_"))
+            .map(String::from)
+            .collect()
+    };
+    assert!(!body_lines(&full).is_empty());
+    assert_eq!(body_lines(&resp), body_lines(&full));
+    let status = wait_exit(&mut exp);
+    assert_eq!(status.code(), Some(0), "{}", exp.log());
 }

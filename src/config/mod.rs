@@ -98,7 +98,7 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
             severity: Severity::Error,
             pos,
             path: String::new(),
-            message: format!("YAML syntax: {}", first_line(&message)),
+            message: format!("YAML syntax: {message}"),
         }],
     })?;
     let mut w = parse::Walker {
@@ -135,9 +135,5 @@ pub fn load(file: &Path, strict: bool) -> Result<Loaded, ConfigError> {
 }
 
 /// serde-saphyr's messages repeat the position and quote the source; keep the first line.
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
-}
-
 #[cfg(test)]
 mod tests;

@@ -148,15 +148,30 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-/// Parses YAML text into a positioned tree. The error carries the parser's own line and column.
+/// Parses YAML text into a positioned tree. The error carries the parser's own line and column,
+/// and only the parser's reason: its message also quotes the offending source lines, which must
+/// not reach a log when the file holds credentials (a web config's password hashes).
 pub fn parse(text: &str) -> Result<Node, (Option<Pos>, String)> {
     serde_saphyr::from_str::<Node>(text).map_err(|e| {
         let pos = e.location().map(|l| Pos {
             line: l.line() as u32,
             column: l.column() as u32,
         });
-        (pos, e.to_string())
+        (pos, reason(&e.to_string()))
     })
+}
+
+/// "error: line 2 column 6: unclosed bracket '['\n --> ..." → "unclosed bracket '['".
+fn reason(message: &str) -> String {
+    let first = message.lines().next().unwrap_or(message);
+    let rest = first.strip_prefix("error: ").unwrap_or(first);
+    match rest.strip_prefix("line ") {
+        Some(r) => match r.split_once(": ") {
+            Some((pos, why)) if pos.contains(" column ") => why.to_string(),
+            _ => rest.to_string(),
+        },
+        None => rest.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +196,17 @@ mod tests {
         assert_eq!(inner[0].0.name, "c");
         assert_eq!(inner[0].0.pos.line, 4);
         assert_eq!(inner[0].1.value, Value::Bool(true));
+    }
+
+    #[test]
+    fn syntax_errors_say_why_without_quoting_the_source() {
+        assert_eq!(
+            reason("error: line 2 column 6: unclosed bracket '['\n --> <input>:2:6\n2 |   a: ["),
+            "unclosed bracket '['"
+        );
+        assert_eq!(reason("something else"), "something else");
+        let (_, m) = parse("a: $2b$secret\nb: [\n").unwrap_err();
+        assert!(!m.contains("secret"), "{m}");
     }
 
     #[test]

@@ -16,6 +16,10 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+pub mod listen;
+pub mod web;
+pub mod web_config;
+
 use crate::collect::Snapshot;
 use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
 

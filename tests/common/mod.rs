@@ -363,10 +363,20 @@ pub struct Prometheus {
 
 impl Prometheus {
     pub fn start(target: &str, rule_files: &[PathBuf]) -> Prometheus {
+        let target = target.trim_start_matches("http://");
+        Prometheus::start_job(
+            &format!("static_configs: [{{targets: ['{target}']}}]"),
+            rule_files,
+        )
+    }
+
+    /// One scrape job named cw-exporter; `job` is its body as flow-style lines (targets, scheme,
+    /// tls_config, basic_auth ...), each at the job's indentation.
+    pub fn start_job(job: &str, rule_files: &[PathBuf]) -> Prometheus {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("cw-prom-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let target = target.trim_start_matches("http://");
+        let job: String = job.lines().map(|l| format!("    {l}\n")).collect();
         let rules: Vec<String> = rule_files
             .iter()
             .map(|p| format!("'{}'", p.display()))
@@ -376,7 +386,7 @@ impl Prometheus {
             format!(
                 "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
                  rule_files: [{}]\n\
-                 scrape_configs:\n  - job_name: cw-exporter\n    static_configs: [{{targets: ['{target}']}}]\n",
+                 scrape_configs:\n  - job_name: cw-exporter\n{job}",
                 rules.join(", ")
             ),
         )

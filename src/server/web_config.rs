@@ -1,0 +1,444 @@
+//! `--web.config.file`: the Prometheus exporter-toolkit format (TLS and basic auth), parsed into
+//! a checked model. Pure: files named in it are read by [`super::web`], not here.
+//!
+//! Anything that would weaken security if ignored (`client_allowed_sans`, client-certificate
+//! modes that skip verification) is an error, not a warning; cipher and curve choices are
+//! warnings, because rustls only offers modern suites and picks among them itself.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::yaml::{self, Node, Pos, Value};
+use crate::config::{Problem, Severity};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WebConfig {
+    pub tls: Option<TlsSettings>,
+    /// user → bcrypt hash, in file order.
+    pub basic_auth_users: Vec<(String, String)>,
+    /// Extra response headers (`http_server_config.headers`).
+    pub headers: Vec<(String, String)>,
+    /// `http_server_config.http2` (default true): offer HTTP/2 over TLS.
+    pub http2: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsSettings {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+    pub client_ca_file: Option<PathBuf>,
+    pub client_auth: ClientAuth,
+    pub min_version: TlsVersion,
+    pub max_version: TlsVersion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `NoClientCert`: no client certificate asked for.
+    None,
+    /// `VerifyClientCertIfGiven`: verified against the client CA when sent.
+    VerifyIfGiven,
+    /// `RequireAndVerifyClientCert`.
+    Require,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsVersion {
+    Tls12,
+    Tls13,
+}
+
+/// The parsed config and what was said about it (warnings), or every error found.
+pub struct Parsed {
+    pub config: WebConfig,
+    pub warnings: Vec<Problem>,
+}
+
+fn problem(severity: Severity, pos: Pos, path: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        severity,
+        pos: Some(pos),
+        path: path.to_string(),
+        message: message.into(),
+    }
+}
+
+struct Walk {
+    problems: Vec<Problem>,
+    /// Relative paths in the file are relative to the file's directory, as in exporter-toolkit.
+    dir: PathBuf,
+}
+
+impl Walk {
+    fn error(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
+        self.problems.push(problem(Severity::Error, pos, path, m));
+    }
+    fn warn(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
+        self.problems.push(problem(Severity::Warning, pos, path, m));
+    }
+
+    fn map<'a>(&mut self, n: &'a Node, path: &str) -> &'a [(yaml::Key, Node)] {
+        match &n.value {
+            Value::Map(m) => m,
+            Value::Null => &[],
+            v => {
+                self.error(
+                    n.pos,
+                    path,
+                    format!("expected a mapping, found {}", v.kind()),
+                );
+                &[]
+            }
+        }
+    }
+
+    fn string(&mut self, n: &Node, path: &str) -> Option<String> {
+        match &n.value {
+            Value::Str(s) => Some(s.clone()),
+            v => {
+                self.error(
+                    n.pos,
+                    path,
+                    format!("expected a string, found {}", v.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn file(&mut self, n: &Node, path: &str) -> Option<PathBuf> {
+        let s = self.string(n, path)?;
+        if s.is_empty() {
+            return None;
+        }
+        let p = Path::new(&s);
+        Some(if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.dir.join(p)
+        })
+    }
+
+    fn version(&mut self, n: &Node, path: &str) -> Option<TlsVersion> {
+        match self.string(n, path)?.as_str() {
+            "TLS12" => Some(TlsVersion::Tls12),
+            "TLS13" => Some(TlsVersion::Tls13),
+            "TLS10" | "TLS11" => {
+                self.error(
+                    n.pos,
+                    path,
+                    "TLS 1.0 and 1.1 are not offered; use TLS12 or TLS13",
+                );
+                None
+            }
+            other => {
+                self.error(
+                    n.pos,
+                    path,
+                    format!("unknown TLS version {other:?}; use TLS12 or TLS13"),
+                );
+                None
+            }
+        }
+    }
+
+    fn tls(&mut self, n: &Node) -> Option<TlsSettings> {
+        let base = "tls_server_config";
+        let (mut cert, mut key, mut ca) = (None, None, None);
+        let mut auth: Option<(ClientAuth, Pos)> = None;
+        let (mut min, mut max) = (TlsVersion::Tls12, TlsVersion::Tls13);
+        let mut any = false;
+        for (k, v) in self.map(n, base) {
+            let path = format!("{base}.{}", k.name);
+            any = true;
+            match k.name.as_str() {
+                "cert_file" => cert = self.file(v, &path),
+                "key_file" => key = self.file(v, &path),
+                "client_ca_file" => ca = self.file(v, &path),
+                "client_auth_type" => {
+                    let Some(s) = self.string(v, &path) else { continue };
+                    auth = match s.as_str() {
+                        "" | "NoClientCert" => Some((ClientAuth::None, v.pos)),
+                        "VerifyClientCertIfGiven" => Some((ClientAuth::VerifyIfGiven, v.pos)),
+                        "RequireAndVerifyClientCert" => Some((ClientAuth::Require, v.pos)),
+                        "RequestClientCert" | "RequireAnyClientCert" => {
+                            self.error(v.pos, &path, format!("{s} accepts certificates nobody verified and is not supported; use VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
+                            None
+                        }
+                        other => {
+                            self.error(v.pos, &path, format!("unknown client_auth_type {other:?}: NoClientCert, VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
+                            None
+                        }
+                    }
+                }
+                "min_version" => min = self.version(v, &path).unwrap_or(min),
+                "max_version" => max = self.version(v, &path).unwrap_or(max),
+                "cipher_suites" | "curve_preferences" | "prefer_server_cipher_suites" => self.warn(
+                    k.pos,
+                    &path,
+                    "ignored: rustls offers only modern cipher suites and curves and chooses among them itself",
+                ),
+                "client_allowed_sans" | "cert" | "key" | "client_ca" => self.error(
+                    k.pos,
+                    &path,
+                    "not supported by cw-exporter; see the README's web security section",
+                ),
+                _ => self.error(k.pos, &path, "unknown key"),
+            }
+        }
+        if !any {
+            return None;
+        }
+        let (Some(cert_file), Some(key_file)) = (cert, key) else {
+            self.error(n.pos, base, "cert_file and key_file are both required");
+            return None;
+        };
+        if min > max {
+            self.error(n.pos, base, "min_version is above max_version");
+        }
+        let client_auth = match (auth, &ca) {
+            (Some((a, _)), Some(_)) => a,
+            (None, Some(_)) => {
+                self.error(n.pos, base, "client_ca_file is set but client_auth_type is not: say VerifyClientCertIfGiven or RequireAndVerifyClientCert");
+                ClientAuth::None
+            }
+            (Some((ClientAuth::None, _)), None) | (None, None) => ClientAuth::None,
+            (Some((_, pos)), None) => {
+                self.error(
+                    pos,
+                    &format!("{base}.client_auth_type"),
+                    "verifying client certificates needs client_ca_file",
+                );
+                ClientAuth::None
+            }
+        };
+        if client_auth == ClientAuth::None && ca.is_some() {
+            self.error(
+                n.pos,
+                base,
+                "client_ca_file is set with NoClientCert: it would never be used",
+            );
+        }
+        Some(TlsSettings {
+            cert_file,
+            key_file,
+            client_ca_file: ca,
+            client_auth,
+            min_version: min,
+            max_version: max,
+        })
+    }
+}
+
+/// Parses the text of a web config; `file` names it in problems and anchors relative paths.
+pub fn parse(text: &str, file: &Path) -> Result<Parsed, Vec<Problem>> {
+    let root = yaml::parse(text).map_err(|(pos, message)| {
+        vec![Problem {
+            severity: Severity::Error,
+            pos,
+            path: String::new(),
+            message: format!("YAML syntax: {message}"),
+        }]
+    })?;
+    let mut w = Walk {
+        problems: Vec::new(),
+        dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let mut cfg = WebConfig {
+        http2: true,
+        ..Default::default()
+    };
+    for (k, v) in w.map(&root, "") {
+        match k.name.as_str() {
+            "tls_server_config" => cfg.tls = w.tls(v),
+            "basic_auth_users" => {
+                for (user, hash) in w.map(v, "basic_auth_users") {
+                    let path = format!("basic_auth_users.{}", user.name);
+                    let Some(h) = w.string(hash, &path) else {
+                        continue;
+                    };
+                    // Never echo the hash: it is credential material.
+                    if h.parse::<bcrypt::HashParts>().is_err() {
+                        w.error(hash.pos, &path, "not a bcrypt hash (expected $2a$, $2b$ or $2y$ followed by the cost and 53 characters)");
+                        continue;
+                    }
+                    if cfg.basic_auth_users.iter().any(|(u, _)| *u == user.name) {
+                        w.error(user.pos, &path, "user listed twice");
+                        continue;
+                    }
+                    cfg.basic_auth_users.push((user.name.clone(), h));
+                }
+            }
+            "http_server_config" => {
+                for (hk, hv) in w.map(v, "http_server_config") {
+                    let path = format!("http_server_config.{}", hk.name);
+                    match (hk.name.as_str(), &hv.value) {
+                        ("http2", Value::Bool(b)) => cfg.http2 = *b,
+                        ("http2", other) => w.error(
+                            hv.pos,
+                            &path,
+                            format!("expected true or false, found {}", other.kind()),
+                        ),
+                        ("headers", _) => {
+                            for (name, value) in w.map(hv, &path) {
+                                let p = format!("{path}.{}", name.name);
+                                let Some(val) = w.string(value, &p) else {
+                                    continue;
+                                };
+                                let valid =
+                                    axum::http::HeaderName::from_bytes(name.name.as_bytes())
+                                        .is_ok()
+                                        && axum::http::HeaderValue::from_str(&val).is_ok();
+                                if !valid {
+                                    w.error(name.pos, &p, "not a valid HTTP header");
+                                    continue;
+                                }
+                                let lower = name.name.to_ascii_lowercase();
+                                if [
+                                    "authorization",
+                                    "www-authenticate",
+                                    "content-type",
+                                    "content-length",
+                                    "content-encoding",
+                                    "date",
+                                    "server",
+                                ]
+                                .contains(&lower.as_str())
+                                {
+                                    w.error(
+                                        name.pos,
+                                        &p,
+                                        "this header is set by the server and cannot be overridden",
+                                    );
+                                    continue;
+                                }
+                                cfg.headers.push((name.name.clone(), val));
+                            }
+                        }
+                        _ => w.error(hk.pos, &path, "unknown key"),
+                    }
+                }
+            }
+            _ => w.error(k.pos, &k.name, "unknown key"),
+        }
+    }
+    if w.problems.iter().any(|p| p.severity == Severity::Error) {
+        return Err(w.problems);
+    }
+    Ok(Parsed {
+        config: cfg,
+        warnings: w.problems,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // bcrypt("test", cost 4): a valid hash shape for parsing.
+    const HASH: &str = "$2b$04$5UxBk7CKdsUUCv4ZBsMwluTNuSOV3ZH8sbeZYj96cfs2YmquDtziW";
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse(text, Path::new("/etc/web.yml")) {
+            Ok(_) => vec![],
+            Err(ps) => ps
+                .iter()
+                .map(|p| p.display(Path::new("web.yml")).to_string())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn full_config() {
+        let text = format!(
+            "tls_server_config:\n  cert_file: tls/server.crt\n  key_file: /k/server.key\n  client_ca_file: ca.crt\n  client_auth_type: RequireAndVerifyClientCert\n  min_version: TLS13\nbasic_auth_users:\n  alice: {HASH}\nhttp_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: deny\n"
+        );
+        let p = parse(&text, Path::new("/etc/cw/web.yml")).unwrap();
+        let tls = p.config.tls.unwrap();
+        assert_eq!(tls.cert_file, PathBuf::from("/etc/cw/tls/server.crt"));
+        assert_eq!(tls.key_file, PathBuf::from("/k/server.key"));
+        assert_eq!(tls.client_ca_file, Some(PathBuf::from("/etc/cw/ca.crt")));
+        assert_eq!(tls.client_auth, ClientAuth::Require);
+        assert_eq!(tls.min_version, TlsVersion::Tls13);
+        assert_eq!(
+            p.config.basic_auth_users,
+            vec![("alice".into(), HASH.into())]
+        );
+        assert!(!p.config.http2);
+        assert_eq!(
+            p.config.headers,
+            vec![("X-Frame-Options".into(), "deny".into())]
+        );
+        assert!(p.warnings.is_empty());
+    }
+
+    #[test]
+    fn empty_file_means_plain_http_without_auth() {
+        let p = parse("", Path::new("w.yml")).unwrap();
+        assert_eq!(p.config.tls, None);
+        assert!(p.config.basic_auth_users.is_empty());
+    }
+
+    #[test]
+    fn every_problem_has_its_position_and_no_secret() {
+        let e = errors(
+            "basic_auth_users:\n  bob: $2b$04$notahash\ntls_server_config:\n  cert_file: a\n  client_auth_type: Sometimes\nbogus: 1\n",
+        );
+        assert!(e.iter().any(|l| l == "web.yml:2:8: error: basic_auth_users.bob: not a bcrypt hash (expected $2a$, $2b$ or $2y$ followed by the cost and 53 characters)"), "{e:?}");
+        assert!(e.iter().all(|l| !l.contains("notahash")), "{e:?}");
+        assert!(
+            e.iter().any(|l| l.starts_with(
+                "web.yml:5:21: error: tls_server_config.client_auth_type: unknown client_auth_type"
+            )),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|l| l == "web.yml:4:3: error: tls_server_config: cert_file and key_file are both required"), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|l| l == "web.yml:6:1: error: bogus: unknown key"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn insecure_or_inconsistent_tls_is_refused() {
+        let base = "tls_server_config:\n  cert_file: c\n  key_file: k\n";
+        assert!(
+            errors(&format!(
+                "{base}  client_auth_type: RequireAnyClientCert\n  client_ca_file: ca\n"
+            ))[0]
+                .contains("not supported")
+        );
+        assert!(
+            errors(&format!("{base}  client_ca_file: ca\n"))[0].contains("client_auth_type is not")
+        );
+        assert!(
+            errors(&format!(
+                "{base}  client_auth_type: RequireAndVerifyClientCert\n"
+            ))[0]
+                .contains("needs client_ca_file")
+        );
+        assert!(
+            errors(&format!("{base}  client_allowed_sans: [a]\n"))[0].contains("not supported")
+        );
+        assert!(errors(&format!("{base}  min_version: TLS10\n"))[0].contains("not offered"));
+        assert!(
+            errors(&format!(
+                "{base}  min_version: TLS13\n  max_version: TLS12\n"
+            ))[0]
+                .contains("above")
+        );
+        let p = parse(
+            &format!("{base}  cipher_suites: [TLS_AES_128_GCM_SHA256]\n"),
+            Path::new("w"),
+        )
+        .unwrap();
+        assert_eq!(p.warnings.len(), 1);
+    }
+
+    #[test]
+    fn yaml_syntax_errors_have_positions() {
+        let e = errors("basic_auth_users:\n  a: [\n");
+        assert!(e[0].starts_with("web.yml:"), "{e:?}");
+        assert!(e[0].contains(": error: "), "{e:?}");
+    }
+}
