@@ -18,6 +18,8 @@ pub struct Accounting {
     calls: Mutex<BTreeMap<CallKey, u64>>,
     /// (region, account) → metrics requested from GetMetricData: what AWS bills.
     requested: Mutex<BTreeMap<(String, String), u64>>,
+    /// Failed HTTP attempts (retried or final), by (api, region, account, error code).
+    attempt_errors: Mutex<BTreeMap<(String, String, String, String), u64>>,
 }
 
 impl Accounting {
@@ -43,6 +45,24 @@ impl Accounting {
             .expect("not poisoned")
             .entry((region.to_string(), account.to_string()))
             .or_default() += n;
+    }
+
+    pub fn attempt_failed(&self, api: &str, region: &str, account: &str, outcome: &str) {
+        *self
+            .attempt_errors
+            .lock()
+            .expect("not poisoned")
+            .entry((
+                api.to_string(),
+                region.to_string(),
+                account.to_string(),
+                outcome.to_string(),
+            ))
+            .or_default() += 1;
+    }
+
+    pub fn attempt_errors(&self) -> BTreeMap<(String, String, String, String), u64> {
+        self.attempt_errors.lock().expect("not poisoned").clone()
     }
 
     pub fn calls(&self) -> BTreeMap<CallKey, u64> {

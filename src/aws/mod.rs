@@ -3,6 +3,7 @@
 //! call, and counts it.
 
 pub mod accounting;
+mod attempts;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -179,11 +180,18 @@ impl Aws {
 
     pub async fn session(&self, role: &Role, region: &str) -> Result<Session, AwsError> {
         let (account, conf) = self.role(role, region).await?;
+        let counter = || attempts::AttemptCounter {
+            region: region.to_string(),
+            account: account.clone(),
+            acc: self.accounting.clone(),
+        };
         let cw_conf = aws_sdk_cloudwatch::config::Builder::from(&conf)
             .region(Region::new(region.to_string()))
+            .interceptor(counter())
             .build();
         let tag_conf = aws_sdk_resourcegroupstagging::config::Builder::from(&conf)
             .region(Region::new(region.to_string()))
+            .interceptor(counter())
             .build();
         Ok(Session {
             region: region.to_string(),

@@ -218,13 +218,28 @@ pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus],
     for (k, n) in acc.calls() {
         fs.add(
             "cw_exporter_api_calls_total",
-            || "AWS API calls made, by API, region, account and outcome (success or the AWS error code)".into(),
+            || "AWS API calls made, by API, region, account and final outcome (success or the AWS error code), after the SDK's retries".into(),
             Kind::Counter,
             l(&[
                 ("api", k.api),
                 ("region", &k.region),
                 ("account_id", &k.account),
                 ("outcome", &k.outcome),
+            ]),
+            n as f64,
+            None,
+        );
+    }
+    for ((api, region, account, outcome), n) in acc.attempt_errors() {
+        fs.add(
+            "cw_exporter_api_attempt_errors_total",
+            || "Failed HTTP attempts of AWS API calls, retried or not, by API, region, account and error code (Throttling, InternalFailure, timeout, network, ...)".into(),
+            Kind::Counter,
+            l(&[
+                ("api", &api),
+                ("region", &region),
+                ("account_id", &account),
+                ("outcome", &outcome),
             ]),
             n as f64,
             None,

@@ -5,6 +5,7 @@
 //! for `.venv/` in the repository and fail with a message saying to run `scripts/test`.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod kube;
 
 use std::io::{Read, Write};
