@@ -83,3 +83,27 @@ ensure_kube_validate() {
   log "installing kubernetes-validate and check-jsonschema in $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2' 'check-jsonschema>=0.29,<1'
 }
+
+# Fails if any line of $2 (comments excepted) occurs in any file under $1; also fails if $1
+# holds no exporter log, so that an empty directory cannot pass for a clean one.
+check_no_secrets() {
+  local dir="$1" list="$2" pats logs
+  pats=$(mktemp)
+  grep -v '^#' "$list" | grep -v '^$' >"$pats"
+  logs=$(find "$dir" -name 'cw-exporter-*.log' | wc -l)
+  if [ "$logs" -lt 10 ] || [ ! -s "$dir/responses.log" ]; then
+    echo "secrets check: only $logs exporter logs and no responses under $dir" >&2
+    rm -f "$pats"; return 1
+  fi
+  if grep -r -F -n -f "$pats" "$dir" --exclude=cargo-test.out; then
+    echo "secrets check: a fake credential above reached an exporter log or response" >&2
+    rm -f "$pats"; return 1
+  fi
+  # The test harness's own output quotes logs in failure messages; check it too.
+  if grep -F -n -f "$pats" "$dir/cargo-test.out"; then
+    echo "secrets check: a fake credential above reached the test output" >&2
+    rm -f "$pats"; return 1
+  fi
+  log "secrets: $logs exporter logs, $(grep -c '^=== ' "$dir/responses.log") responses, $(wc -l <"$pats") canaries: clean"
+  rm -f "$pats"
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 fn start_through(proxy: &FaultProxy, moto: &Moto, args: &[&str]) -> Exporter {
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let child = cw_exporter(moto)
         .env("AWS_ENDPOINT_URL", &proxy.url)
         .args(args)

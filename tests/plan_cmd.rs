@@ -42,6 +42,7 @@ discovery:
             cfg.to_str().unwrap(),
         ])
         .output()
+        .map(|o| recorded("plan", o))
         .unwrap();
     assert!(
         out.status.success(),
@@ -117,6 +118,7 @@ fn offline_plans_need_no_aws() {
             "-config.file=examples/seed-config.yml",
         ])
         .output()
+        .map(|o| recorded("plan", o))
         .unwrap();
     assert!(
         out.status.success(),

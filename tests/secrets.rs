@@ -10,7 +10,7 @@ const TOKEN: &str = "T0KEN-CANARY-5a4b3c";
 
 fn run_with_canaries(moto: &Moto, extra: &[&str]) -> (Exporter, String) {
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let child = cw_exporter(moto)
         .env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)

@@ -237,6 +237,10 @@ discovery:
             cfg.to_str().unwrap(),
             "--scraping-interval",
             "3600",
+            // moto needs 10-20 s per 400-query call when the machine is busy: no attempt may
+            // time out and be retried, or the recorder sees more calls than the plan.
+            "--aws.timeout",
+            "900",
         ],
     );
     let actions = moto.recorded_actions();

@@ -8,6 +8,7 @@ fn run(args: &[&str]) -> (i32, String) {
         .args(args)
         .current_dir(common::repo())
         .output()
+        .map(|o| common::recorded("verify-config", o))
         .unwrap();
     (
         out.status.code().unwrap_or(-1),

@@ -96,6 +96,7 @@ fn curl(url: &str, args: &[&str]) -> Curl {
         .output()
         .expect("curl");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    record(&format!("curl {url}"), &text);
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
     Curl {
         code: code.trim().parse().unwrap_or(0),
@@ -107,7 +108,7 @@ fn curl(url: &str, args: &[&str]) -> Curl {
 /// Starts the exporter with a web config; waits until /-/ready answers over TLS.
 fn start(moto: &Moto, web: &Path, ca: &Path) -> (Exporter, u16) {
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let child = cw_exporter(moto)
         .args([
             "--config.file=examples/seed-config.yml",
@@ -321,7 +322,7 @@ fn client_certificates_are_required_when_configured() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let _p = Proc(
         cw_exporter(&moto)
             .args([
@@ -390,6 +391,7 @@ fn a_bad_web_config_stops_the_start_with_its_position() {
                 &format!("--listen-address=127.0.0.1:{}", free_port()),
             ])
             .output()
+            .map(|o| recorded("bad web config", o))
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{text}");
@@ -405,6 +407,7 @@ fn a_bad_web_config_stops_the_start_with_its_position() {
                 &format!("--web.config.file={}", web.display()),
             ])
             .output()
+            .map(|o| recorded("verify-config web", o))
             .unwrap();
         assert_eq!(v.status.code(), Some(1), "{text}");
         assert!(String::from_utf8_lossy(&v.stdout).contains(want), "{text}");

@@ -191,7 +191,7 @@ pub fn run_container(
             }
         })
         .collect();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cw-exporter"));
     cmd.args(&args)
         .env_clear()

@@ -30,6 +30,48 @@ pub fn venv() -> PathBuf {
     v
 }
 
+/// Where this test run keeps what the exporter said: its logs and every response the tests
+/// read. `scripts/test` points it at a fresh directory and greps it for the fake credentials
+/// in `tests/canaries.txt` after the run.
+pub fn artifacts() -> PathBuf {
+    let d = std::env::var_os("CW_TEST_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("cw-test-artifacts"));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The log file of an exporter listening on `port`, among the run's artifacts.
+pub fn log_path(port: u16) -> PathBuf {
+    artifacts().join(format!("cw-exporter-{port}.log"))
+}
+
+/// Keeps a response (or any output of the exporter) for the run's secrets grep.
+pub fn record(what: &str, text: &str) {
+    let entry = format!("=== {what}\n{text}\n");
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(artifacts().join("responses.log"))
+    {
+        // One write per entry: O_APPEND keeps concurrent tests' entries whole.
+        let _ = f.write_all(entry.as_bytes());
+    }
+}
+
+/// The output of a finished exporter command, recorded.
+pub fn recorded(what: &str, out: std::process::Output) -> std::process::Output {
+    record(
+        what,
+        &format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    );
+    out
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -70,6 +112,10 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    // moto's own API (its call recorder holds the signed requests) is not the exporter's output.
+    if !path.starts_with("/moto-api") {
+        record(&format!("{method} {url} -> {status}"), &text);
+    }
     (status, body.to_string())
 }
 
@@ -235,8 +281,10 @@ pub fn cw_exporter(moto: &Moto) -> Command {
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_ENDPOINT_URL", &moto.url)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTESTEXAMPLE")
-        .env("AWS_SECRET_ACCESS_KEY", "testing-secret")
+        // Fake, distinctive credentials (tests/canaries.txt): grepped for after the run. (A
+        // session token is canaried in tests/secrets.rs only: moto answers much slower with one.)
+        .env("AWS_ACCESS_KEY_ID", "AKIACWCANARY7Q2X9ZLM")
+        .env("AWS_SECRET_ACCESS_KEY", "cwCanarySecret/9f8e7d6c5b4a3f2e1d0c")
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .current_dir(repo());
@@ -246,7 +294,7 @@ pub fn cw_exporter(moto: &Moto) -> Command {
 /// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
 pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
     let port = free_port();
-    let log = std::env::temp_dir().join(format!("cw-exporter-{port}.log"));
+    let log = log_path(port);
     let child = cw_exporter(moto)
         .args(args)
         .args(["-listen-address", &format!("127.0.0.1:{port}")])
@@ -263,7 +311,8 @@ pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
     let ready = format!("{url}/-/ready");
     wait_for(
         "the exporter's first collection",
-        Duration::from_secs(60),
+        // Generous: moto takes ~40 s for the 1,200-query test's first cycle on 2 cores.
+        Duration::from_secs(120),
         || up(&ready),
     );
     e
