@@ -9,6 +9,8 @@ pub mod collect;
 pub mod config;
 pub mod discovery;
 pub mod exposition;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod plan;
 pub mod server;

@@ -11,7 +11,7 @@ use arc_swap::ArcSwap;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::prelude::*;
 
-use cw_exporter::aws::{Accounting, Aws};
+use cw_exporter::aws::{Accounting, Aws, RateLimits};
 use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
 use cw_exporter::discovery;
@@ -43,6 +43,11 @@ struct Cli {
         global = true
     )]
     listen_address: String,
+
+    /// Client-side rate limit, API=CALLS_PER_SECOND (repeatable; 0 = none). Defaults:
+    /// GetMetricData=40, ListMetrics=20, GetResources=10, below AWS's default quotas.
+    #[arg(long = "aws.rate-limit", value_parser = cw_exporter::aws::limits::parse_override, global = true)]
+    rate_limits: Vec<(String, f64)>,
 
     /// Exporter-toolkit web config (TLS, basic auth); re-read when it or a file it names changes.
     #[arg(long = "web.config.file", global = true)]
@@ -306,6 +311,7 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
             let aws = Aws::new(
                 loaded.config.sts_region.clone(),
                 acc.clone(),
+                Arc::new(RateLimits::new(&cli.rate_limits)),
                 Duration::from_secs(cli.aws_timeout),
             )
             .await;
@@ -354,12 +360,19 @@ fn load_for_run(cli: &Cli, strict: bool) -> Result<config::Config, String> {
     Ok(loaded.config)
 }
 
-/// A collector for a config. The accounting is shared across reloads: counters never reset.
-async fn collector_for(cli: &Cli, cfg: config::Config, acc: Arc<Accounting>) -> Collector {
+/// A collector for a config. The accounting and the rate limits are shared across reloads:
+/// counters never reset, and a reload cannot reset the pace of calls.
+async fn collector_for(
+    cli: &Cli,
+    cfg: config::Config,
+    acc: Arc<Accounting>,
+    limits: Arc<RateLimits>,
+) -> Collector {
     let aws = Arc::new(
         Aws::new(
             cfg.sts_region.clone(),
             acc,
+            limits,
             Duration::from_secs(cli.aws_timeout),
         )
         .await,
@@ -393,7 +406,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => None,
     };
     let acc = Arc::new(Accounting::default());
-    let mut collector = collector_for(&cli, cfg, acc.clone()).await;
+    let limits = Arc::new(RateLimits::new(&cli.rate_limits));
+    let mut collector = collector_for(&cli, cfg, acc.clone(), limits.clone()).await;
     let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<ReloadReply>(4);
     let state = Arc::new(AppState {
         snapshot: ArcSwap::from_pointee(Snapshot::starting()),
@@ -445,7 +459,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     // collection, which starts now. A bad config changes nothing.
                     let result = match load_for_run(&cli, true) {
                         Ok(cfg) => {
-                            collector = collector_for(&cli, cfg, acc.clone()).await;
+                            collector = collector_for(&cli, cfg, acc.clone(), limits.clone()).await;
                             previous.clear();
                             ticker.reset_immediately();
                             tracing::info!(jobs = collector.jobs().len(), "config reloaded");

@@ -18,6 +18,8 @@ pub struct Accounting {
     calls: Mutex<BTreeMap<CallKey, u64>>,
     /// (region, account) → metrics requested from GetMetricData: what AWS bills.
     requested: Mutex<BTreeMap<(String, String), u64>>,
+    /// Seconds calls waited for the client-side rate limiter, by (api, region, account).
+    limited: Mutex<BTreeMap<(String, String, String), f64>>,
     /// Failed HTTP attempts (retried or final), by (api, region, account, error code).
     attempt_errors: Mutex<BTreeMap<(String, String, String, String), u64>>,
 }
@@ -59,6 +61,19 @@ impl Accounting {
                 outcome.to_string(),
             ))
             .or_default() += 1;
+    }
+
+    pub fn rate_limited(&self, api: &str, region: &str, account: &str, secs: f64) {
+        *self
+            .limited
+            .lock()
+            .expect("not poisoned")
+            .entry((api.to_string(), region.to_string(), account.to_string()))
+            .or_default() += secs;
+    }
+
+    pub fn rate_limit_waits(&self) -> BTreeMap<(String, String, String), f64> {
+        self.limited.lock().expect("not poisoned").clone()
     }
 
     pub fn attempt_errors(&self) -> BTreeMap<(String, String, String, String), u64> {

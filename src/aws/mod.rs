@@ -4,6 +4,7 @@
 
 pub mod accounting;
 mod attempts;
+pub mod limits;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use tokio::sync::Mutex;
 use crate::config::Role;
 use crate::model::{Dim, ListedMetric, TaggedResource};
 pub use accounting::Accounting;
+pub use limits::RateLimits;
 
 /// A failed AWS call, already reduced to what may be logged: no credentials, no request body.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,7 @@ pub struct Session {
     cloudwatch: aws_sdk_cloudwatch::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     acc: Arc<Accounting>,
+    limits: Arc<RateLimits>,
 }
 
 /// Builds and caches sessions. The base config (credential chain, endpoints) is loaded once.
@@ -82,6 +85,7 @@ pub struct Aws {
     base: SdkConfig,
     sts_region: Option<String>,
     pub accounting: Arc<Accounting>,
+    limits: Arc<RateLimits>,
     /// role → (account id, config carrying the role's credentials). Account ids never change.
     roles: Mutex<HashMap<Role, (String, SdkConfig)>>,
 }
@@ -92,6 +96,7 @@ impl Aws {
     pub async fn new(
         sts_region: Option<String>,
         accounting: Arc<Accounting>,
+        limits: Arc<RateLimits>,
         call_timeout: std::time::Duration,
     ) -> Self {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
@@ -110,6 +115,7 @@ impl Aws {
             base,
             sts_region,
             accounting,
+            limits,
             roles: Mutex::new(HashMap::new()),
         }
     }
@@ -199,6 +205,7 @@ impl Aws {
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw_conf),
             tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tag_conf),
             acc: self.accounting.clone(),
+            limits: self.limits.clone(),
         })
     }
 }
@@ -237,6 +244,15 @@ impl Session {
         self.acc.call(api, &self.region, &self.account, "success");
     }
 
+    /// Waits for the rate limiter's go for one call (one page) of `api`.
+    async fn pace(&self, api: &'static str) {
+        let waited = self.limits.acquire(&self.account, &self.region, api).await;
+        if !waited.is_zero() {
+            self.acc
+                .rate_limited(api, &self.region, &self.account, waited.as_secs_f64());
+        }
+    }
+
     /// Every series of one metric of a namespace, all pages, deduplicated.
     pub async fn list_metrics(
         &self,
@@ -259,6 +275,7 @@ impl Session {
             if let Some(t) = token.take() {
                 req = req.next_token(t);
             }
+            self.pace("ListMetrics").await;
             let page = req.send().await.map_err(|e| self.fail("ListMetrics", &e))?;
             self.ok("ListMetrics");
             for m in page.metrics() {
@@ -298,6 +315,7 @@ impl Session {
             if let Some(t) = token.take() {
                 req = req.pagination_token(t);
             }
+            self.pace("GetResources").await;
             let page = req
                 .send()
                 .await
@@ -371,6 +389,7 @@ impl Session {
             if let Some(t) = token.take() {
                 req = req.next_token(t);
             }
+            self.pace("GetMetricData").await;
             let page = req
                 .send()
                 .await

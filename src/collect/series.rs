@@ -7,7 +7,7 @@ use crate::aws::{Accounting, AwsError, QueryResult};
 use crate::collect::JobStatus;
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
-use crate::exposition::names::{label_suffix, metric_name};
+use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
 
@@ -117,6 +117,10 @@ pub fn build(
                 .iter()
                 .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
             let name: Arc<str> = metric_name(&job.namespace, &m.name, stat).into();
+            if !valid_metric_name(&name) {
+                warn_once(&name);
+                continue;
+            }
             let help: Arc<str> = format!(
                 "CloudWatch {} {} {}, period {}s, over the last {}s{}",
                 job.namespace,
@@ -166,6 +170,10 @@ pub fn build(
             continue;
         }
         let name: Arc<str> = metric_name(&job.namespace, "info", "").into();
+        if !valid_metric_name(&name) {
+            warn_once(&name);
+            continue;
+        }
         let mut labels = BTreeMap::new();
         labels.insert("name".to_string(), r.arn.to_string());
         for (k, v) in &r.tags {
@@ -191,6 +199,19 @@ pub fn build(
         });
     }
     out
+}
+
+/// Says once per process that a name cannot be exported, rather than once per cycle.
+fn warn_once(name: &str) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().expect("not poisoned");
+    if !seen.iter().any(|s| s == name) {
+        tracing::warn!(
+            metric = name,
+            "not a valid Prometheus metric name (namespace or metric name has characters YACE's naming keeps); series skipped"
+        );
+        seen.push(name.to_string());
+    }
 }
 
 pub fn add_build_info(fs: &mut Families) {
@@ -242,6 +263,16 @@ pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus],
                 ("outcome", &outcome),
             ]),
             n as f64,
+            None,
+        );
+    }
+    for ((api, region, account), secs) in acc.rate_limit_waits() {
+        fs.add(
+            "cw_exporter_rate_limit_wait_seconds_total",
+            || "Seconds AWS calls waited for the client-side rate limiter (--aws.rate-limit), by API, region and account".into(),
+            Kind::Counter,
+            l(&[("api", &api), ("region", &region), ("account_id", &account)]),
+            secs,
             None,
         );
     }

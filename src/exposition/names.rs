@@ -91,6 +91,15 @@ pub fn label_suffix(key: &str, snake_case: bool) -> Option<String> {
     valid_label_name(&s).then_some(s)
 }
 
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`: what Prometheus accepts as a metric name. A CloudWatch metric
+/// or custom namespace with other characters (`#`, `é`, `[` ...) would otherwise make the whole
+/// exposition unparseable.
+pub fn valid_metric_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
 /// `[a-zA-Z_][a-zA-Z0-9_]*`
 pub fn valid_label_name(s: &str) -> bool {
     let mut chars = s.chars();

@@ -284,7 +284,10 @@ pub fn cw_exporter(moto: &Moto) -> Command {
         // Fake, distinctive credentials (tests/canaries.txt): grepped for after the run. (A
         // session token is canaried in tests/secrets.rs only: moto answers much slower with one.)
         .env("AWS_ACCESS_KEY_ID", "AKIACWCANARY7Q2X9ZLM")
-        .env("AWS_SECRET_ACCESS_KEY", "cwCanarySecret/9f8e7d6c5b4a3f2e1d0c")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "cwCanarySecret/9f8e7d6c5b4a3f2e1d0c",
+        )
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .current_dir(repo());
