@@ -59,10 +59,12 @@ def run_exporter(moto, web=None):
     env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "x",
            "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
     args = [f"{ROOT}/target/release/cw-exporter", "--config.file", f"{ROOT}/examples/seed-config.yml",
-            "--listen-address", f"127.0.0.1:{port}", "--scraping-interval", "300"]
+            "--listen-address", f"127.0.0.1:{port}", "--scraping-interval", "300",
+            # moto, not the exporter, is slow here: no call may time out before it answers.
+            "--aws.timeout", "900"]
     if web:
         args += ["--web.config.file", web]
-    p = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/bench-load-{port}.log", "w"))
     return p, port
 
 
@@ -98,9 +100,14 @@ def main():
                 url = f"http://127.0.0.1:{port}/metrics"
                 wait(f"http://127.0.0.1:{port}/-/ready", 180)
                 headers = []
-            body = subprocess.run(["curl", "-sk", "-u", f"{USER}:{PASSWORD}", url], capture_output=True).stdout
-            if b"aws_ecs_containerinsights_running_task_count_average{" not in body:
-                sys.exit(f"{label}: /metrics does not serve the estate yet")
+            deadline = time.time() + 180
+            while True:
+                body = subprocess.run(["curl", "-sk", "-u", f"{USER}:{PASSWORD}", url], capture_output=True).stdout
+                if b"aws_ecs_containerinsights_running_task_count_average{" in body:
+                    break
+                if time.time() > deadline:
+                    sys.exit(f"{label}: /metrics never served the estate; see /tmp/bench-load-{port}.log")
+                time.sleep(1)
             size = len(body)
             rss_before = mem_kib(p.pid, "VmRSS")
             print(f"{label}: wrk -c{CONNECTIONS} -d{DURATION}s {url}", flush=True)

@@ -500,6 +500,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             previous = now;
             tracing::info!(
                 seconds = format!("{:.3}", snap.duration_seconds),
+                render_ms = format!("{:.1}", snap.render_seconds * 1000.0),
                 series = snap.jobs.iter().map(|j| j.series).sum::<usize>(),
                 "collection finished"
             );

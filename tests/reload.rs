@@ -49,7 +49,10 @@ fn bad_configs_are_rejected_and_good_ones_swapped_in() {
     let f = cfg.display().to_string();
 
     for (broken, want) in [
-        ("discovery:\n  jobs: [\n", format!("{f}:")), // YAML syntax
+        (
+            "discovery:\n  jobs: [\n",
+            format!("{f}:2:9: error: YAML syntax: unclosed bracket"),
+        ),
         (
             &*seed.replace(
                 "    enableMetricData: true\n    metrics:",

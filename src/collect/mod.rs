@@ -54,6 +54,9 @@ pub struct Snapshot {
     /// When the last cycle finished (seconds since the epoch); None before the first.
     pub finished_at: Option<i64>,
     pub duration_seconds: f64,
+    /// Time to turn the cycle's series into both exposition formats (once per cycle; scrapes
+    /// then serve the bytes).
+    pub render_seconds: f64,
 }
 
 impl Snapshot {
@@ -277,6 +280,7 @@ impl Collector {
         }
         let duration = started.elapsed().as_secs_f64();
         series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
+        let render_started = Instant::now();
         let (fams, duplicates) = families.finish();
         if duplicates > 0 {
             tracing::warn!(
@@ -284,12 +288,15 @@ impl Collector {
                 "jobs export identical series; only the first of each is kept"
             );
         }
+        let text = Bytes::from(render_text(&fams));
+        let openmetrics = Bytes::from(render_openmetrics(&fams));
         Snapshot {
-            text: Bytes::from(render_text(&fams)),
-            openmetrics: Bytes::from(render_openmetrics(&fams)),
+            text,
+            openmetrics,
             jobs: status,
             finished_at: Some(finished),
             duration_seconds: duration,
+            render_seconds: render_started.elapsed().as_secs_f64(),
         }
     }
 }
