@@ -122,7 +122,13 @@ fn unescape(s: &str, quotes: bool) -> String {
 
 /// A strict reader for one family of one sample, in either format.
 fn parse_one(out: &str, openmetrics: bool) -> Parsed {
-    let lines: Vec<&str> = out.lines().collect();
+    // Lines end at '\n' only, as the formats say: `str::lines` would also eat a '\r' that ends a
+    // help text (found by fuzzing).
+    let lines: Vec<&str> = out
+        .strip_suffix('\n')
+        .expect("ends with a newline")
+        .split('\n')
+        .collect();
     let (help_line, type_line, sample) = if openmetrics {
         assert_eq!(lines.len(), 4, "{out:?}");
         assert_eq!(lines[3], "# EOF");

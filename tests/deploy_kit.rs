@@ -23,29 +23,7 @@ fn render(overlay: &str) -> (String, Vec<Value>) {
 }
 
 fn check_base(docs: &[Value]) {
-    // The seed's config, byte for byte.
-    let cm = find(docs, "ConfigMap")[0];
-    assert_eq!(
-        cm["data"]["config.yml"].as_str().unwrap(),
-        std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap()
-    );
-    let dep = find(docs, "Deployment")[0];
-    let tpl = &dep["spec"]["template"];
-    let ann = &tpl["metadata"]["annotations"];
-    assert_eq!(ann["prometheus.io/scrape"], "true");
-    assert_eq!(ann["prometheus.io/port"], "5000");
-    assert_eq!(ann["prometheus.io/path"], "/metrics");
-    let pod = &tpl["spec"];
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(
-        pod["securityContext"]["seccompProfile"]["type"],
-        "RuntimeDefault"
-    );
-    let c = &pod["containers"][0];
-    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
-    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
-    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
-    assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
+    check_seed_deployment(docs);
     assert_eq!(find(docs, "Namespace").len(), 1);
     assert_eq!(find(docs, "ServiceAccount").len(), 1);
     assert_eq!(find(docs, "Service")[0]["spec"]["ports"][0]["port"], 5000);

@@ -8,26 +8,10 @@ use common::*;
 use std::time::{Duration, Instant};
 
 fn start_through(proxy: &FaultProxy, moto: &Moto, args: &[&str]) -> Exporter {
-    let port = free_port();
-    let log = log_path(port);
-    let child = cw_exporter(moto)
-        .env("AWS_ENDPOINT_URL", &proxy.url)
-        .args(args)
-        .args(["--listen-address", &format!("127.0.0.1:{port}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let e = Exporter {
-        url: format!("http://127.0.0.1:{port}"),
-        proc: Proc(child),
-        log,
-    };
-    let start = Instant::now();
-    while get(&format!("{}/-/ready", e.url)).0 != 200 {
-        assert!(start.elapsed() < Duration::from_secs(60), "{}", e.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut cmd = cw_exporter(moto);
+    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args(args);
+    let e = spawn_exporter(cmd, "http", free_port());
+    wait_ready(&e);
     e
 }
 

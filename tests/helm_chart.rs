@@ -120,29 +120,9 @@ fn every_rendering_validates_and_its_configs_and_rules_check() {
 #[test]
 fn defaults_match_the_kustomize_base() {
     let docs = render("", &[]);
-    let cm = find(&docs, "ConfigMap")[0];
-    assert_eq!(
-        cm["data"]["config.yml"].as_str().unwrap(),
-        std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap(),
-        "the default config is the seed's, byte for byte"
-    );
-    let tpl = &find(&docs, "Deployment")[0]["spec"]["template"];
-    let ann = &tpl["metadata"]["annotations"];
-    assert_eq!(ann["prometheus.io/scrape"], "true");
-    assert_eq!(ann["prometheus.io/port"], "5000");
-    assert_eq!(ann["prometheus.io/path"], "/metrics");
-    let pod = &tpl["spec"];
-    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(
-        pod["securityContext"]["seccompProfile"]["type"],
-        "RuntimeDefault"
-    );
-    let c = &pod["containers"][0];
+    check_seed_deployment(&docs);
+    let c = &find(&docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
     assert_eq!(c["image"], "cw-exporter:0.1.0", "the Dockerfile's tag");
-    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
-    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
-    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
-    assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
     assert!(find(&docs, "Secret").is_empty());
     for kind in ["ServiceMonitor", "PrometheusRule", "PodDisruptionBudget"] {
         assert!(find(&docs, kind).is_empty(), "{kind} is off by default");
@@ -209,11 +189,7 @@ fn default_values_run_with_the_sdk_default_chain() {
     let moto = Moto::start();
     let services = seed(&moto, &[]);
     // No credentials in the chart: what the SDK finds in the pod's environment.
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-    ];
-    let exp = run_container(&moto, &docs, &[], &env);
+    let exp = run_container(&moto, &docs, &[], &sdk_env());
     assert_eq!(services_exported(&exp), services);
 }
 
@@ -319,11 +295,7 @@ fn monitoring_values_run_and_their_objects_select_the_pods() {
     ));
     let moto = Moto::start();
     let services = seed(&moto, &[]);
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-    ];
-    let exp = run_container(&moto, &docs, &[], &env);
+    let exp = run_container(&moto, &docs, &[], &sdk_env());
     assert_eq!(services_exported(&exp), services);
     // The path the ServiceMonitor scrapes.
     let path = sm["spec"]["endpoints"][0]["path"].as_str().unwrap();
@@ -349,11 +321,7 @@ fn extra_args_env_and_inline_config_run() {
     );
     let moto = Moto::start();
     let services = seed(&moto, &[]);
-    let env = [
-        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-    ];
-    let exp = run_container(&moto, &docs, &[], &env);
+    let exp = run_container(&moto, &docs, &[], &sdk_env());
     assert_eq!(services_exported(&exp), services);
     // --log.format=json took effect: every log line is a JSON object.
     let log = exp.log();

@@ -37,34 +37,16 @@ fn calls_are_paced_per_api() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let proxy = FaultProxy::start(&moto.url);
-    let port = free_port();
-    let log = log_path(port);
-    let _p = Proc(
-        cw_exporter(&moto)
-            .env("AWS_ENDPOINT_URL", &proxy.url)
-            .args([
-                "--config.file=examples/seed-config.yml",
-                "--aws.rate-limit=ListMetrics=4",
-                "--aws.rate-limit=GetMetricData=3",
-                // ~72 queries: 8 GetMetricData calls per cycle.
-                "--metrics-per-query=10",
-                &format!("--listen-address=127.0.0.1:{port}"),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while get(&format!("{url}/-/ready")).0 != 200 {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let mut cmd = cw_exporter(&moto);
+    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args([
+        "--config.file=examples/seed-config.yml",
+        "--aws.rate-limit=ListMetrics=4",
+        "--aws.rate-limit=GetMetricData=3",
+        // ~72 queries: 8 GetMetricData calls per cycle.
+        "--metrics-per-query=10",
+    ]);
+    let exp = spawn_exporter(cmd, "http", free_port());
+    wait_ready(&exp);
     let seen = proxy.seen();
     // The seed's config lists 16 metric names: 16 ListMetrics at 4/s span at least 3.75 s.
     let (n, d) = span(&seen, "ListMetrics");
@@ -80,7 +62,7 @@ fn calls_are_paced_per_api() {
     );
     assert!(busiest_second(&seen, "GetMetricData") <= 4);
     // The waits are visible.
-    let lines = parse(&get(&format!("{url}/metrics")).1);
+    let lines = parse(&exp.metrics());
     for api in ["ListMetrics", "GetMetricData"] {
         let waited: f64 = named(&lines, "cw_exporter_rate_limit_wait_seconds_total")
             .iter()

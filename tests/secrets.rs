@@ -9,10 +9,8 @@ const SECRET: &str = "s3cr3t-CANARY-9f8e7d";
 const TOKEN: &str = "T0KEN-CANARY-5a4b3c";
 
 fn run_with_canaries(moto: &Moto, extra: &[&str]) -> (Exporter, String) {
-    let port = free_port();
-    let log = log_path(port);
-    let child = cw_exporter(moto)
-        .env("AWS_ACCESS_KEY_ID", KEY_ID)
+    let mut cmd = cw_exporter(moto);
+    cmd.env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_SESSION_TOKEN", TOKEN)
         .args([
@@ -20,22 +18,9 @@ fn run_with_canaries(moto: &Moto, extra: &[&str]) -> (Exporter, String) {
             "-log.level=debug",
             "-scraping-interval=1",
         ])
-        .args(extra)
-        .args(["-listen-address", &format!("127.0.0.1:{port}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let exp = Exporter {
-        url: format!("http://127.0.0.1:{port}"),
-        proc: Proc(child),
-        log,
-    };
-    let start = std::time::Instant::now();
-    while get(&format!("{}/-/ready", exp.url)).0 != 200 {
-        assert!(start.elapsed().as_secs() < 60, "never ready: {}", exp.log());
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+        .args(extra);
+    let exp = spawn_exporter(cmd, "http", free_port());
+    wait_ready(&exp);
     // A few cycles, so every code path that logs has run.
     std::thread::sleep(std::time::Duration::from_secs(3));
     let mut seen = String::new();

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// bcrypt (cost 10) of PASSWORD, made with the `bcrypt` crate; NEW_* likewise (cost 4).
@@ -108,23 +108,13 @@ fn curl(url: &str, args: &[&str]) -> Curl {
 /// Starts the exporter with a web config; waits until /-/ready answers over TLS.
 fn start(moto: &Moto, web: &Path, ca: &Path) -> (Exporter, u16) {
     let port = free_port();
-    let log = log_path(port);
-    let child = cw_exporter(moto)
-        .args([
-            "--config.file=examples/seed-config.yml",
-            &format!("--web.config.file={}", web.display()),
-            &format!("--listen-address=127.0.0.1:{port}"),
-            "--log.level=debug",
-        ])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let e = Exporter {
-        url: format!("https://127.0.0.1:{port}"),
-        proc: Proc(child),
-        log,
-    };
+    let mut cmd = cw_exporter(moto);
+    cmd.args([
+        "--config.file=examples/seed-config.yml",
+        &format!("--web.config.file={}", web.display()),
+        "--log.level=debug",
+    ]);
+    let e = spawn_exporter(cmd, "https", port);
     let start = Instant::now();
     while curl(
         &format!("{}/-/ready", e.url),
@@ -321,21 +311,13 @@ fn client_certificates_are_required_when_configured() {
     );
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
-    let port = free_port();
-    let log = log_path(port);
-    let _p = Proc(
-        cw_exporter(&moto)
-            .args([
-                "--config.file=examples/seed-config.yml",
-                &format!("--web.config.file={}", web.display()),
-                &format!("--listen-address=127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let url = format!("https://127.0.0.1:{port}/-/healthy");
+    let mut cmd = cw_exporter(&moto);
+    cmd.args([
+        "--config.file=examples/seed-config.yml",
+        &format!("--web.config.file={}", web.display()),
+    ]);
+    let exp = spawn_exporter(cmd, "https", free_port());
+    let url = format!("{}/-/healthy", exp.url);
     let cert = [
         "--cacert",
         ca.to_str().unwrap(),
@@ -346,11 +328,7 @@ fn client_certificates_are_required_when_configured() {
     ];
     let start = Instant::now();
     while curl(&url, &cert).code != 200 {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", exp.log());
         std::thread::sleep(Duration::from_millis(200));
     }
     let without = curl(&url, &["--cacert", ca.to_str().unwrap()]);

@@ -267,6 +267,44 @@ pub fn verify_configmaps(docs: &[Value]) {
     }
 }
 
+/// What every shipped Deployment must be: the seed's config byte for byte, the Prometheus
+/// annotations, a hardened pod and container, the seed's memory limit.
+pub fn check_seed_deployment(docs: &[Value]) {
+    let cm = find(docs, "ConfigMap")[0];
+    assert_eq!(
+        cm["data"]["config.yml"].as_str().unwrap(),
+        std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap(),
+        "the seed's config, byte for byte"
+    );
+    let tpl = &find(docs, "Deployment")[0]["spec"]["template"];
+    let ann = &tpl["metadata"]["annotations"];
+    assert_eq!(ann["prometheus.io/scrape"], "true");
+    assert_eq!(ann["prometheus.io/port"], "5000");
+    assert_eq!(ann["prometheus.io/path"], "/metrics");
+    let pod = &tpl["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let c = &pod["containers"][0];
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
+}
+
+/// Credentials as the SDK's default chain would find them in a pod's environment.
+pub fn sdk_env() -> [(&'static str, String); 2] {
+    [
+        ("AWS_ACCESS_KEY_ID", "AKIACWCANARY7Q2X9ZLM".to_string()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "cwCanarySecret/9f8e7d6c5b4a3f2e1d0c".to_string(),
+        ),
+    ]
+}
+
 pub fn services_exported(exp: &Exporter) -> usize {
     named(
         &parse(&exp.metrics()),

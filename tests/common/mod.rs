@@ -294,23 +294,43 @@ pub fn cw_exporter(moto: &Moto) -> Command {
     c
 }
 
-/// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
-pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
-    let port = free_port();
+/// Starts `cmd` (the exporter and its args, without a listen address) on loopback `port`,
+/// its log among the run's artifacts. Does not wait for it.
+pub fn spawn_exporter(mut cmd: Command, scheme: &str, port: u16) -> Exporter {
     let log = log_path(port);
-    let child = cw_exporter(moto)
-        .args(args)
-        .args(["-listen-address", &format!("127.0.0.1:{port}")])
+    let child = cmd
+        .arg(format!("--listen-address=127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .expect("start cw-exporter");
-    let url = format!("http://127.0.0.1:{port}");
-    let e = Exporter {
-        url: url.clone(),
+    Exporter {
+        url: format!("{scheme}://127.0.0.1:{port}"),
         proc: Proc(child),
         log,
-    };
+    }
+}
+
+/// Waits until the exporter's /-/ready answers 200 (plain HTTP).
+pub fn wait_ready(e: &Exporter) {
+    let start = Instant::now();
+    while get(&format!("{}/-/ready", e.url)).0 != 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "never ready: {}",
+            e.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Starts the exporter against `moto` with the given args (config, flags), waits until ready.
+pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
+    let port = free_port();
+    let mut cmd = cw_exporter(moto);
+    cmd.args(args);
+    let e = spawn_exporter(cmd, "http", port);
+    let url = e.url.clone();
     let ready = format!("{url}/-/ready");
     wait_for(
         "the exporter's first collection",
