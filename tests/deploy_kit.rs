@@ -50,12 +50,7 @@ fn the_irsa_overlay_runs_with_web_identity() {
     let (_, docs) = render("irsa");
     validate("irsa", &docs);
     check_base(&docs);
-    assert!(find(&docs, "Secret").is_empty(), "IRSA needs no Secret");
-    let sa = find(&docs, "ServiceAccount")[0];
-    let role = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let role = irsa_role(&docs);
     let moto = Moto::start();
     let account = role.split(':').nth(4).unwrap().to_string();
     let expected = moto.seed(&["--clusters", "1", "--minutes", "10", "--role-arn", &role]);

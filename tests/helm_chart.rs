@@ -237,14 +237,12 @@ fn the_seeds_credentials_file_secret_runs() {
 #[test]
 fn irsa_values_run_with_web_identity() {
     let docs = render("irsa-values.yaml", &[]);
-    assert!(find(&docs, "Secret").is_empty(), "IRSA needs no Secret");
-    let sa = find(&docs, "ServiceAccount")[0];
-    let role = sa["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let role = irsa_role(&docs);
     let pod = &find(&docs, "Deployment")[0]["spec"]["template"]["spec"];
-    assert_eq!(pod["serviceAccountName"], sa["metadata"]["name"]);
+    assert_eq!(
+        pod["serviceAccountName"],
+        find(&docs, "ServiceAccount")[0]["metadata"]["name"]
+    );
     let moto = Moto::start();
     let services = seed(&moto, &["--role-arn", &role]);
     let exp = run_container(&moto, &docs, &[], &web_identity_env(&role));

@@ -294,6 +294,15 @@ pub fn check_seed_deployment(docs: &[Value]) {
     assert_eq!(c["resources"]["limits"]["memory"], "128Mi");
 }
 
+/// The IRSA role ARN on the manifests' one ServiceAccount (there must be no Secret).
+pub fn irsa_role(docs: &[Value]) -> String {
+    assert!(find(docs, "Secret").is_empty(), "IRSA needs no Secret");
+    find(docs, "ServiceAccount")[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
+        .as_str()
+        .expect("eks.amazonaws.com/role-arn on the ServiceAccount")
+        .to_string()
+}
+
 /// Credentials as the SDK's default chain would find them in a pod's environment.
 pub fn sdk_env() -> [(&'static str, String); 2] {
     [
