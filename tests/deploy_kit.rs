@@ -157,15 +157,18 @@ fn the_sysdig_agent_settings_match_the_exporter() {
     assert_eq!(agent["prometheus"]["enabled"], true);
     assert_eq!(agent["prometheus"]["prom_service_discovery"], true);
     assert_eq!(agent["prometheus"]["ingest_raw"], true);
-    let plan = run_ok(Command::new(env!("CARGO_BIN_EXE_cw-exporter")).args([
+    let plan = exporter_ok(
         "plan",
-        "--config.file",
-        repo().join("examples/seed-config.yml").to_str().unwrap(),
-        "--offline",
-        "50",
-        "--output",
-        "json",
-    ]));
+        Command::new(env!("CARGO_BIN_EXE_cw-exporter")).args([
+            "plan",
+            "--config.file",
+            repo().join("examples/seed-config.yml").to_str().unwrap(),
+            "--offline",
+            "50",
+            "--output",
+            "json",
+        ]),
+    );
     let plan: Value = serde_json::from_str(&plan).unwrap();
     let series: u64 = plan["jobs"]
         .as_array()

@@ -31,8 +31,9 @@ discovery:
 "#,
     );
     moto.start_recording();
-    let out = cw_exporter(&moto)
-        .args([
+    let out = exporter_ok(
+        "plan",
+        cw_exporter(&moto).args([
             "plan",
             "--output",
             "json",
@@ -40,16 +41,9 @@ discovery:
             "20",
             "--config.file",
             cfg.to_str().unwrap(),
-        ])
-        .output()
-        .map(|o| recorded("plan", o))
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
     );
-    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     let planning_calls = moto.recorded_actions();
 
     moto.start_recording();
@@ -110,22 +104,15 @@ discovery:
 #[test]
 fn offline_plans_need_no_aws() {
     let dead = Moto::unreachable();
-    let out = cw_exporter(&dead)
-        .args([
+    let text = exporter_ok(
+        "plan",
+        cw_exporter(&dead).args([
             "plan",
             "--offline",
             "50",
             "-config.file=examples/seed-config.yml",
-        ])
-        .output()
-        .map(|o| recorded("plan", o))
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ]),
     );
-    let text = String::from_utf8_lossy(&out.stdout);
     // 50 × 2 cluster metrics + 50 × 14 service metrics, one statistic each.
     assert!(
         text.contains("per cycle: 2 GetMetricData call(s), 800 metrics billed"),

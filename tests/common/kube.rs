@@ -22,18 +22,6 @@ pub fn tool(name: &str) -> PathBuf {
     t
 }
 
-/// Runs a tool, asserting success; its stdout.
-pub fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 pub fn docs_of(text: &str) -> Vec<Value> {
     let docs: Vec<Value> = serde_saphyr::from_str_multiple(text).unwrap();
     docs.into_iter().filter(|d| !d.is_null()).collect()
@@ -258,7 +246,8 @@ pub fn verify_configmaps(docs: &[Value]) {
     for cm in find(docs, "ConfigMap") {
         for (k, _) in cm["data"].as_object().unwrap() {
             let f = temp_file("cm", "yml", std::str::from_utf8(&data(cm, k)).unwrap());
-            run_ok(
+            exporter_ok(
+                "verify-config",
                 Command::new(env!("CARGO_BIN_EXE_cw-exporter"))
                     .args(["verify-config", &format!("--config.file={}", f.display())]),
             );

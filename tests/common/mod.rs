@@ -72,6 +72,30 @@ pub fn recorded(what: &str, out: std::process::Output) -> std::process::Output {
     out
 }
 
+/// Runs a command to completion, asserting success; its stdout.
+pub fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// [`run_ok`] for the exporter binary: its output is recorded for the run's secrets grep.
+pub fn exporter_ok(what: &str, cmd: &mut Command) -> String {
+    let out = recorded(what, cmd.output().unwrap());
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
