@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::{self, Severity};
+use crate::exposition::layout::{Meta, Pair, Renderer, Sample};
 use crate::exposition::names::{label_suffix, metric_name, valid_label_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
 
@@ -36,7 +38,7 @@ pub fn config(data: &[u8]) {
 }
 
 /// Names, labels and help text from arbitrary bytes through YACE's naming and both writers:
-/// the output parses back to exactly what went in.
+/// the output parses back to exactly what went in, and the fast renderer agrees byte for byte.
 pub fn exposition(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut f = text.split('\u{1}');
@@ -70,6 +72,27 @@ pub fn exposition(data: &[u8]) {
         None,
     );
     let (fams, _) = fs.finish();
+    // The fast renderer writes exactly what the general path writes.
+    let pairs: Vec<Pair> = labels
+        .iter()
+        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+        .collect();
+    let sample = Sample {
+        meta: Arc::new(Meta {
+            name: name.as_str().into(),
+            help: help.as_str().into(),
+        }),
+        labels: pairs.into(),
+        value: number,
+        timestamp_ms: None,
+    };
+    let fast = Renderer::default().prepare(&[&[sample]]);
+    let general_om = render_openmetrics(&fams);
+    assert_eq!(fast.to_vec(false), render_text(&fams));
+    assert_eq!(
+        fast.to_vec(true),
+        general_om[..general_om.len() - b"# EOF\n".len()]
+    );
     for openmetrics in [false, true] {
         let out = if openmetrics {
             render_openmetrics(&fams)

@@ -1,5 +1,7 @@
 //! Small value types passed between pipeline stages.
 
+use std::sync::Arc;
+
 /// A CloudWatch dimension.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Dim {
@@ -11,14 +13,15 @@ pub struct Dim {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedMetric {
     pub metric: String,
-    /// In the order CloudWatch returned them (moto matches queries in that order).
-    pub dimensions: Vec<Dim>,
+    /// In the order CloudWatch returned them (moto matches queries in that order). Shared:
+    /// every target of the series and every query for it point to the same set.
+    pub dimensions: Arc<[Dim]>,
 }
 
 impl ListedMetric {
     /// The metric's identity: name and dimensions regardless of order.
     pub fn identity(&self) -> (String, Vec<Dim>) {
-        let mut d = self.dimensions.clone();
+        let mut d = self.dimensions.to_vec();
         d.sort();
         (self.metric.clone(), d)
     }

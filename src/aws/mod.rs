@@ -6,7 +6,7 @@ pub mod accounting;
 mod attempts;
 pub mod limits;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -216,9 +216,11 @@ pub struct MetricQuery {
     pub id: String,
     pub namespace: String,
     pub metric: String,
-    pub dimensions: Vec<Dim>,
+    pub dimensions: Arc<[Dim]>,
     pub statistic: String,
     pub period: u32,
+    /// Keep only the newest datapoint (see `plan::QueryRef::newest_only`).
+    pub newest_only: bool,
 }
 
 /// Datapoints of one query, newest first.
@@ -288,7 +290,8 @@ impl Session {
                             name: d.name().unwrap_or_default().to_string(),
                             value: d.value().unwrap_or_default().to_string(),
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 };
                 if seen.insert(listed.identity()) {
                     out.push(listed);
@@ -376,6 +379,11 @@ impl Session {
                     .build()
             })
             .collect();
+        let newest_only: HashSet<&str> = queries
+            .iter()
+            .filter(|q| q.newest_only)
+            .map(|q| q.id.as_str())
+            .collect();
         let mut results: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
         let mut token: Option<String> = None;
         loop {
@@ -399,10 +407,19 @@ impl Session {
             self.acc
                 .metrics_requested(&self.region, &self.account, queries.len() as u64);
             for r in page.metric_data_results() {
-                let id = r.id().unwrap_or_default().to_string();
-                let points = results.entry(id).or_default();
+                let id = r.id().unwrap_or_default();
+                let newest = newest_only.contains(id);
+                let points = results.entry(id.to_string()).or_default();
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
-                    points.push((t.secs(), *v));
+                    let p = (t.secs(), *v);
+                    match points.first_mut() {
+                        Some(have) if newest => {
+                            if p.0 > have.0 {
+                                *have = p;
+                            }
+                        }
+                        _ => points.push(p),
+                    }
                 }
             }
             match page.next_token() {

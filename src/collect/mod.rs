@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use crate::aws::{Aws, AwsError, QueryResult, now_secs};
 use crate::config::{Job, Role};
 use crate::discovery::{self, Found};
+use crate::exposition::layout::{Exposition, Renderer, Sample};
 use crate::exposition::text::{Families, render_openmetrics, render_text};
 use crate::plan;
 
@@ -45,18 +46,22 @@ pub struct JobStatus {
     pub last_success: Option<i64>,
 }
 
-/// What `/metrics` serves: rendered once per cycle, read by every scrape.
+/// What `/metrics` serves: made once per cycle, read by every scrape.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    pub text: Bytes,
-    pub openmetrics: Bytes,
+    /// The CloudWatch series: written out per scrape from their layout and values.
+    pub cloudwatch: Exposition,
+    /// The exporter's own series, rendered (a few dozen lines): text, and OpenMetrics without
+    /// `# EOF` (the server ends the response).
+    pub own_text: Bytes,
+    pub own_openmetrics: Bytes,
     pub jobs: Vec<JobStatus>,
     /// When the last cycle finished (seconds since the epoch); None before the first.
     pub finished_at: Option<i64>,
     pub duration_seconds: f64,
-    /// Time to turn the cycle's series into both exposition formats (once per cycle; scrapes
-    /// then serve the bytes).
-    pub render_seconds: f64,
+    /// Time to prepare the cycle's series for scrapes (the layout is reused while discovery
+    /// is; the bytes are written per scrape).
+    pub prepare_seconds: f64,
 }
 
 impl Snapshot {
@@ -69,13 +74,38 @@ impl Snapshot {
     pub fn starting() -> Snapshot {
         let mut fs = Families::default();
         series::add_build_info(&mut fs);
-        let (fams, _) = fs.finish();
+        let (own_text, own_openmetrics) = small(fs);
         Snapshot {
-            text: Bytes::from(render_text(&fams)),
-            openmetrics: Bytes::from(render_openmetrics(&fams)),
+            own_text,
+            own_openmetrics,
             ..Snapshot::default()
         }
     }
+
+    /// The exposition in chunks, to be written in order (OpenMetrics without `# EOF`).
+    pub fn chunks(&self, openmetrics: bool) -> impl Iterator<Item = Bytes> + Send + 'static {
+        let own = if openmetrics {
+            self.own_openmetrics.clone()
+        } else {
+            self.own_text.clone()
+        };
+        self.cloudwatch
+            .chunks(openmetrics)
+            .chain(std::iter::once(own))
+    }
+
+    /// All of it in one buffer.
+    pub fn to_vec(&self, openmetrics: bool) -> Vec<u8> {
+        self.chunks(openmetrics).flat_map(|c| c.to_vec()).collect()
+    }
+}
+
+/// A few series through the general path: text, and OpenMetrics without `# EOF`.
+fn small(fs: Families) -> (Bytes, Bytes) {
+    let (fams, _) = fs.finish();
+    let mut om = render_openmetrics(&fams);
+    om.truncate(om.len() - b"# EOF\n".len());
+    (Bytes::from(render_text(&fams)), Bytes::from(om))
 }
 
 /// Runs collection cycles for one config.
@@ -88,10 +118,13 @@ pub struct Collector {
     discovered: HashMap<(Role, String), (Instant, Arc<Found>)>,
     /// Each (job, role, region)'s series from its last successful cycle, and when that was.
     last_good: HashMap<(usize, Role, String), (Instant, LastGood)>,
+    /// Each (role, region)'s labels and families, rebuilt when its discovery is.
+    shapes: HashMap<(Role, String), Arc<series::Shape>>,
+    renderer: Renderer,
 }
 
 /// A (job, role, region)'s series from a successful cycle.
-type LastGood = Arc<Vec<series::Series>>;
+type LastGood = Arc<Vec<Sample>>;
 
 /// The outcome of one (role, region).
 struct ScopeResult {
@@ -136,6 +169,8 @@ impl Collector {
             last_success: vec![None; n],
             discovered: HashMap::new(),
             last_good: HashMap::new(),
+            shapes: HashMap::new(),
+            renderer: Renderer::default(),
         }
     }
 
@@ -196,7 +231,6 @@ impl Collector {
             }
         }
 
-        let mut families = Families::default();
         let mut status: Vec<JobStatus> = self
             .jobs
             .iter()
@@ -221,7 +255,7 @@ impl Collector {
                 failed.entry(*j).or_insert_with(|| e.clone());
             }
             for (ti, t) in r.found.targets.iter().enumerate() {
-                for slot in &r.plan.slots[ti] {
+                for slot in r.plan.slots(ti) {
                     if let Err(e) = &r.calls[slot.call] {
                         failed.entry(t.job).or_insert_with(|| e.clone());
                     }
@@ -239,15 +273,22 @@ impl Collector {
                     "series matched a job but belong to no known resource; not exported"
                 );
             }
-            let mut fresh = series::build(
-                &self.jobs,
-                &r.found,
-                &r.plan,
-                &r.calls,
-                &r.region,
-                &r.account,
-                self.opts.labels_snake_case,
-            );
+            let key = (r.role.clone(), r.region.clone());
+            let shape = match self.shapes.get(&key) {
+                Some(s) if s.is_for(&r.found, &r.account) => s.clone(),
+                _ => {
+                    let s = Arc::new(series::Shape::new(
+                        &self.jobs,
+                        r.found.clone(),
+                        &r.region,
+                        &r.account,
+                        self.opts.labels_snake_case,
+                    ));
+                    self.shapes.insert(key, s.clone());
+                    s
+                }
+            };
+            let mut fresh = series::build(&self.jobs, &shape, &r.plan, &r.calls);
             for &j in &r.jobs {
                 let key = (j, r.role.clone(), r.region.clone());
                 if !failed.contains_key(&j) {
@@ -265,10 +306,11 @@ impl Collector {
         }
         // Each job's series: this cycle's where it succeeded, its last good ones where it
         // failed (for at most --failed-series-retention).
-        for ((j, _, _), (_, list)) in &self.last_good {
-            for s in list.iter() {
-                s.add_to(&mut families);
-            }
+        // In a fixed order, so the renderer sees the same shape from one cycle to the next.
+        let mut lists: Vec<(&(usize, Role, String), &LastGood)> =
+            self.last_good.iter().map(|(k, (_, l))| (k, l)).collect();
+        lists.sort_by(|a, b| a.0.cmp(b.0));
+        for ((j, _, _), list) in &lists {
             status[*j].series += list.len();
         }
         let finished = now_secs();
@@ -279,24 +321,30 @@ impl Collector {
             s.last_success = self.last_success[i];
         }
         let duration = started.elapsed().as_secs_f64();
-        series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
-        let render_started = Instant::now();
-        let (fams, duplicates) = families.finish();
-        if duplicates > 0 {
+        let prepare_started = Instant::now();
+        let slices: Vec<&[Sample]> = lists.iter().map(|(_, l)| l.as_slice()).collect();
+        let cloudwatch = self.renderer.prepare(&slices);
+        if cloudwatch.duplicates() > 0 && cloudwatch.rebuilt {
             tracing::warn!(
-                duplicates,
+                duplicates = cloudwatch.duplicates(),
                 "jobs export identical series; only the first of each is kept"
             );
         }
-        let text = Bytes::from(render_text(&fams));
-        let openmetrics = Bytes::from(render_openmetrics(&fams));
+        let prepare_seconds = prepare_started.elapsed().as_secs_f64();
+        let mut families = Families::default();
+        series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
+        let (own_text, own_openmetrics) = small(families);
+        // The shapes of scopes no longer configured go with them.
+        self.shapes
+            .retain(|k, _| results.iter().any(|r| (&r.role, &r.region) == (&k.0, &k.1)));
         Snapshot {
-            text,
-            openmetrics,
+            cloudwatch,
+            own_text,
+            own_openmetrics,
             jobs: status,
             finished_at: Some(finished),
             duration_seconds: duration,
-            render_seconds: render_started.elapsed().as_secs_f64(),
+            prepare_seconds,
         }
     }
 }
@@ -330,10 +378,13 @@ async fn scope(
         let session = session.clone();
         let call = call.clone();
         let limit = limit.clone();
+        let (jobs, found) = (jobs.clone(), found.clone());
         set.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("never closed");
+            // Built only now, so at most CALLS_IN_FLIGHT calls' queries exist at once.
+            let queries = call.metric_queries(&jobs, &found.targets);
             let r = session
-                .get_metric_data(&call.queries, call.start, call.end)
+                .get_metric_data(&queries, call.start, call.end)
                 .await
                 .map_err(Arc::new);
             (i, r)
@@ -378,7 +429,7 @@ mod tests {
     fn before_the_first_collection_only_the_build_info_is_served() {
         let s = Snapshot::starting();
         assert!(!s.ready());
-        let text = std::str::from_utf8(&s.text).unwrap();
+        let text = String::from_utf8(s.to_vec(false)).unwrap();
         assert_eq!(
             text.lines()
                 .filter(|l| !l.starts_with('#'))
@@ -388,10 +439,11 @@ mod tests {
                 env!("CARGO_PKG_VERSION")
             )]
         );
+        let om = String::from_utf8(s.to_vec(true)).unwrap();
         assert!(
-            std::str::from_utf8(&s.openmetrics)
-                .unwrap()
-                .ends_with("# EOF\n")
+            om.starts_with("# TYPE cw_exporter_build_info gauge\n"),
+            "{om}"
         );
+        assert!(!om.contains("# EOF"), "the server ends the response");
     }
 }

@@ -1,12 +1,13 @@
 //! Turning datapoints into Prometheus samples, YACE's way, and the exporter's own series.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::aws::{Accounting, AwsError, QueryResult};
 use crate::collect::JobStatus;
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
+use crate::exposition::layout::{Labels, Meta, Pair, Sample};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
@@ -38,110 +39,230 @@ fn label_or_warn(
     }
 }
 
-/// One sample, before it joins its family.
-#[derive(Clone, Debug)]
-pub struct Series {
-    pub name: Arc<str>,
-    pub help: Arc<str>,
-    pub labels: BTreeMap<String, String>,
-    pub value: f64,
-    pub timestamp_ms: Option<i64>,
+/// The exposition side of one (role, region)'s discovery: each target's labels and, per
+/// statistic, its family. Built once per discovery, so that every cycle until the next one
+/// hands the renderer the same `Arc`s and it can reuse its layout.
+pub struct Shape {
+    found: Arc<Found>,
+    account: String,
+    /// Per target: its labels, and per statistic its family (None: not a valid name; shared
+    /// by every target of the same job metric).
+    targets: Vec<(Labels, StatFamilies)>,
+    /// The `aws_<ns>_info` series, by job.
+    info: Vec<(usize, Sample)>,
 }
 
-impl Series {
-    pub fn add_to(&self, families: &mut Families) {
-        families.add(
-            &self.name,
-            || self.help.to_string(),
-            Kind::Gauge,
-            self.labels.clone(),
-            self.value,
-            self.timestamp_ms,
-        );
+/// A job metric's family per statistic.
+type StatFamilies = Arc<[Option<Arc<Meta>>]>;
+
+/// Shares equal strings and label sets within a shape.
+#[derive(Default)]
+struct Interner {
+    strings: HashSet<Arc<str>>,
+    sets: HashMap<Vec<Pair>, Labels>,
+}
+
+impl Interner {
+    fn str(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(a.clone());
+        a
+    }
+
+    fn labels(&mut self, map: BTreeMap<String, String>) -> Labels {
+        let v: Vec<Pair> = map
+            .iter()
+            .map(|(k, v)| (self.str(k), self.str(v)))
+            .collect();
+        if let Some(l) = self.sets.get(&v) {
+            return l.clone();
+        }
+        let l: Labels = v.clone().into();
+        self.sets.insert(v, l.clone());
+        l
     }
 }
 
+impl Shape {
+    pub fn new(jobs: &[Job], found: Arc<Found>, region: &str, account: &str, snake: bool) -> Shape {
+        let mut strings = Interner::default();
+        let mut metas: HashMap<(usize, usize), StatFamilies> = HashMap::new();
+        let mut targets = Vec::with_capacity(found.targets.len());
+        for t in &found.targets {
+            let job = &jobs[t.job];
+            let m = &job.metrics[t.metric];
+            let mut labels = BTreeMap::new();
+            labels.insert("name".to_string(), t.resource.to_string());
+            for d in t.dimensions.iter() {
+                label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
+            }
+            for (k, v) in job.exported_tags.iter().zip(t.tags.iter()) {
+                label_or_warn(&mut labels, "tag_", k, v, snake);
+            }
+            for (k, v) in &job.custom_tags {
+                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+            }
+            labels.insert("region".into(), region.to_string());
+            labels.insert("account_id".into(), account.to_string());
+            let stats = metas
+                .entry((t.job, t.metric))
+                .or_insert_with(|| {
+                    (0..m.statistics.len())
+                        .map(|si| family(job, t.metric, si))
+                        .collect()
+                })
+                .clone();
+            targets.push((strings.labels(labels), stats));
+        }
+        let mut info = Vec::new();
+        for r in &found.resources {
+            let job = &jobs[r.job];
+            if job.kind != JobKind::Discovery {
+                continue;
+            }
+            let name = metric_name(&job.namespace, "info", "");
+            if !valid_metric_name(&name) {
+                warn_once(&name);
+                continue;
+            }
+            let mut labels = BTreeMap::new();
+            labels.insert("name".to_string(), r.arn.to_string());
+            for (k, v) in &r.tags {
+                label_or_warn(&mut labels, "tag_", k, v, snake);
+            }
+            if job.include_context_on_info {
+                labels.insert("region".into(), region.to_string());
+                labels.insert("account_id".into(), account.to_string());
+                for (k, v) in &job.custom_tags {
+                    label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+                }
+            }
+            let meta = Arc::new(Meta {
+                name: name.into(),
+                help: format!(
+                    "A {} resource the exporter discovered (value is always 0)",
+                    job.namespace
+                )
+                .into(),
+            });
+            let labels = strings.labels(labels);
+            info.push((
+                r.job,
+                Sample {
+                    meta,
+                    labels,
+                    value: 0.0,
+                    timestamp_ms: None,
+                },
+            ));
+        }
+        Shape {
+            found,
+            account: account.to_string(),
+            targets,
+            info,
+        }
+    }
+
+    /// Whether this shape was built from `found` in `account` (and can be reused).
+    pub fn is_for(&self, found: &Arc<Found>, account: &str) -> bool {
+        Arc::ptr_eq(&self.found, found) && self.account == account
+    }
+}
+
+/// The family of a job's metric and statistic, or None if its name cannot be exported.
+fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
+    let m = &job.metrics[metric];
+    let stat = &m.statistics[stat];
+    let name = metric_name(&job.namespace, &m.name, stat);
+    if !valid_metric_name(&name) {
+        warn_once(&name);
+        return None;
+    }
+    let help = format!(
+        "CloudWatch {} {} {}, period {}s, over the last {}s{}",
+        job.namespace,
+        m.name,
+        stat,
+        m.period,
+        m.length,
+        if m.delay > 0 {
+            format!(" delayed {}s", m.delay)
+        } else {
+            String::new()
+        }
+    );
+    Some(Arc::new(Meta {
+        name: name.into(),
+        help: help.into(),
+    }))
+}
+
 /// The samples of one (role, region), per job (index into `jobs`).
-#[allow(clippy::too_many_arguments)]
 pub fn build(
     jobs: &[Job],
-    found: &Found,
+    shape: &Shape,
     plan: &Plan,
     calls: &[Result<Vec<QueryResult>, Arc<AwsError>>],
-    region: &str,
-    account: &str,
-    snake: bool,
-) -> HashMap<usize, Vec<Series>> {
-    let mut out: HashMap<usize, Vec<Series>> = HashMap::new();
+) -> HashMap<usize, Vec<Sample>> {
+    // Sized up front: at 100k series, growing the lists doubled their memory.
+    let mut out: HashMap<usize, Vec<Sample>> = HashMap::new();
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    for (t, (_, metas)) in shape.found.targets.iter().zip(&shape.targets) {
+        *sizes.entry(t.job).or_default() += metas.len();
+    }
+    for (job, _) in &shape.info {
+        *sizes.entry(*job).or_default() += 1;
+    }
+    for (job, n) in sizes {
+        out.insert(job, Vec::with_capacity(n));
+    }
     // Results by (call, query index): ids are `q<index>`.
-    let by_slot: Vec<HashMap<usize, &QueryResult>> = calls
+    let by_slot: Vec<Vec<Option<&QueryResult>>> = calls
         .iter()
-        .map(|c| match c {
-            Ok(results) => results
-                .iter()
-                .filter_map(|r| r.id.strip_prefix('q')?.parse().ok().map(|i: usize| (i, r)))
-                .collect(),
-            Err(_) => HashMap::new(),
+        .map(|c| {
+            let mut v: Vec<Option<&QueryResult>> = Vec::new();
+            for r in c.iter().flatten() {
+                if let Some(i) = r.id.strip_prefix('q').and_then(|i| i.parse::<usize>().ok()) {
+                    if v.len() <= i {
+                        v.resize(i + 1, None);
+                    }
+                    v[i] = Some(r);
+                }
+            }
+            v
         })
         .collect();
     let no_points: Vec<(i64, f64)> = Vec::new();
 
-    for (ti, t) in found.targets.iter().enumerate() {
-        let job = &jobs[t.job];
-        let m = &job.metrics[t.metric];
-        let mut labels = BTreeMap::new();
-        labels.insert("name".to_string(), t.resource.to_string());
-        for d in &t.dimensions {
-            label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
-        }
-        for (k, v) in job.exported_tags.iter().zip(t.tags.iter()) {
-            label_or_warn(&mut labels, "tag_", k, v, snake);
-        }
-        for (k, v) in &job.custom_tags {
-            label_or_warn(&mut labels, "custom_tag_", k, v, snake);
-        }
-        labels.insert("region".into(), region.to_string());
-        labels.insert("account_id".into(), account.to_string());
-
-        for (si, stat) in m.statistics.iter().enumerate() {
-            let slot = plan.slots[ti][si];
+    for (ti, t) in shape.found.targets.iter().enumerate() {
+        let m = &jobs[t.job].metrics[t.metric];
+        let (labels, metas) = &shape.targets[ti];
+        for (si, meta) in metas.iter().enumerate() {
+            let Some(meta) = meta else { continue };
+            let slot = plan.slots(ti)[si];
             if calls[slot.call].is_err() {
                 continue; // the job is marked failed; no made-up value
             }
             let points = by_slot[slot.call]
-                .get(&slot.query)
+                .get(slot.query)
+                .copied()
+                .flatten()
                 .map(|r| &r.points)
                 .unwrap_or(&no_points);
             // Newest first; only this requester's own window.
             let mine = points
                 .iter()
                 .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
-            let name: Arc<str> = metric_name(&job.namespace, &m.name, stat).into();
-            if !valid_metric_name(&name) {
-                warn_once(&name);
-                continue;
-            }
-            let help: Arc<str> = format!(
-                "CloudWatch {} {} {}, period {}s, over the last {}s{}",
-                job.namespace,
-                m.name,
-                stat,
-                m.period,
-                m.length,
-                if m.delay > 0 {
-                    format!(" delayed {}s", m.delay)
-                } else {
-                    String::new()
-                }
-            )
-            .into();
             let list = out.entry(t.job).or_default();
             let mut any = false;
             for (ts, v) in mine {
                 any = true;
-                list.push(Series {
-                    name: name.clone(),
-                    help: help.clone(),
+                list.push(Sample {
+                    meta: meta.clone(),
                     labels: labels.clone(),
                     value: *v,
                     timestamp_ms: m.add_cloudwatch_timestamp.then_some(ts * 1000),
@@ -153,9 +274,8 @@ pub fn build(
             // No datapoint: NaN, or 0 with nilToZero. With CloudWatch timestamps there is no
             // honest timestamp to give, so nothing is exported (as YACE does).
             if !any && !m.add_cloudwatch_timestamp {
-                list.push(Series {
-                    name,
-                    help,
+                list.push(Sample {
+                    meta: meta.clone(),
                     labels: labels.clone(),
                     value: if m.nil_to_zero { 0.0 } else { f64::NAN },
                     timestamp_ms: None,
@@ -163,40 +283,8 @@ pub fn build(
             }
         }
     }
-
-    for r in &found.resources {
-        let job = &jobs[r.job];
-        if job.kind != JobKind::Discovery {
-            continue;
-        }
-        let name: Arc<str> = metric_name(&job.namespace, "info", "").into();
-        if !valid_metric_name(&name) {
-            warn_once(&name);
-            continue;
-        }
-        let mut labels = BTreeMap::new();
-        labels.insert("name".to_string(), r.arn.to_string());
-        for (k, v) in &r.tags {
-            label_or_warn(&mut labels, "tag_", k, v, snake);
-        }
-        if job.include_context_on_info {
-            labels.insert("region".into(), region.to_string());
-            labels.insert("account_id".into(), account.to_string());
-            for (k, v) in &job.custom_tags {
-                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
-            }
-        }
-        out.entry(r.job).or_default().push(Series {
-            name,
-            help: format!(
-                "A {} resource the exporter discovered (value is always 0)",
-                job.namespace
-            )
-            .into(),
-            labels,
-            value: 0.0,
-            timestamp_ms: None,
-        });
+    for (job, s) in &shape.info {
+        out.entry(*job).or_default().push(s.clone());
     }
     out
 }

@@ -4,7 +4,7 @@
 //! it; the tagging API only when a job filters on tags or the namespace exports tags. Resource
 //! ARNs are built from dimensions (see [`crate::catalog`]), so untagged resources are found too.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::aws::{AwsError, Session};
@@ -18,7 +18,8 @@ pub struct Target {
     pub job: usize,
     /// Index into the job's `metrics`.
     pub metric: usize,
-    pub dimensions: Vec<Dim>,
+    /// Shared with the listing and with every other target of the same series.
+    pub dimensions: Arc<[Dim]>,
     /// The `name` label: the resource ARN, or a static/custom job's name.
     pub resource: Arc<str>,
     /// Values of the job's exported tag keys, in the job's order ("" when absent).
@@ -73,28 +74,44 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
     // per-task and per-container series by the thousand that no job asked for.
     let mut listings: HashMap<(&str, &str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
     let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
+    // One copy of each dimension set across listings: the metrics of one service all have the
+    // same dimensions, and at 100k series the copies were most of discovery's memory.
+    let mut dim_sets: HashSet<Arc<[Dim]>> = HashSet::new();
     for &i in job_ids {
         let job = &jobs[i];
         if job.kind == JobKind::Static {
             found.targets.extend(static_targets(i, job));
             continue;
         }
-        let mut listed: Vec<ListedMetric> = Vec::new();
+        let mut listed: Vec<&ListedMetric> = Vec::new();
         let mut failure = None;
         let mut names: Vec<&str> = job.metrics.iter().map(|m| m.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        for name in names {
+        for &name in &names {
             let key = (job.namespace.as_str(), name, job.recently_active_only);
             if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
-                let r = session
+                let mut r = session
                     .list_metrics(&job.namespace, name, job.recently_active_only)
                     .await
                     .map_err(Arc::new);
+                if let Ok(l) = &mut r {
+                    for m in l.iter_mut() {
+                        match dim_sets.get(&m.dimensions) {
+                            Some(d) => m.dimensions = d.clone(),
+                            None => {
+                                dim_sets.insert(m.dimensions.clone());
+                            }
+                        }
+                    }
+                }
                 e.insert(r);
             }
+        }
+        for name in &names {
+            let key = (job.namespace.as_str(), *name, job.recently_active_only);
             match &listings[&key] {
-                Ok(l) => listed.extend(l.iter().cloned()),
+                Ok(l) => listed.extend(l.iter()),
                 Err(e) => failure = Some(e.clone()),
             }
         }
@@ -165,10 +182,10 @@ pub fn assumed(
                 targets.push(Target {
                     job: i,
                     metric: m,
-                    dimensions: vec![Dim {
+                    dimensions: Arc::from(vec![Dim {
                         name: "Series".into(),
                         value: s.to_string(),
-                    }],
+                    }]),
                     resource: Arc::from(""),
                     tags: Arc::from(Vec::new()),
                 });
@@ -187,7 +204,7 @@ pub fn assumed(
 
 fn static_targets(i: usize, job: &Job) -> Vec<Target> {
     let name: Arc<str> = job.name.as_deref().unwrap_or_default().into();
-    let dims: Vec<Dim> = job
+    let dims: Arc<[Dim]> = job
         .fixed_dimensions
         .iter()
         .map(|(n, v)| Dim {
@@ -212,7 +229,7 @@ fn static_targets(i: usize, job: &Job) -> Vec<Target> {
 pub fn select(
     job_index: usize,
     job: &Job,
-    listed: &[ListedMetric],
+    listed: &[&ListedMetric],
     tags: Option<&TagMap>,
     region: &str,
     account: &str,

@@ -53,7 +53,14 @@ fn seed_listing() -> Vec<ListedMetric> {
 #[test]
 fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
     let js = jobs(include_str!("../../examples/seed-config.yml"));
-    let (t1, r1, _) = select(0, &js[0], &seed_listing(), None, "us-east-1", "123");
+    let (t1, r1, _) = select(
+        0,
+        &js[0],
+        &seed_listing().iter().collect::<Vec<_>>(),
+        None,
+        "us-east-1",
+        "123",
+    );
     let names: Vec<_> = t1
         .iter()
         .map(|t| (&*t.resource, js[0].metrics[t.metric].name.as_str()))
@@ -67,7 +74,14 @@ fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
     );
     assert_eq!(r1.len(), 2);
 
-    let (t2, r2, _) = select(1, &js[1], &seed_listing(), None, "us-east-1", "123");
+    let (t2, r2, _) = select(
+        1,
+        &js[1],
+        &seed_listing().iter().collect::<Vec<_>>(),
+        None,
+        "us-east-1",
+        "123",
+    );
     let arns: Vec<_> = t2.iter().map(|t| &*t.resource).collect();
     // Each service series sits on its own service, never on every cluster of the account.
     assert_eq!(
@@ -88,7 +102,14 @@ fn without_dimension_rules_family_series_go_to_the_cluster() {
     let js = jobs(
         "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [r]\n    metrics:\n    - name: CpuReserved\n      statistics: [Average]\n",
     );
-    let (t, r, _) = select(0, &js[0], &seed_listing(), None, "r", "1");
+    let (t, r, _) = select(
+        0,
+        &js[0],
+        &seed_listing().iter().collect::<Vec<_>>(),
+        None,
+        "r",
+        "1",
+    );
     let arns: Vec<_> = t.iter().map(|t| &*t.resource).collect();
     assert_eq!(
         arns,
@@ -132,7 +153,14 @@ discovery:
         "arn:aws:ecs:r:1:service/prod/web".to_string(),
         vec![("env".into(), "dev".into())],
     );
-    let (t, r, _) = select(0, &js[0], &seed_listing(), Some(&tags), "r", "1");
+    let (t, r, _) = select(
+        0,
+        &js[0],
+        &seed_listing().iter().collect::<Vec<_>>(),
+        Some(&tags),
+        "r",
+        "1",
+    );
     assert_eq!(t.len(), 1);
     assert_eq!(&*t[0].resource, "arn:aws:ecs:r:1:service/prod/api");
     assert_eq!(&*t[0].tags, &["a".to_string()]);
@@ -140,7 +168,14 @@ discovery:
 
     // Exported tags without a filter: untagged resources stay, with empty tag values.
     js[0].search_tags.clear();
-    let (t, _, _) = select(0, &js[0], &seed_listing(), Some(&tags), "r", "1");
+    let (t, _, _) = select(
+        0,
+        &js[0],
+        &seed_listing().iter().collect::<Vec<_>>(),
+        Some(&tags),
+        "r",
+        "1",
+    );
     assert_eq!(t.len(), 3);
     assert_eq!(&*t[2].tags, &[String::new()]);
 }

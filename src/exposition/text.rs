@@ -2,7 +2,6 @@
 //! dynamic, and a snapshot is rendered once per collection, then served as bytes.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -110,72 +109,170 @@ impl Families {
 /// assert_eq!(format_float(f64::NAN), "NaN");
 /// ```
 pub fn format_float(f: f64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_float(&mut out, f);
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// [`format_float`] into a buffer, without allocating: this runs once per sample per cycle.
+pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
     if f.is_nan() {
-        return "NaN".into();
+        return out.extend_from_slice(b"NaN");
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+        return out.extend_from_slice(if f > 0.0 { b"+Inf" } else { b"-Inf" });
     }
     if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return out.extend_from_slice(if f.is_sign_negative() { b"-0" } else { b"0" });
     }
-    // Rust's `{:e}` gives the shortest round-tripping digits: "-1.234567e6".
-    let e = format!("{f:e}");
-    let (mantissa, exp) = e.split_once('e').expect("{:e} has an exponent");
-    let exp: i32 = exp.parse().expect("integer exponent");
-    let (neg, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mantissa),
+    // Integers below 1e6 (counts, bytes, most gauges) print as themselves.
+    if f.fract() == 0.0 && f.abs() < 1e6 {
+        let mut buf = itoa_buf(f as i64);
+        return out.extend_from_slice(buf.take());
+    }
+    // ryu gives the shortest round-tripping digits, in its own layout ("1.2345e-7",
+    // "0.001234", "123.456"): read the digits and the decimal exponent back out of it.
+    let mut rb = ryu::Buffer::new();
+    let s = rb.format_finite(f).as_bytes();
+    let (neg, s) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
     };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let mut out = String::with_capacity(digits.len() + 8);
+    let (mantissa, e10) = match s.iter().position(|b| *b == b'e') {
+        Some(p) => (&s[..p], parse_exp(&s[p + 1..])),
+        None => (s, 0),
+    };
+    let mut digits = [0u8; 40];
+    let mut n = 0;
+    let mut point = None;
+    let mut leading = true;
+    let mut skipped = 0i32; // leading zeros after the point
+    for &b in mantissa {
+        match b {
+            b'.' => point = Some(n as i32),
+            b'0' if leading => {
+                if point.is_some() {
+                    skipped += 1;
+                }
+            }
+            _ => {
+                leading = false;
+                digits[n] = b;
+                n += 1;
+            }
+        }
+    }
+    // Trailing zeros of the integer part ("100.0" style) are not significant digits.
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    let int_digits = match point {
+        // Digits before the point, or (for 0.00x) minus the zeros after it.
+        Some(p) => p - skipped,
+        // No point: all of the mantissa is the integer part.
+        None => mantissa.len() as i32,
+    };
+    let exp = int_digits - 1 + e10;
+    let digits = &digits[..n];
     if neg {
-        out.push('-');
+        out.push(b'-');
     }
     // Go: %e when exp < -4 || exp >= eprec, and eprec is 6 for the shortest form.
     if !(-4..6).contains(&exp) {
-        exponent_form(&mut out, &digits, exp);
+        exponent_form(out, digits, exp);
     } else if exp < 0 {
-        out.push_str("0.");
+        out.extend_from_slice(b"0.");
         for _ in 0..(-exp - 1) {
-            out.push('0');
+            out.push(b'0');
         }
-        out.push_str(&digits);
+        out.extend_from_slice(digits);
     } else {
         let int_len = (exp + 1) as usize;
         if digits.len() <= int_len {
-            out.push_str(&digits);
+            out.extend_from_slice(digits);
             for _ in digits.len()..int_len {
-                out.push('0');
+                out.push(b'0');
             }
         } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
+            out.extend_from_slice(&digits[..int_len]);
+            out.push(b'.');
+            out.extend_from_slice(&digits[int_len..]);
         }
     }
-    out
+}
+
+fn parse_exp(s: &[u8]) -> i32 {
+    let (neg, s) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let v = s.iter().fold(0i32, |a, b| a * 10 + i32::from(b - b'0'));
+    if neg { -v } else { v }
+}
+
+/// A small integer's decimal digits, on the stack.
+struct ItoaBuf {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl ItoaBuf {
+    fn take(&mut self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+fn itoa_buf(v: i64) -> ItoaBuf {
+    let mut buf = [0u8; 24];
+    let mut i = buf.len();
+    let neg = v < 0;
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if neg {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    ItoaBuf { buf, start: i }
+}
+
+/// A sample's timestamp: milliseconds in the text format, seconds in OpenMetrics.
+pub(crate) fn write_timestamp(out: &mut Vec<u8>, ts_ms: i64, openmetrics: bool) {
+    if openmetrics {
+        out.extend_from_slice(itoa_buf(ts_ms.div_euclid(1000)).take());
+        let ms = ts_ms.rem_euclid(1000);
+        out.push(b'.');
+        out.push(b'0' + (ms / 100) as u8);
+        out.push(b'0' + (ms / 10 % 10) as u8);
+        out.push(b'0' + (ms % 10) as u8);
+    } else {
+        out.extend_from_slice(itoa_buf(ts_ms).take());
+    }
 }
 
 /// Exponent form: `d.ddde+XX`, at least two exponent digits.
-fn exponent_form(out: &mut String, digits: &str, exp: i32) {
-    out.push_str(&digits[..1]);
+fn exponent_form(out: &mut Vec<u8>, digits: &[u8], exp: i32) {
+    out.push(digits[0]);
     if digits.len() > 1 {
-        out.push('.');
-        out.push_str(&digits[1..]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[1..]);
     }
-    let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    out.push(b'e');
+    out.push(if exp < 0 { b'-' } else { b'+' });
+    let a = exp.unsigned_abs();
+    if a < 10 {
+        out.push(b'0');
+    }
+    out.extend_from_slice(itoa_buf(i64::from(a)).take());
 }
 
-fn escape_label_value(out: &mut Vec<u8>, v: &str) {
+pub(crate) fn escape_label_value(out: &mut Vec<u8>, v: &str) {
     for b in v.bytes() {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -186,7 +283,7 @@ fn escape_label_value(out: &mut Vec<u8>, v: &str) {
     }
 }
 
-fn escape_help(out: &mut Vec<u8>, v: &str, openmetrics: bool) {
+pub(crate) fn escape_help(out: &mut Vec<u8>, v: &str, openmetrics: bool) {
     for b in v.bytes() {
         match b {
             b'\\' => out.extend_from_slice(b"\\\\"),
@@ -213,23 +310,12 @@ fn write_sample(out: &mut Vec<u8>, name: &str, s: &Sample, openmetrics: bool) {
         out.push(b'}');
     }
     out.push(b' ');
-    out.extend_from_slice(format_float(s.value).as_bytes());
+    write_float(out, s.value);
     if let Some(ts) = s.timestamp_ms {
         out.push(b' ');
-        if openmetrics {
-            let _ = write_into(
-                out,
-                format_args!("{}.{:03}", ts.div_euclid(1000), ts.rem_euclid(1000)),
-            );
-        } else {
-            out.extend_from_slice(ts.to_string().as_bytes());
-        }
+        write_timestamp(out, ts, openmetrics);
     }
     out.push(b'\n');
-}
-
-fn write_into(out: &mut Vec<u8>, args: std::fmt::Arguments<'_>) -> std::io::Result<()> {
-    std::io::Write::write_fmt(out, args)
 }
 
 /// Text format 0.0.4.
@@ -332,6 +418,86 @@ mod tests {
         ] {
             assert_eq!(format_float(f), want, "{f}");
         }
+    }
+
+    /// The first implementation (through `{:e}`), kept as the oracle for the fast one.
+    fn reference(f: f64) -> String {
+        if !f.is_finite() || f == 0.0 {
+            return format_float(f);
+        }
+        let e = format!("{f:e}");
+        let (mantissa, exp) = e.split_once('e').unwrap();
+        let exp: i32 = exp.parse().unwrap();
+        let (neg, mantissa) = match mantissa.strip_prefix('-') {
+            Some(m) => (true, m),
+            None => (false, mantissa),
+        };
+        let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        let mut out = String::new();
+        if neg {
+            out.push('-');
+        }
+        if !(-4..6).contains(&exp) {
+            out.push_str(&digits[..1]);
+            if digits.len() > 1 {
+                out.push('.');
+                out.push_str(&digits[1..]);
+            }
+            out.push_str(&format!(
+                "e{}{:02}",
+                if exp < 0 { '-' } else { '+' },
+                exp.abs()
+            ));
+        } else if exp < 0 {
+            out.push_str("0.");
+            out.push_str(&"0".repeat((-exp - 1) as usize));
+            out.push_str(&digits);
+        } else {
+            let int_len = (exp + 1) as usize;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.push_str(&"0".repeat(int_len - digits.len()));
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_float_writer_equals_the_reference() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0.1, 0.5, 1.5, 10.0, 99.99, 1e5, 123456.5, 999999.5, 1e6, 1e7, 1.2e7, 1e15, 1e16, 1e17,
+            1e21, 1e22, 0.0001, 0.00012, 1e-5, 1.5e-10, 5e-324, 42.0, 3.0e-4, 0.001234,
+        ];
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(f64::from_bits(x));
+            // Values like CloudWatch's: a few decimals, or integers, over many magnitudes.
+            let scale = 10f64.powi((x % 24) as i32 - 12);
+            values.push(((x >> 20) % 100_000) as f64 * scale);
+            values.push(((x >> 11) % 10_000_000) as f64);
+        }
+        let mut ties = 0;
+        for v in values {
+            for v in [v, -v] {
+                let (fast, slow) = (format_float(v), reference(v));
+                if fast != slow {
+                    // Two shortest candidates equally near (the value is exactly halfway):
+                    // ryu (like Go's strconv) rounds half to even, Rust's `{:e}` up. Same length, same value.
+                    assert_eq!(fast.len(), slow.len(), "{v:e}");
+                    assert_eq!(fast.parse::<f64>().unwrap(), v, "{v:e}");
+                    ties += 1;
+                }
+            }
+        }
+        // Ties are rare (the 17th digit of an exact binary value ending in 5).
+        assert!(ties * 1000 < 1_200_000, "{ties} differences");
     }
 
     #[test]

@@ -32,21 +32,71 @@ pub struct Slot {
     pub end: i64,
 }
 
+/// A query of a call, by reference: the target (index into the targets planned) and the
+/// statistic (index into its metric's statistics). Materialised into a [`MetricQuery`] only
+/// when the call is made, so a plan of 100k queries holds no strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryRef {
+    pub target: u32,
+    pub stat: u32,
+    /// Every requester reads only the newest datapoint of one same window end, so the others
+    /// need not be kept (at 100k queries of an hour's 5-minute points, they were 12 times the
+    /// memory).
+    pub newest_only: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Call {
     pub start: i64,
     pub end: i64,
-    pub queries: Vec<MetricQuery>,
+    pub queries: Vec<QueryRef>,
+}
+
+impl Call {
+    /// The call's queries as the AWS layer takes them; ids are `q<index>`.
+    pub fn metric_queries(&self, jobs: &[Job], targets: &[Target]) -> Vec<MetricQuery> {
+        self.queries
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let t = &targets[r.target as usize];
+                let job = &jobs[t.job];
+                let m = &job.metrics[t.metric];
+                MetricQuery {
+                    id: format!("q{i}"),
+                    namespace: job.namespace.clone(),
+                    metric: m.name.clone(),
+                    dimensions: t.dimensions.clone(),
+                    statistic: m.statistics[r.stat as usize].clone(),
+                    period: m.period,
+                    newest_only: r.newest_only,
+                }
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct Plan {
     pub calls: Vec<Call>,
-    /// For `targets[i]`, one slot per statistic of its metric, in the metric's order.
-    pub slots: Vec<Vec<Slot>>,
+    /// One slot per statistic of each target's metric, target after target (flat: one
+    /// allocation instead of one per target).
+    slots: Vec<Slot>,
+    /// Where each target's slots start in `slots`.
+    first: Vec<u32>,
 }
 
 impl Plan {
+    /// The slots of `targets[i]`, one per statistic of its metric, in the metric's order.
+    pub fn slots(&self, target: usize) -> &[Slot] {
+        let start = self.first[target] as usize;
+        let end = self
+            .first
+            .get(target + 1)
+            .map_or(self.slots.len(), |e| *e as usize);
+        &self.slots[start..end]
+    }
+
     pub fn queries(&self) -> usize {
         self.calls.iter().map(|c| c.queries.len()).sum()
     }
@@ -59,49 +109,47 @@ fn gcd(a: i64, b: i64) -> i64 {
 /// Plans the calls for the targets of one (role, region).
 pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan {
     let per_call = per_call.clamp(1, 500);
-    // Identity → (query, union window).
-    type Key = (String, String, Vec<Dim>, String, u32);
+    // Identity → (query, union window). Borrowed from the jobs and targets: nothing is copied.
+    type Key<'a> = (&'a str, &'a str, Vec<&'a Dim>, &'a str, u32);
     let mut index: HashMap<Key, usize> = HashMap::new();
-    let mut unique: Vec<(MetricQuery, i64, i64)> = Vec::new();
+    let mut unique: Vec<(QueryRef, u32, i64, i64)> = Vec::new();
     let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
 
-    for t in targets {
+    for (ti, t) in targets.iter().enumerate() {
         let job = &jobs[t.job];
         let m = &job.metrics[t.metric];
         let (start, end) = window(now, m.period, m.length, m.delay);
-        let mut sorted = t.dimensions.clone();
+        let mut sorted: Vec<&Dim> = t.dimensions.iter().collect();
         sorted.sort();
         let mut per_stat = Vec::with_capacity(m.statistics.len());
-        for stat in &m.statistics {
+        for (si, stat) in m.statistics.iter().enumerate() {
             let key = (
-                job.namespace.clone(),
-                m.name.clone(),
+                job.namespace.as_str(),
+                m.name.as_str(),
                 sorted.clone(),
-                stat.clone(),
+                stat.as_str(),
                 m.period,
             );
             let q = *index.entry(key).or_insert_with(|| {
-                unique.push((
-                    MetricQuery {
-                        id: String::new(),
-                        namespace: job.namespace.clone(),
-                        metric: m.name.clone(),
-                        dimensions: t.dimensions.clone(),
-                        statistic: stat.clone(),
-                        period: m.period,
-                    },
-                    start,
-                    end,
-                ));
+                let r = QueryRef {
+                    target: ti as u32,
+                    stat: si as u32,
+                    newest_only: true,
+                };
+                unique.push((r, m.period, start, end));
                 unique.len() - 1
             });
             let u = &mut unique[q];
-            u.1 = u.1.min(start);
-            u.2 = u.2.max(end);
+            if m.export_all_data_points || u.3 != end {
+                u.0.newest_only = false;
+            }
+            u.2 = u.2.min(start);
+            u.3 = u.3.max(end);
             per_stat.push((q, start, end));
         }
         wants.push(per_stat);
     }
+    drop(index);
 
     // Pack in first-seen order: deterministic, and a job's queries stay together.
     let mut calls = Vec::new();
@@ -110,14 +158,12 @@ pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan
         let mut lcm: i64 = 1;
         let (mut start, mut end) = (i64::MAX, i64::MIN);
         let mut queries = Vec::with_capacity(chunk.len());
-        for (i, (q, s, e)) in chunk.iter().enumerate() {
-            let p = i64::from(q.period.max(1));
+        for (i, (q, period, s, e)) in chunk.iter().enumerate() {
+            let p = i64::from((*period).max(1));
             lcm = (lcm / gcd(lcm, p) * p).min(86_400);
             start = start.min(*s);
             end = end.max(*e);
-            let mut q = q.clone();
-            q.id = format!("q{i}");
-            queries.push(q);
+            queries.push(*q);
             location[chunk_no * per_call + i] = (chunk_no, i);
         }
         start = start.div_euclid(lcm) * lcm;
@@ -127,21 +173,22 @@ pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan
             queries,
         });
     }
-    let slots = wants
-        .into_iter()
-        .map(|per_stat| {
-            per_stat
-                .into_iter()
-                .map(|(q, start, end)| Slot {
-                    call: location[q].0,
-                    query: location[q].1,
-                    start,
-                    end,
-                })
-                .collect()
-        })
-        .collect();
-    Plan { calls, slots }
+    let mut slots = Vec::with_capacity(wants.iter().map(Vec::len).sum());
+    let mut first = Vec::with_capacity(wants.len());
+    for per_stat in wants {
+        first.push(slots.len() as u32);
+        slots.extend(per_stat.into_iter().map(|(q, start, end)| Slot {
+            call: location[q].0,
+            query: location[q].1,
+            start,
+            end,
+        }));
+    }
+    Plan {
+        calls,
+        slots,
+        first,
+    }
 }
 
 #[cfg(test)]
@@ -162,10 +209,10 @@ mod tests {
         Target {
             job,
             metric,
-            dimensions: vec![Dim {
+            dimensions: Arc::from(vec![Dim {
                 name: "ClusterName".into(),
                 value: cluster.into(),
-            }],
+            }]),
             resource: Arc::from("r"),
             tags: Arc::from(Vec::new()),
         }
@@ -201,16 +248,17 @@ discovery:
         assert_eq!(p.queries(), 3);
         assert_eq!(p.calls.len(), 1);
         let c = &p.calls[0];
-        assert_eq!(c.queries[0].statistic, "Average");
-        assert_eq!(c.queries[1].statistic, "Maximum");
-        assert_eq!(c.queries[2].metric, "MemoryUtilization");
+        let qs = c.metric_queries(&js, &targets);
+        assert_eq!(qs[0].statistic, "Average");
+        assert_eq!(qs[1].statistic, "Maximum");
+        assert_eq!(qs[2].metric, "MemoryUtilization");
         // Job 0 reads its own 300 s window of the shared query, job 1 its 600 s one.
-        assert_eq!(p.slots[0][0].query, 0);
-        assert_eq!(p.slots[1][0].query, 0);
-        assert_eq!(p.slots[0][0].end - p.slots[0][0].start, 300);
-        assert_eq!(p.slots[1][0].end - p.slots[1][0].start, 600);
+        assert_eq!(p.slots(0)[0].query, 0);
+        assert_eq!(p.slots(1)[0].query, 0);
+        assert_eq!(p.slots(0)[0].end - p.slots(0)[0].start, 300);
+        assert_eq!(p.slots(1)[0].end - p.slots(1)[0].start, 600);
         // The call covers every window, its start aligned for both periods.
-        assert!(c.start <= p.slots[1][0].start && c.start % 300 == 0);
+        assert!(c.start <= p.slots(1)[0].start && c.start % 300 == 0);
         assert_eq!(c.end, window(now, 60, 600, 0).1);
     }
 
@@ -224,19 +272,19 @@ discovery:
             vec![500, 500, 200]
         );
         assert_eq!(
-            p.slots[1199][0],
+            p.slots(1199)[0],
             Slot {
                 call: 2,
                 query: 199,
-                start: p.slots[0][0].start,
-                end: p.slots[0][0].end
+                start: p.slots(0)[0].start,
+                end: p.slots(0)[0].end
             }
         );
         // Ids are unique within a call and valid CloudWatch ids.
-        let ids: std::collections::HashSet<_> =
-            p.calls[0].queries.iter().map(|q| q.id.as_str()).collect();
+        let qs = p.calls[0].metric_queries(&js, &targets);
+        let ids: std::collections::HashSet<_> = qs.iter().map(|q| q.id.as_str()).collect();
         assert_eq!(ids.len(), 500);
-        assert!(p.calls[0].queries.iter().all(|q| q.id.starts_with('q')));
+        assert!(qs.iter().all(|q| q.id.starts_with('q')));
         let p = plan(&js, &targets, 1_000_000, 100);
         assert_eq!(p.calls.len(), 12);
     }

@@ -66,8 +66,8 @@ pub fn report(
         calls += p.calls.len();
         billed_total += p.queries();
         let mut seen = HashSet::new();
-        for (t, slots) in targets.iter().zip(&p.slots) {
-            for s in slots {
+        for (ti, t) in targets.iter().enumerate() {
+            for s in p.slots(ti) {
                 costs[t.job].queries += 1;
                 if seen.insert((s.call, s.query)) {
                     costs[t.job].billed += 1;
@@ -204,10 +204,10 @@ mod tests {
                     targets.push(Target {
                         job: ji,
                         metric: m,
-                        dimensions: vec![Dim {
+                        dimensions: Arc::from(vec![Dim {
                             name: "ServiceName".into(),
                             value: format!("s{i}"),
-                        }],
+                        }]),
                         resource: Arc::from("r"),
                         tags: Arc::from(Vec::new()),
                     });

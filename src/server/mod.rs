@@ -110,17 +110,16 @@ fn wants_openmetrics(headers: &HeaderMap) -> bool {
 async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let snap = s.snapshot.load_full();
     let om = wants_openmetrics(&headers);
-    // Two chunks, no copy of the snapshot: its bytes (without OpenMetrics' `# EOF`, which the
-    // reload series end with), then the reload series.
-    let (content_type, head) = if om {
-        let b = &snap.openmetrics;
-        let cut = b.len() - if b.ends_with(b"# EOF\n") { 6 } else { 0 };
-        (OPENMETRICS_FORMAT, b.slice(..cut))
-    } else {
-        (TEXT_FORMAT, snap.text.clone())
-    };
+    // The snapshot's chunks, written as the client reads them (the CloudWatch series from the
+    // cycle's layout and values), then the reload series, which end an OpenMetrics response
+    // with its `# EOF`.
+    let content_type = if om { OPENMETRICS_FORMAT } else { TEXT_FORMAT };
     let tail = s.reload_metrics(om);
-    let chunks = futures_util::stream::iter([Ok::<_, Infallible>(head), Ok(tail)]);
+    let chunks = futures_util::stream::iter(
+        snap.chunks(om)
+            .chain(std::iter::once(tail))
+            .map(Ok::<_, Infallible>),
+    );
     (
         [(header::CONTENT_TYPE, content_type)],
         Body::from_stream(chunks),
