@@ -263,6 +263,50 @@ discovery:
     }
 
     #[test]
+    fn only_queries_read_at_one_window_end_keep_just_their_newest_point() {
+        let js = jobs(
+            r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], period: 60, length: 300}
+    - {name: MemoryUtilization, statistics: [Average], period: 60, length: 300}
+    - {name: NetworkRxBytes, statistics: [Sum], period: 60, length: 300, exportAllDataPoints: true, addCloudwatchTimestamp: true}
+  - type: AWS/ECS
+    regions: [r]
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], period: 60, length: 600}
+    - {name: MemoryUtilization, statistics: [Average], period: 60, length: 300, delay: 120}
+"#,
+        );
+        let targets = vec![
+            target(0, 0, "a"),
+            target(0, 1, "a"),
+            target(0, 2, "a"),
+            target(1, 0, "a"),
+            target(1, 1, "a"),
+        ];
+        let p = plan(&js, &targets, 1_000_000, 500);
+        let newest: Vec<(String, bool)> = p.calls[0]
+            .metric_queries(&js, &targets)
+            .into_iter()
+            .map(|q| (q.metric, q.newest_only))
+            .collect();
+        assert_eq!(
+            newest,
+            vec![
+                // Two requesters, one window end: the newest point serves both.
+                ("CPUUtilization".to_string(), true),
+                // Two window ends: each requester needs the newest point of its own window.
+                ("MemoryUtilization".to_string(), false),
+                ("NetworkRxBytes".to_string(), false),
+            ]
+        );
+    }
+
+    #[test]
     fn queries_are_packed_by_the_limit() {
         let js = jobs(TWO_JOBS);
         let targets: Vec<Target> = (0..1200).map(|i| target(1, 0, &format!("c{i}"))).collect();
