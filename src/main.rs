@@ -309,15 +309,21 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
     }
     let jobs = loaded.config.jobs;
     let mut scopes = Vec::new();
-    let mut calls: BTreeMap<String, u64> = BTreeMap::new();
+    let default_age = Duration::from_secs(cli.discovery_interval);
+    let age =
+        |ids: &[usize]| cw_exporter::collect::discovery_age(&jobs, ids, default_age).as_secs();
     match offline {
         Some(n) => {
             for ((_, _), ids) in discovery::scopes(&jobs) {
                 let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
-                for (api, c) in estimated {
-                    *calls.entry(api.to_string()).or_default() += c;
-                }
-                scopes.push(targets);
+                scopes.push(report::Scope {
+                    targets,
+                    discovery_calls: estimated
+                        .into_iter()
+                        .map(|(api, c)| (api.to_string(), c))
+                        .collect(),
+                    discovery_interval_seconds: age(&ids),
+                });
             }
         }
         None => {
@@ -329,19 +335,33 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
                 Duration::from_secs(cli.aws_timeout),
             )
             .await;
+            // The account id is looked up once per role for the process, not per discovery.
+            let totals = || -> BTreeMap<String, u64> {
+                let mut m = BTreeMap::new();
+                for (k, n) in acc.calls() {
+                    if k.api != "GetCallerIdentity" {
+                        *m.entry(k.api.to_string()).or_default() += n;
+                    }
+                }
+                m
+            };
             for ((role, region), ids) in discovery::scopes(&jobs) {
                 let session = aws.session(&role, &region).await?;
+                let before = totals();
                 let found = discovery::discover(&session, &jobs, &ids).await;
                 if let Some((j, e)) = found.failed.first() {
                     anyhow::bail!("discovery for {} failed: {e}", jobs[*j].label);
                 }
-                scopes.push(found.targets);
-            }
-            for (k, n) in acc.calls() {
-                // The account id is looked up once per role for the process, not per discovery.
-                if k.api != "GetCallerIdentity" {
-                    *calls.entry(k.api.to_string()).or_default() += n;
-                }
+                let discovery_calls = totals()
+                    .into_iter()
+                    .map(|(api, n)| (api.clone(), n - before.get(&api).copied().unwrap_or(0)))
+                    .filter(|(_, n)| *n > 0)
+                    .collect();
+                scopes.push(report::Scope {
+                    targets: found.targets,
+                    discovery_calls,
+                    discovery_interval_seconds: age(&ids),
+                });
             }
         }
     }
@@ -350,8 +370,6 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
         &scopes,
         cli.metrics_per_query as usize,
         cli.scraping_interval,
-        cli.discovery_interval,
-        calls,
     ))
 }
 

@@ -187,10 +187,11 @@ impl Collector {
             let jobs = self.jobs.clone();
             let aws = self.aws.clone();
             let per_call = self.opts.metrics_per_query;
+            let max_age = discovery_age(&self.jobs, &job_ids, self.opts.discovery_interval);
             let cached = self
                 .discovered
                 .get(&(role.clone(), region.clone()))
-                .filter(|(at, _)| at.elapsed() < self.opts.discovery_interval)
+                .filter(|(at, _)| at.elapsed() < max_age)
                 .map(|(_, f)| f.clone());
             let deadline = self.opts.cycle_timeout;
             set.spawn(async move {
@@ -347,6 +348,20 @@ impl Collector {
             prepare_seconds,
         }
     }
+}
+
+/// How long the discovery of a (role, region) may be reused: the shortest `discoveryInterval`
+/// of its jobs, `default` (the flag) for jobs without one.
+pub fn discovery_age(jobs: &[Job], job_ids: &[usize], default: Duration) -> Duration {
+    job_ids
+        .iter()
+        .map(|&j| {
+            jobs[j]
+                .discovery_interval
+                .map_or(default, |s| Duration::from_secs(u64::from(s)))
+        })
+        .min()
+        .unwrap_or(default)
 }
 
 #[allow(clippy::too_many_arguments)]

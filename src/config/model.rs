@@ -65,6 +65,10 @@ pub struct Job {
     pub fixed_dimensions: Vec<(String, String)>,
     pub recently_active_only: bool,
     pub include_context_on_info: bool,
+    /// `discoveryInterval` (seconds): how long this job's discovery may be reused, instead of
+    /// `--discovery-interval`. A (role, region) shared by several jobs is rediscovered when the
+    /// shortest of their intervals has passed.
+    pub discovery_interval: Option<u32>,
     pub metrics: Vec<Metric>,
 }
 

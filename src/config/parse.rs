@@ -617,6 +617,10 @@ impl Walker {
         let recently_active_only = flag(self, &mut o, "recentlyActiveOnly").unwrap_or(false);
         let include_context_on_info =
             flag(self, &mut o, "includeContextOnInfoMetrics").unwrap_or(false);
+        let discovery_interval = match o.get("discoveryInterval") {
+            Some(n) if kind != JobKind::Static => self.seconds(n, &o.child("discoveryInterval")),
+            _ => None,
+        };
         if let Some((_, n)) = o.take("enableMetricData") {
             self.bool(n, &o.child("enableMetricData"));
             *saw_emd = true;
@@ -673,12 +677,14 @@ impl Walker {
                 "awsDimensions",
                 "additionalDimensions",
                 "enableMetricData",
+                "discoveryInterval",
             ]),
             JobKind::Custom => known.extend([
                 "name",
                 "namespace",
                 "dimensionNameRequirements",
                 "recentlyActiveOnly",
+                "discoveryInterval",
             ]),
             JobKind::Static => known.extend(["name", "namespace", "dimensions"]),
         }
@@ -702,6 +708,7 @@ impl Walker {
             fixed_dimensions,
             recently_active_only,
             include_context_on_info,
+            discovery_interval,
             metrics,
         })
     }

@@ -306,3 +306,37 @@ fn statistics_are_checked() {
         assert!(canonical_statistic(bad).is_none(), "{bad}");
     }
 }
+
+#[test]
+fn a_job_may_set_its_discovery_interval() {
+    let l = ok("apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    discoveryInterval: 3600
+    metrics: [{name: CPUUtilization, statistics: [Average]}]
+  - type: AWS/ECS
+    regions: [r]
+    metrics: [{name: CPUUtilization, statistics: [Average]}]
+");
+    assert_eq!(l.config.jobs[0].discovery_interval, Some(3600));
+    assert_eq!(l.config.jobs[1].discovery_interval, None);
+    let e = errors(
+        "apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    discoveryInterval: 10m
+    metrics: [{name: CPUUtilization, statistics: [Average]}]
+",
+        true,
+    );
+    assert_eq!(
+        e,
+        vec![
+            "c.yml:6:24: error: discovery.jobs[0].discoveryInterval: expected a number of seconds, found a string"
+        ]
+    );
+}

@@ -30,9 +30,13 @@ pub struct Report {
     pub metrics_billed_per_cycle: usize,
     pub get_metric_data_calls_per_cycle: usize,
     pub cycles_per_hour: f64,
-    /// Calls one discovery makes, by API.
+    /// Calls one discovery of every (role, region) makes, by API.
     pub discovery_calls_per_run: BTreeMap<String, u64>,
+    /// Discoveries per hour of the most often rediscovered (role, region) (all the same unless
+    /// a job sets `discoveryInterval`).
     pub discovery_runs_per_hour: f64,
+    /// Discovery calls per hour, by API: each (role, region)'s calls at its own rate.
+    pub discovery_calls_per_hour: BTreeMap<String, f64>,
     pub get_metric_data_calls_per_hour: f64,
     pub metrics_billed_per_hour: f64,
     pub dollars_per_month_get_metric_data: f64,
@@ -40,15 +44,17 @@ pub struct Report {
     pub dollars_per_month: f64,
 }
 
-/// `scopes`: the targets of each (role, region), as discovery found (or would find) them.
-pub fn report(
-    jobs: &[Job],
-    scopes: &[Vec<Target>],
-    per_call: usize,
-    interval_seconds: u64,
-    discovery_interval_seconds: u64,
-    discovery_calls_per_run: BTreeMap<String, u64>,
-) -> Report {
+/// One (role, region), as discovery found (or would find) it.
+#[derive(Debug, Default)]
+pub struct Scope {
+    pub targets: Vec<Target>,
+    /// Calls one discovery of it makes, by API.
+    pub discovery_calls: BTreeMap<String, u64>,
+    /// How long its discovery is reused, in seconds (0: every cycle).
+    pub discovery_interval_seconds: u64,
+}
+
+pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, interval_seconds: u64) -> Report {
     let mut costs: Vec<JobCost> = jobs
         .iter()
         .map(|j| JobCost {
@@ -60,7 +66,24 @@ pub fn report(
         .collect();
     let mut billed_total = 0;
     let mut calls = 0;
-    for targets in scopes {
+    let cycles_per_hour = 3600.0 / interval_seconds.max(1) as f64;
+    let mut discovery_calls_per_run: BTreeMap<String, u64> = BTreeMap::new();
+    let mut discovery_calls_per_hour: BTreeMap<String, f64> = BTreeMap::new();
+    let mut discovery_runs_per_hour: f64 = 0.0;
+    for s in scopes {
+        // Discovery runs at most once per cycle.
+        let runs = if s.discovery_interval_seconds == 0 {
+            cycles_per_hour
+        } else {
+            (3600.0 / s.discovery_interval_seconds as f64).min(cycles_per_hour)
+        };
+        discovery_runs_per_hour = discovery_runs_per_hour.max(runs);
+        for (api, n) in &s.discovery_calls {
+            *discovery_calls_per_run.entry(api.clone()).or_default() += n;
+            *discovery_calls_per_hour.entry(api.clone()).or_default() += *n as f64 * runs;
+        }
+    }
+    for Scope { targets, .. } in scopes {
         // Time does not change the number or packing of queries.
         let p = super::plan(jobs, targets, 0, per_call);
         calls += p.calls.len();
@@ -75,17 +98,10 @@ pub fn report(
             }
         }
     }
-    let cycles_per_hour = 3600.0 / interval_seconds.max(1) as f64;
-    // Discovery runs at most once per cycle.
-    let discovery_runs_per_hour = if discovery_interval_seconds == 0 {
-        cycles_per_hour
-    } else {
-        (3600.0 / discovery_interval_seconds as f64).min(cycles_per_hour)
-    };
-    let list_calls = *discovery_calls_per_run.get("ListMetrics").unwrap_or(&0) as f64;
+    let list_calls_per_hour = *discovery_calls_per_hour.get("ListMetrics").unwrap_or(&0.0);
     let metrics_billed_per_hour = billed_total as f64 * cycles_per_hour;
     let gmd = metrics_billed_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
-    let lm = list_calls * discovery_runs_per_hour * HOURS_PER_MONTH * LIST_METRICS_PER_REQUEST;
+    let lm = list_calls_per_hour * HOURS_PER_MONTH * LIST_METRICS_PER_REQUEST;
     Report {
         jobs: costs,
         metrics_billed_per_cycle: billed_total,
@@ -93,6 +109,7 @@ pub fn report(
         cycles_per_hour,
         discovery_calls_per_run,
         discovery_runs_per_hour,
+        discovery_calls_per_hour,
         get_metric_data_calls_per_hour: calls as f64 * cycles_per_hour,
         metrics_billed_per_hour,
         dollars_per_month_get_metric_data: round_cents(gmd),
@@ -157,15 +174,25 @@ impl Report {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let per_hour: Vec<String> = self
+            .discovery_calls_per_hour
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.0}"))
+            .collect();
         let _ = writeln!(
             s,
-            "discovery: {} per run, {:.1} runs per hour",
+            "discovery: {} per run, at most {:.1} runs per hour{}",
             if disc.is_empty() {
                 "no calls".to_string()
             } else {
                 disc.join(", ")
             },
-            self.discovery_runs_per_hour
+            self.discovery_runs_per_hour,
+            if per_hour.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} calls per hour)", per_hour.join(", "))
+            }
         );
         let _ = writeln!(
             s,
@@ -214,8 +241,12 @@ mod tests {
                 }
             }
         }
-        let disc = BTreeMap::from([("ListMetrics".to_string(), 16)]);
-        let r = report(&jobs, &[targets], 500, 300, 600, disc);
+        let scope = Scope {
+            targets,
+            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 16)]),
+            discovery_interval_seconds: 600,
+        };
+        let r = report(&jobs, &[scope], 500, 300);
         assert_eq!(r.jobs[0].queries, 6);
         assert_eq!(r.jobs[1].queries, 700);
         assert_eq!(r.metrics_billed_per_cycle, 706);
@@ -231,5 +262,26 @@ mod tests {
             text.contains("per cycle: 2 GetMetricData call(s), 706 metrics billed"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn each_scope_is_rediscovered_at_its_own_rate() {
+        let scope = |interval, calls| Scope {
+            targets: Vec::new(),
+            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), calls)]),
+            discovery_interval_seconds: interval,
+        };
+        // 10 calls every 600 s, 4 every 3600 s, 2 every cycle (capped at the cycle rate).
+        let r = report(
+            &[],
+            &[scope(600, 10), scope(3600, 4), scope(0, 2)],
+            500,
+            300,
+        );
+        assert_eq!(r.discovery_calls_per_run["ListMetrics"], 16);
+        assert_eq!(r.discovery_calls_per_hour["ListMetrics"], 60.0 + 4.0 + 24.0);
+        assert_eq!(r.discovery_runs_per_hour, 12.0);
+        // 88 × 730 × $0.00001 = $0.64.
+        assert_eq!(r.dollars_per_month_list_metrics, 0.64);
     }
 }

@@ -262,6 +262,14 @@ impl Moto {
 
     /// The AWS actions moto received since recording started, in order (e.g. "GetMetricData").
     pub fn recorded_actions(&self) -> Vec<String> {
+        self.recorded_requests()
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect()
+    }
+
+    /// Every recorded request: its action and its (decoded) body.
+    pub fn recorded_requests(&self) -> Vec<(String, String)> {
         use base64::Engine;
         let (_, body) = get(&format!(
             "{}/moto-api/recorder/download-recording",
@@ -270,10 +278,6 @@ impl Moto {
         let mut out = Vec::new();
         for line in body.lines().filter(|l| !l.trim().is_empty()) {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            if let Some(t) = v["headers"]["X-Amz-Target"].as_str() {
-                out.push(t.rsplit('.').next().unwrap().to_string());
-                continue;
-            }
             let raw = v["body"].as_str().unwrap_or("");
             let body = if v["body_encoded"].as_bool() == Some(true) {
                 String::from_utf8(
@@ -285,8 +289,10 @@ impl Moto {
             } else {
                 raw.to_string()
             };
-            if let Some(a) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
-                out.push(a.to_string());
+            if let Some(t) = v["headers"]["X-Amz-Target"].as_str() {
+                out.push((t.rsplit('.').next().unwrap().to_string(), body));
+            } else if let Some(a) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+                out.push((a.to_string(), body.clone()));
             }
         }
         out
