@@ -6,7 +6,7 @@ pub mod accounting;
 mod attempts;
 pub mod limits;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -223,12 +223,8 @@ pub struct MetricQuery {
     pub newest_only: bool,
 }
 
-/// Datapoints of one query, newest first.
-#[derive(Clone, Debug, Default)]
-pub struct QueryResult {
-    pub id: String,
-    pub points: Vec<(i64, f64)>,
-}
+/// Datapoints of one query, newest first: (seconds since the epoch, value).
+pub type Points = Vec<(i64, f64)>;
 
 impl Session {
     fn fail<E: ProvideErrorMetadata, R>(&self, api: &'static str, e: &SdkError<E, R>) -> AwsError {
@@ -348,7 +344,7 @@ impl Session {
         queries: &[MetricQuery],
         start: i64,
         end: i64,
-    ) -> Result<Vec<QueryResult>, AwsError> {
+    ) -> Result<Vec<Points>, AwsError> {
         let built: Vec<cw::MetricDataQuery> = queries
             .iter()
             .map(|q| {
@@ -379,12 +375,13 @@ impl Session {
                     .build()
             })
             .collect();
-        let newest_only: HashSet<&str> = queries
+        // Results come back by id; they are returned by position in `queries`.
+        let position: HashMap<&str, usize> = queries
             .iter()
-            .filter(|q| q.newest_only)
-            .map(|q| q.id.as_str())
+            .enumerate()
+            .map(|(i, q)| (q.id.as_str(), i))
             .collect();
-        let mut results: HashMap<String, Vec<(i64, f64)>> = HashMap::new();
+        let mut results: Vec<Points> = vec![Vec::new(); queries.len()];
         let mut token: Option<String> = None;
         loop {
             let mut req = self
@@ -407,9 +404,11 @@ impl Session {
             self.acc
                 .metrics_requested(&self.region, &self.account, queries.len() as u64);
             for r in page.metric_data_results() {
-                let id = r.id().unwrap_or_default();
-                let newest = newest_only.contains(id);
-                let points = results.entry(id.to_string()).or_default();
+                let Some(&i) = position.get(r.id().unwrap_or_default()) else {
+                    continue; // not a query of ours
+                };
+                let newest = queries[i].newest_only;
+                let points = &mut results[i];
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
                     let p = (t.secs(), *v);
                     match points.first_mut() {
@@ -427,13 +426,10 @@ impl Session {
                 _ => break,
             }
         }
-        Ok(results
-            .into_iter()
-            .map(|(id, mut points)| {
-                points.sort_by_key(|p| std::cmp::Reverse(p.0));
-                QueryResult { id, points }
-            })
-            .collect())
+        for points in &mut results {
+            points.sort_by_key(|p| std::cmp::Reverse(p.0));
+        }
+        Ok(results)
     }
 }
 

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::aws::{Aws, AwsError, QueryResult, now_secs};
+use crate::aws::{Aws, AwsError, Points, now_secs};
 use crate::config::{Job, Role};
 use crate::discovery::{self, Found};
 use crate::exposition::layout::{Exposition, Renderer, Sample};
@@ -136,7 +136,7 @@ struct ScopeResult {
     fresh: bool,
     plan: plan::Plan,
     /// Per call: its results, or why it failed.
-    calls: Vec<Result<Vec<QueryResult>, Arc<AwsError>>>,
+    calls: Vec<Result<Vec<Points>, Arc<AwsError>>>,
     /// Set when the scope could not even start (credentials, STS).
     error: Option<Arc<AwsError>>,
     jobs: Vec<usize>,
@@ -405,7 +405,7 @@ async fn scope(
             (i, r)
         });
     }
-    let mut calls: BTreeMap<usize, Result<Vec<QueryResult>, Arc<AwsError>>> = BTreeMap::new();
+    let mut calls: BTreeMap<usize, Result<Vec<Points>, Arc<AwsError>>> = BTreeMap::new();
     while let Some(r) = set.join_next().await {
         if let Ok((i, r)) = r {
             calls.insert(i, r);

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::aws::{Accounting, AwsError, QueryResult};
+use crate::aws::{Accounting, AwsError, Points};
 use crate::collect::JobStatus;
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
@@ -24,15 +24,7 @@ fn label_or_warn(
             out.insert(format!("{prefix}{s}"), value.to_string());
         }
         None => {
-            // Once per key for the process, not once per series and cycle.
-            static WARNED: std::sync::OnceLock<
-                std::sync::Mutex<std::collections::HashSet<String>>,
-            > = std::sync::OnceLock::new();
-            let mut warned = WARNED
-                .get_or_init(Default::default)
-                .lock()
-                .expect("not poisoned");
-            if warned.insert(key.to_string()) {
+            if first_time(&format!("label {key}")) {
                 tracing::warn!(key, "not a valid Prometheus label name; label skipped");
             }
         }
@@ -50,6 +42,9 @@ pub struct Shape {
     targets: Vec<(Labels, StatFamilies)>,
     /// The `aws_<ns>_info` series, by job.
     info: Vec<(usize, Sample)>,
+    /// Samples per job in a cycle (one per target and statistic, one per info series), so
+    /// their lists are allocated once: growing them doubled their memory at 100k series.
+    sizes: HashMap<usize, usize>,
 }
 
 /// A job metric's family per statistic.
@@ -159,11 +154,19 @@ impl Shape {
                 },
             ));
         }
+        let mut sizes: HashMap<usize, usize> = HashMap::new();
+        for (t, (_, metas)) in found.targets.iter().zip(&targets) {
+            *sizes.entry(t.job).or_default() += metas.len();
+        }
+        for (job, _) in &info {
+            *sizes.entry(*job).or_default() += 1;
+        }
         Shape {
             found,
             account: account.to_string(),
             targets,
             info,
+            sizes,
         }
     }
 
@@ -206,35 +209,12 @@ pub fn build(
     jobs: &[Job],
     shape: &Shape,
     plan: &Plan,
-    calls: &[Result<Vec<QueryResult>, Arc<AwsError>>],
+    calls: &[Result<Vec<Points>, Arc<AwsError>>],
 ) -> HashMap<usize, Vec<Sample>> {
-    // Sized up front: at 100k series, growing the lists doubled their memory.
-    let mut out: HashMap<usize, Vec<Sample>> = HashMap::new();
-    let mut sizes: HashMap<usize, usize> = HashMap::new();
-    for (t, (_, metas)) in shape.found.targets.iter().zip(&shape.targets) {
-        *sizes.entry(t.job).or_default() += metas.len();
-    }
-    for (job, _) in &shape.info {
-        *sizes.entry(*job).or_default() += 1;
-    }
-    for (job, n) in sizes {
-        out.insert(job, Vec::with_capacity(n));
-    }
-    // Results by (call, query index): ids are `q<index>`.
-    let by_slot: Vec<Vec<Option<&QueryResult>>> = calls
+    let mut out: HashMap<usize, Vec<Sample>> = shape
+        .sizes
         .iter()
-        .map(|c| {
-            let mut v: Vec<Option<&QueryResult>> = Vec::new();
-            for r in c.iter().flatten() {
-                if let Some(i) = r.id.strip_prefix('q').and_then(|i| i.parse::<usize>().ok()) {
-                    if v.len() <= i {
-                        v.resize(i + 1, None);
-                    }
-                    v[i] = Some(r);
-                }
-            }
-            v
-        })
+        .map(|(job, n)| (*job, Vec::with_capacity(*n)))
         .collect();
     let no_points: Vec<(i64, f64)> = Vec::new();
 
@@ -244,15 +224,10 @@ pub fn build(
         for (si, meta) in metas.iter().enumerate() {
             let Some(meta) = meta else { continue };
             let slot = plan.slots(ti)[si];
-            if calls[slot.call].is_err() {
+            let Ok(results) = &calls[slot.call] else {
                 continue; // the job is marked failed; no made-up value
-            }
-            let points = by_slot[slot.call]
-                .get(slot.query)
-                .copied()
-                .flatten()
-                .map(|r| &r.points)
-                .unwrap_or(&no_points);
+            };
+            let points = results.get(slot.query).unwrap_or(&no_points);
             // Newest first; only this requester's own window.
             let mine = points
                 .iter()
@@ -291,15 +266,21 @@ pub fn build(
 
 /// Says once per process that a name cannot be exported, rather than once per cycle.
 fn warn_once(name: &str) {
-    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut seen = SEEN.lock().expect("not poisoned");
-    if !seen.iter().any(|s| s == name) {
+    if first_time(&format!("metric {name}")) {
         tracing::warn!(
             metric = name,
             "not a valid Prometheus metric name (namespace or metric name has characters YACE's naming keeps); series skipped"
         );
-        seen.push(name.to_string());
     }
+}
+
+/// True the first time `what` is seen in the process: a warning about the config's names is
+/// given once, not once per discovery.
+fn first_time(what: &str) -> bool {
+    static SEEN: std::sync::Mutex<Option<HashSet<String>>> = std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().expect("not poisoned");
+    seen.get_or_insert_with(HashSet::new)
+        .insert(what.to_string())
 }
 
 pub fn add_build_info(fs: &mut Families) {

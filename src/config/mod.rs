@@ -32,6 +32,16 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// A problem at a position of the file.
+    pub fn at(severity: Severity, pos: yaml::Pos, path: &str, message: impl Into<String>) -> Self {
+        Problem {
+            severity,
+            pos: Some(pos),
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// `file:line:column: error: path: message`.
     pub fn display<'a>(&'a self, file: &'a Path) -> impl fmt::Display + 'a {
         struct D<'a>(&'a Problem, &'a Path);

@@ -62,12 +62,8 @@ const DEFAULT_LENGTH: u32 = 300;
 
 impl Walker {
     fn push(&mut self, severity: Severity, pos: Pos, path: &str, message: String) {
-        self.problems.push(Problem {
-            severity,
-            pos: Some(pos),
-            path: path.to_string(),
-            message,
-        });
+        self.problems
+            .push(Problem::at(severity, pos, path, message));
     }
     fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Error, pos, path, message.into());
@@ -77,23 +73,14 @@ impl Walker {
     }
 
     fn obj<'n>(&mut self, node: &'n Node, path: &str) -> Option<Obj<'n>> {
-        match &node.value {
-            Value::Map(entries) => Some(Obj {
+        match node.entries() {
+            Ok(entries) => Some(Obj {
                 path: path.to_string(),
                 entries,
                 used: vec![false; entries.len()],
             }),
-            Value::Null => Some(Obj {
-                path: path.to_string(),
-                entries: &[],
-                used: vec![],
-            }),
-            other => {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("expected a mapping, found {}", other.kind()),
-                );
+            Err(m) => {
+                self.error(node.pos, path, m);
                 None
             }
         }
@@ -122,16 +109,14 @@ impl Walker {
     }
 
     fn string(&mut self, node: &Node, path: &str) -> Option<String> {
-        match &node.value {
-            Value::Str(s) => Some(s.clone()),
-            // Unquoted numbers are fine where a name is expected (e.g. an account id).
-            Value::Int(i) => Some(i.to_string()),
-            other => {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("expected a string, found {}", other.kind()),
-                );
+        // Unquoted numbers are fine where a name is expected (e.g. an account id).
+        if let Value::Int(i) = node.value {
+            return Some(i.to_string());
+        }
+        match node.text() {
+            Ok(s) => Some(s.to_string()),
+            Err(m) => {
+                self.error(node.pos, path, m);
                 None
             }
         }

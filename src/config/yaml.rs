@@ -46,6 +46,26 @@ pub struct Key {
     pub pos: Pos,
 }
 
+impl Node {
+    /// The entries of a mapping (none for an empty value), or what to say instead. Shared by
+    /// every walker of a YAML file, so they all word it the same way.
+    pub fn entries(&self) -> Result<&[(Key, Node)], String> {
+        match &self.value {
+            Value::Map(m) => Ok(m),
+            Value::Null => Ok(&[]),
+            v => Err(format!("expected a mapping, found {}", v.kind())),
+        }
+    }
+
+    /// A string value, or what to say instead.
+    pub fn text(&self) -> Result<&str, String> {
+        match &self.value {
+            Value::Str(s) => Ok(s),
+            v => Err(format!("expected a string, found {}", v.kind())),
+        }
+    }
+}
+
 impl Value {
     /// A word for error messages: "a string", "a list", ...
     pub fn kind(&self) -> &'static str {

@@ -53,15 +53,6 @@ pub struct Parsed {
     pub warnings: Vec<Problem>,
 }
 
-fn problem(severity: Severity, pos: Pos, path: &str, message: impl Into<String>) -> Problem {
-    Problem {
-        severity,
-        pos: Some(pos),
-        path: path.to_string(),
-        message: message.into(),
-    }
-}
-
 struct Walk {
     problems: Vec<Problem>,
     /// Relative paths in the file are relative to the file's directory, as in exporter-toolkit.
@@ -70,36 +61,26 @@ struct Walk {
 
 impl Walk {
     fn error(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
-        self.problems.push(problem(Severity::Error, pos, path, m));
+        self.problems
+            .push(Problem::at(Severity::Error, pos, path, m));
     }
     fn warn(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
-        self.problems.push(problem(Severity::Warning, pos, path, m));
+        self.problems
+            .push(Problem::at(Severity::Warning, pos, path, m));
     }
 
     fn map<'a>(&mut self, n: &'a Node, path: &str) -> &'a [(yaml::Key, Node)] {
-        match &n.value {
-            Value::Map(m) => m,
-            Value::Null => &[],
-            v => {
-                self.error(
-                    n.pos,
-                    path,
-                    format!("expected a mapping, found {}", v.kind()),
-                );
-                &[]
-            }
-        }
+        n.entries().unwrap_or_else(|m| {
+            self.error(n.pos, path, m);
+            &[]
+        })
     }
 
     fn string(&mut self, n: &Node, path: &str) -> Option<String> {
-        match &n.value {
-            Value::Str(s) => Some(s.clone()),
-            v => {
-                self.error(
-                    n.pos,
-                    path,
-                    format!("expected a string, found {}", v.kind()),
-                );
+        match n.text() {
+            Ok(s) => Some(s.to_string()),
+            Err(m) => {
+                self.error(n.pos, path, m);
                 None
             }
         }

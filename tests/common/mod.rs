@@ -75,18 +75,16 @@ pub fn recorded(what: &str, out: std::process::Output) -> std::process::Output {
 /// Runs a command to completion, asserting success; its stdout.
 pub fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    stdout_of_success(cmd, out)
 }
 
 /// [`run_ok`] for the exporter binary: its output is recorded for the run's secrets grep.
 pub fn exporter_ok(what: &str, cmd: &mut Command) -> String {
     let out = recorded(what, cmd.output().unwrap());
+    stdout_of_success(cmd, out)
+}
+
+fn stdout_of_success(cmd: &Command, out: std::process::Output) -> String {
     assert!(
         out.status.success(),
         "{cmd:?}: {}{}",
