@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::prelude::*;
 
 use cw_exporter::aws::{Accounting, Aws, RateLimits};
+use cw_exporter::collect::cadence::Cadence;
 use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
 use cw_exporter::discovery;
@@ -62,7 +63,7 @@ struct Cli {
     discovery_interval: u64,
 
     /// Seconds a failing job's last good series are still served before they are dropped
-    /// (default: three scraping intervals).
+    /// (default: three of their collection intervals; never less than two).
     #[arg(long = "failed-series-retention", global = true)]
     failed_series_retention: Option<u64>,
 
@@ -317,6 +318,7 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
             for ((_, _), ids) in discovery::scopes(&jobs) {
                 let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
                 scopes.push(report::Scope {
+                    jobs: ids.clone(),
                     targets,
                     discovery_calls: estimated
                         .into_iter()
@@ -358,6 +360,7 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
                     .filter(|(_, n)| *n > 0)
                     .collect();
                 scopes.push(report::Scope {
+                    jobs: ids.clone(),
                     targets: found.targets,
                     discovery_calls,
                     discovery_interval_seconds: age(&ids),
@@ -365,11 +368,12 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
             }
         }
     }
+    let cadence = Cadence::new(&jobs, cli.scraping_interval);
     Ok(report::report(
         &jobs,
         &scopes,
         cli.metrics_per_query as usize,
-        cli.scraping_interval,
+        &cadence,
     ))
 }
 
@@ -413,13 +417,11 @@ async fn collector_for(
         cfg.jobs,
         aws,
         Options {
+            interval: Duration::from_secs(cli.scraping_interval),
             metrics_per_query: cli.metrics_per_query as usize,
             labels_snake_case: cli.labels_snake_case,
             discovery_interval: Duration::from_secs(cli.discovery_interval),
-            failed_series_retention: Duration::from_secs(
-                cli.failed_series_retention
-                    .unwrap_or(3 * cli.scraping_interval),
-            ),
+            failed_series_retention: cli.failed_series_retention.map(Duration::from_secs),
             cycle_timeout: Duration::from_secs(
                 cli.collection_timeout
                     .unwrap_or(cli.scraping_interval.max(300)),
@@ -477,23 +479,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     });
 
-    let interval = Duration::from_secs(cli.scraping_interval);
     let collect_state = state.clone();
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut previous: Vec<(String, bool)> = Vec::new();
         loop {
             tokio::select! {
-                _ = ticker.tick() => {}
+                _ = tokio::time::sleep_until(collector.next_due().into()) => {}
                 Some(reply) = reload_rx.recv() => {
-                    // A new config gets a new pipeline; the old snapshot serves until its first
-                    // collection, which starts now. A bad config changes nothing.
+                    // A new config gets a new pipeline, whose schedule starts now; the old
+                    // snapshot serves until its first collection. A bad config changes nothing.
                     let result = match load_for_run(&cli, true) {
                         Ok(cfg) => {
                             collector = collector_for(&cli, cfg, acc.clone(), limits.clone()).await;
                             previous.clear();
-                            ticker.reset_immediately();
                             tracing::info!(jobs = collector.jobs().len(), "config reloaded");
                             Ok(())
                         }
@@ -513,7 +511,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     continue;
                 }
             }
-            let started = std::time::Instant::now();
             let snap = collector.cycle().await;
             // Log each job's state changes once, not every cycle.
             let now: Vec<(String, bool)> = snap
@@ -537,14 +534,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "collection finished"
             );
             collect_state.snapshot.store(Arc::new(snap));
-            let took = started.elapsed();
-            if took > interval {
-                tracing::warn!(
-                    took_seconds = took.as_secs(),
-                    interval_seconds = interval.as_secs(),
-                    "collection took longer than --scraping-interval; the next cycle starts now"
-                );
-            }
         }
     });
 

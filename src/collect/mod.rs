@@ -1,6 +1,9 @@
-//! Collection: one cycle runs discovery, plans and fetches every (role, region) in parallel,
-//! turns the datapoints into series, and renders an immutable [`Snapshot`] that scrapes read.
+//! Collection: one cycle collects the cadence groups due at that moment. It runs discovery
+//! where it is due, plans and fetches every (role, region) with a due job in parallel, turns the
+//! datapoints into series, and makes an immutable [`Snapshot`] that scrapes read. Groups not due
+//! keep serving what they last collected.
 
+pub mod cadence;
 pub mod series;
 
 use std::collections::{BTreeMap, HashMap};
@@ -17,19 +20,24 @@ use crate::discovery::{self, Found};
 use crate::exposition::layout::{Exposition, Renderer, Sample};
 use crate::exposition::text::{Families, render_openmetrics, render_text};
 use crate::plan;
+use cadence::Cadence;
 
 /// How many GetMetricData calls of one (role, region) run at once.
 const CALLS_IN_FLIGHT: usize = 4;
 
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// `--scraping-interval`: the cadence of metrics that set no `collectionInterval`.
+    pub interval: Duration,
     pub metrics_per_query: usize,
     pub labels_snake_case: bool,
     /// How long a (role, region)'s discovery is reused before ListMetrics and the tagging API
     /// are asked again. Zero: every cycle.
     pub discovery_interval: Duration,
-    /// How long a failing job's last good series are still served before they are dropped.
-    pub failed_series_retention: Duration,
+    /// How long a failing job's last good series are still served before they are dropped
+    /// (None: three of their group's intervals). Never less than two of the group's intervals,
+    /// so a group collected rarely keeps its series through one failed collection.
+    pub failed_series_retention: Option<Duration>,
     /// The most one (role, region) may take in a cycle; past it its jobs fail with `timeout`.
     pub cycle_timeout: Duration,
 }
@@ -113,18 +121,27 @@ pub struct Collector {
     jobs: Arc<Vec<Job>>,
     aws: Arc<Aws>,
     opts: Options,
+    cadence: Arc<Cadence>,
+    /// When the schedule started; moments are whole seconds from it.
+    start: Instant,
+    /// The moment of the next cycle.
+    next: u64,
     last_success: Vec<Option<i64>>,
-    /// The last complete discovery of each (role, region), and when it ran.
-    discovered: HashMap<(Role, String), (Instant, Arc<Found>)>,
-    /// Each (job, role, region)'s series from its last successful cycle, and when that was.
-    last_good: HashMap<(usize, Role, String), (Instant, LastGood)>,
+    /// Each (job, cadence group)'s error at its last collection (None: it succeeded).
+    outcome: HashMap<(usize, u64), Option<String>>,
+    /// The last complete discovery of each (role, region), and the moment it ran.
+    discovered: HashMap<(Role, String), (u64, Arc<Found>)>,
+    /// Each (job, cadence group, role, region)'s series from its last successful collection,
+    /// and when that was.
+    last_good: HashMap<LastGoodKey, (Instant, LastGood)>,
     /// Each (role, region)'s labels and families, rebuilt when its discovery is.
     shapes: HashMap<(Role, String), Arc<series::Shape>>,
     renderer: Renderer,
 }
 
-/// A (job, role, region)'s series from a successful cycle.
+/// A (job, cadence group, role, region)'s series from a successful collection.
 type LastGood = Arc<Vec<Sample>>;
+type LastGoodKey = (usize, u64, Role, String);
 
 /// The outcome of one (role, region).
 struct ScopeResult {
@@ -162,11 +179,16 @@ impl ScopeResult {
 impl Collector {
     pub fn new(jobs: Vec<Job>, aws: Arc<Aws>, opts: Options) -> Self {
         let n = jobs.len();
+        let cadence = Arc::new(Cadence::new(&jobs, opts.interval.as_secs()));
         Collector {
             jobs: Arc::new(jobs),
             aws,
             opts,
+            cadence,
+            start: Instant::now(),
+            next: 0,
             last_success: vec![None; n],
+            outcome: HashMap::new(),
             discovered: HashMap::new(),
             last_good: HashMap::new(),
             shapes: HashMap::new(),
@@ -178,25 +200,44 @@ impl Collector {
         &self.jobs
     }
 
-    /// One full cycle. Never fails: failures are per job, in the snapshot.
+    /// When the next cycle is due.
+    pub fn next_due(&self) -> Instant {
+        self.start + Duration::from_secs(self.next)
+    }
+
+    /// Collects the groups due at the scheduled moment (call it at [`Collector::next_due`]) and
+    /// moves the schedule on. Never fails: failures are per job, in the snapshot.
     pub async fn cycle(&mut self) -> Snapshot {
         let started = Instant::now();
+        let moment = self.next;
+        let due = Arc::new(self.cadence.due_at(moment));
         let now = now_secs();
         let mut set = JoinSet::new();
         for ((role, region), job_ids) in discovery::scopes(&self.jobs) {
-            let jobs = self.jobs.clone();
-            let aws = self.aws.clone();
+            // A (role, region) with nothing due is not touched, not even rediscovered.
+            if !job_ids.iter().any(|&j| self.cadence.job_due(j, &due)) {
+                continue;
+            }
+            let (jobs, aws, cadence, due) = (
+                self.jobs.clone(),
+                self.aws.clone(),
+                self.cadence.clone(),
+                due.clone(),
+            );
             let per_call = self.opts.metrics_per_query;
             let max_age = discovery_age(&self.jobs, &job_ids, self.opts.discovery_interval);
             let cached = self
                 .discovered
                 .get(&(role.clone(), region.clone()))
-                .filter(|(at, _)| at.elapsed() < max_age)
+                .filter(|(at, _)| !cadence::rediscover(Some(*at), moment, max_age.as_secs()))
                 .map(|(_, f)| f.clone());
             let deadline = self.opts.cycle_timeout;
             set.spawn(async move {
                 let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
-                let work = scope(aws, jobs, role, region, job_ids, now, per_call, cached);
+                let wanted = move |t: &discovery::Target| due.contains(cadence.of(t.job, t.metric));
+                let work = scope(
+                    aws, jobs, role, region, job_ids, now, per_call, cached, wanted,
+                );
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
                     Err(_) => ScopeResult::failed(
@@ -222,28 +263,27 @@ impl Collector {
         }
         // Deterministic output whatever order the scopes finished in.
         results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
-        // Keep complete discoveries for the next cycles; a partial one is retried next cycle.
+        // Keep complete discoveries for the next cycles; a partial one is retried next time.
         for r in &results {
             if r.fresh && r.error.is_none() && r.found.failed.is_empty() {
                 self.discovered.insert(
                     (r.role.clone(), r.region.clone()),
-                    (Instant::now(), r.found.clone()),
+                    (moment, r.found.clone()),
                 );
             }
         }
 
-        let mut status: Vec<JobStatus> = self
-            .jobs
-            .iter()
-            .map(|j| JobStatus {
-                label: j.label.clone(),
-                namespace: j.namespace.clone(),
-                success: true,
-                error: None,
-                series: 0,
-                last_success: None,
-            })
+        // The due groups of every job touched start as successes; any scope's error fails them.
+        let touched: Vec<usize> = (0..self.jobs.len())
+            .filter(|&j| self.cadence.job_due(j, &due))
             .collect();
+        for &j in &touched {
+            for g in self.cadence.of_job(j) {
+                if due.contains(g) {
+                    self.outcome.insert((j, g), None);
+                }
+            }
+        }
         for r in &results {
             // Jobs that failed in this (role, region), with the first error.
             let mut failed: HashMap<usize, Arc<AwsError>> = HashMap::new();
@@ -262,11 +302,6 @@ impl Collector {
                     }
                 }
             }
-            for (j, e) in &failed {
-                let s = &mut status[*j];
-                s.success = false;
-                s.error.get_or_insert_with(|| e.to_string());
-            }
             if r.found.unassociated > 0 {
                 tracing::debug!(
                     region = %r.region,
@@ -280,6 +315,7 @@ impl Collector {
                 _ => {
                     let s = Arc::new(series::Shape::new(
                         &self.jobs,
+                        &self.cadence,
                         r.found.clone(),
                         &r.region,
                         &r.account,
@@ -289,40 +325,41 @@ impl Collector {
                     s
                 }
             };
-            let mut fresh = series::build(&self.jobs, &shape, &r.plan, &r.calls);
+            let mut fresh =
+                series::build(&self.jobs, &self.cadence, &due, &shape, &r.plan, &r.calls);
             for &j in &r.jobs {
-                let key = (j, r.role.clone(), r.region.clone());
-                if !failed.contains_key(&j) {
-                    let list = fresh.remove(&j).unwrap_or_default();
-                    self.last_good.insert(key, (Instant::now(), Arc::new(list)));
-                } else if self
-                    .last_good
-                    .get(&key)
-                    .is_some_and(|(at, _)| at.elapsed() > self.opts.failed_series_retention)
-                {
-                    // Kept long enough: drop them, so Prometheus marks them stale.
-                    self.last_good.remove(&key);
+                for g in self.cadence.of_job(j) {
+                    if !due.contains(g) {
+                        continue;
+                    }
+                    let key = (j, g, r.role.clone(), r.region.clone());
+                    if let Some(e) = failed.get(&j) {
+                        let outcome = self.outcome.entry((j, g)).or_default();
+                        outcome.get_or_insert_with(|| e.to_string());
+                        if self
+                            .last_good
+                            .get(&key)
+                            .is_some_and(|(at, _)| at.elapsed() > self.retention(g))
+                        {
+                            // Kept long enough: drop them, so Prometheus marks them stale.
+                            self.last_good.remove(&key);
+                        }
+                    } else {
+                        let list = fresh.remove(&(j, g)).unwrap_or_default();
+                        self.last_good.insert(key, (Instant::now(), Arc::new(list)));
+                    }
                 }
             }
         }
-        // Each job's series: this cycle's where it succeeded, its last good ones where it
-        // failed (for at most --failed-series-retention).
-        // In a fixed order, so the renderer sees the same shape from one cycle to the next.
-        let mut lists: Vec<(&(usize, Role, String), &LastGood)> =
-            self.last_good.iter().map(|(k, (_, l))| (k, l)).collect();
-        lists.sort_by(|a, b| a.0.cmp(b.0));
-        for ((j, _, _), list) in &lists {
-            status[*j].series += list.len();
-        }
-        let finished = now_secs();
-        for (i, s) in status.iter_mut().enumerate() {
-            if s.success {
-                self.last_success[i] = Some(finished);
-            }
-            s.last_success = self.last_success[i];
-        }
+        let status = self.status(&touched);
         let duration = started.elapsed().as_secs_f64();
         let prepare_started = Instant::now();
+        // Each group's series: this collection's where it succeeded, its last good ones where
+        // it failed (for a bounded time), what it last collected where it was not due. In a
+        // fixed order, so the renderer sees the same shape from one cycle to the next.
+        let mut lists: Vec<(&LastGoodKey, &LastGood)> =
+            self.last_good.iter().map(|(k, (_, l))| (k, l)).collect();
+        lists.sort_by(|a, b| a.0.cmp(b.0));
         let slices: Vec<&[Sample]> = lists.iter().map(|(_, l)| l.as_slice()).collect();
         let cloudwatch = self.renderer.prepare(&slices);
         if cloudwatch.duplicates() > 0 && cloudwatch.rebuilt {
@@ -335,17 +372,77 @@ impl Collector {
         let mut families = Families::default();
         series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
         let (own_text, own_openmetrics) = small(families);
-        // The shapes of scopes no longer configured go with them.
-        self.shapes
-            .retain(|k, _| results.iter().any(|r| (&r.role, &r.region) == (&k.0, &k.1)));
+        self.advance(moment);
         Snapshot {
             cloudwatch,
             own_text,
             own_openmetrics,
             jobs: status,
-            finished_at: Some(finished),
+            finished_at: Some(now_secs()),
             duration_seconds: duration,
             prepare_seconds,
+        }
+    }
+
+    /// How long a failing group's last good series are served.
+    fn retention(&self, group: u64) -> Duration {
+        let g = Duration::from_secs(group);
+        self.opts
+            .failed_series_retention
+            .unwrap_or(3 * g)
+            .max(2 * g)
+    }
+
+    /// Every job's state: a job succeeds when each of its groups did at its last collection.
+    fn status(&mut self, touched: &[usize]) -> Vec<JobStatus> {
+        let finished = now_secs();
+        let mut status: Vec<JobStatus> = self
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(j, job)| {
+                let error = self
+                    .cadence
+                    .of_job(j)
+                    .into_iter()
+                    .find_map(|g| self.outcome.get(&(j, g)).cloned().flatten());
+                JobStatus {
+                    label: job.label.clone(),
+                    namespace: job.namespace.clone(),
+                    success: error.is_none(),
+                    error,
+                    series: 0,
+                    last_success: None,
+                }
+            })
+            .collect();
+        for ((j, ..), (_, list)) in &self.last_good {
+            status[*j].series += list.len();
+        }
+        for &j in touched {
+            if status[j].success {
+                self.last_success[j] = Some(finished);
+            }
+        }
+        for (j, s) in status.iter_mut().enumerate() {
+            s.last_success = self.last_success[j];
+        }
+        status
+    }
+
+    /// Moves the schedule past `moment` and past now: a moment missed while a cycle overran is
+    /// skipped, not made up, so groups stay on their multiples and keep being batched together.
+    fn advance(&mut self, moment: u64) {
+        let natural = self.cadence.next_after(moment);
+        let elapsed = self.start.elapsed().as_secs();
+        self.next = natural.max(self.cadence.next_after(elapsed));
+        if self.next > natural {
+            tracing::warn!(
+                moment,
+                took_seconds = elapsed - moment,
+                next = self.next,
+                "collection overran its next moment; the groups due in between are skipped until their next turn"
+            );
         }
     }
 }
@@ -374,6 +471,7 @@ async fn scope(
     now: i64,
     per_call: usize,
     cached: Option<Arc<Found>>,
+    wanted: impl Fn(&discovery::Target) -> bool,
 ) -> ScopeResult {
     let session = match aws.session(&role, &region).await {
         Ok(s) => s,
@@ -386,7 +484,7 @@ async fn scope(
         Some(f) => f,
         None => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
     };
-    let plan = plan::plan(&jobs, &found.targets, now, per_call);
+    let plan = plan::plan_some(&jobs, &found.targets, now, per_call, wanted);
     let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
     let mut set = JoinSet::new();
     for (i, call) in plan.calls.iter().enumerate() {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::aws::{Accounting, AwsError, Points};
 use crate::collect::JobStatus;
+use crate::collect::cadence::{Cadence, Due};
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
 use crate::exposition::layout::{Labels, Meta, Pair, Sample};
@@ -42,9 +43,10 @@ pub struct Shape {
     targets: Vec<(Labels, StatFamilies)>,
     /// The `aws_<ns>_info` series, by job.
     info: Vec<(usize, Sample)>,
-    /// Samples per job in a cycle (one per target and statistic, one per info series), so
-    /// their lists are allocated once: growing them doubled their memory at 100k series.
-    sizes: HashMap<usize, usize>,
+    /// Samples per (job, cadence group) in a cycle (one per target and statistic, one per info
+    /// series), so their lists are allocated once: growing them doubled their memory at 100k
+    /// series.
+    sizes: HashMap<(usize, u64), usize>,
 }
 
 /// A job metric's family per statistic.
@@ -82,7 +84,14 @@ impl Interner {
 }
 
 impl Shape {
-    pub fn new(jobs: &[Job], found: Arc<Found>, region: &str, account: &str, snake: bool) -> Shape {
+    pub fn new(
+        jobs: &[Job],
+        cadence: &Cadence,
+        found: Arc<Found>,
+        region: &str,
+        account: &str,
+        snake: bool,
+    ) -> Shape {
         let mut strings = Interner::default();
         let mut metas: HashMap<(usize, usize), StatFamilies> = HashMap::new();
         let mut targets = Vec::with_capacity(found.targets.len());
@@ -154,12 +163,14 @@ impl Shape {
                 },
             ));
         }
-        let mut sizes: HashMap<usize, usize> = HashMap::new();
+        let mut sizes: HashMap<(usize, u64), usize> = HashMap::new();
         for (t, (_, metas)) in found.targets.iter().zip(&targets) {
-            *sizes.entry(t.job).or_default() += metas.len();
+            *sizes
+                .entry((t.job, cadence.of(t.job, t.metric)))
+                .or_default() += metas.len();
         }
         for (job, _) in &info {
-            *sizes.entry(*job).or_default() += 1;
+            *sizes.entry((*job, cadence.info(*job))).or_default() += 1;
         }
         Shape {
             found,
@@ -204,21 +215,28 @@ fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
     }))
 }
 
-/// The samples of one (role, region), per job (index into `jobs`).
+/// The samples of one (role, region) for the cadence groups `due`, per (job, group).
 pub fn build(
     jobs: &[Job],
+    cadence: &Cadence,
+    due: &Due,
     shape: &Shape,
     plan: &Plan,
     calls: &[Result<Vec<Points>, Arc<AwsError>>],
-) -> HashMap<usize, Vec<Sample>> {
-    let mut out: HashMap<usize, Vec<Sample>> = shape
+) -> HashMap<(usize, u64), Vec<Sample>> {
+    let mut out: HashMap<(usize, u64), Vec<Sample>> = shape
         .sizes
         .iter()
-        .map(|(job, n)| (*job, Vec::with_capacity(*n)))
+        .filter(|((_, group), _)| due.contains(*group))
+        .map(|(key, n)| (*key, Vec::with_capacity(*n)))
         .collect();
     let no_points: Vec<(i64, f64)> = Vec::new();
 
     for (ti, t) in shape.found.targets.iter().enumerate() {
+        let group = cadence.of(t.job, t.metric);
+        if !due.contains(group) {
+            continue;
+        }
         let m = &jobs[t.job].metrics[t.metric];
         let (labels, metas) = &shape.targets[ti];
         for (si, meta) in metas.iter().enumerate() {
@@ -232,7 +250,7 @@ pub fn build(
             let mine = points
                 .iter()
                 .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
-            let list = out.entry(t.job).or_default();
+            let list = out.entry((t.job, group)).or_default();
             let mut any = false;
             for (ts, v) in mine {
                 any = true;
@@ -259,7 +277,10 @@ pub fn build(
         }
     }
     for (job, s) in &shape.info {
-        out.entry(*job).or_default().push(s.clone());
+        let group = cadence.info(*job);
+        if due.contains(group) {
+            out.entry((*job, group)).or_default().push(s.clone());
+        }
     }
     out
 }

@@ -82,6 +82,10 @@ pub struct Metric {
     pub nil_to_zero: bool,
     pub add_cloudwatch_timestamp: bool,
     pub export_all_data_points: bool,
+    /// `collectionInterval` (seconds; the metric's or its job's): how often this metric is
+    /// collected, instead of `--scraping-interval`. Metrics due at the same moment are fetched
+    /// together.
+    pub collection_interval: Option<u32>,
 }
 
 impl Job {

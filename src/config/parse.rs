@@ -55,6 +55,7 @@ struct Inherited {
     nil_to_zero: Option<bool>,
     add_cloudwatch_timestamp: Option<bool>,
     export_all_data_points: Option<bool>,
+    collection_interval: Option<u32>,
 }
 
 const DEFAULT_PERIOD: u32 = 300;
@@ -648,6 +649,7 @@ impl Walker {
             "nilToZero",
             "addCloudwatchTimestamp",
             "exportAllDataPoints",
+            "collectionInterval",
             "region",
             "roleArn",
             "roleArns",
@@ -805,6 +807,14 @@ impl Walker {
                 *slot = self.bool(n, &o.child(key));
             }
         }
+        if let Some(n) = o.get("collectionInterval") {
+            let path = o.child("collectionInterval");
+            inh.collection_interval = self.seconds(n, &path);
+            if inh.collection_interval == Some(0) {
+                self.error(n.pos, &path, "collectionInterval must be at least 1 second");
+                inh.collection_interval = None;
+            }
+        }
         inh
     }
 
@@ -852,6 +862,7 @@ impl Walker {
                 "nilToZero",
                 "addCloudwatchTimestamp",
                 "exportAllDataPoints",
+                "collectionInterval",
             ],
         );
         let statistics = own.statistics.or_else(|| job.statistics.clone());
@@ -914,6 +925,7 @@ impl Walker {
             nil_to_zero: own.nil_to_zero.or(job.nil_to_zero).unwrap_or(false),
             add_cloudwatch_timestamp: add_ts,
             export_all_data_points: export_all,
+            collection_interval: own.collection_interval.or(job.collection_interval),
         })
     }
 }

@@ -340,3 +340,55 @@ discovery:
         ]
     );
 }
+
+#[test]
+fn collection_interval_on_a_job_or_a_metric() {
+    let l = ok("apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    collectionInterval: 3600
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], collectionInterval: 60}
+    - {name: MemoryUtilization, statistics: [Average]}
+static:
+  - name: s
+    namespace: AWS/ECS
+    regions: [r]
+    dimensions: [{name: ClusterName, value: c}]
+    metrics: [{name: CPUUtilization, statistics: [Average]}]
+");
+    let m = &l.config.jobs[0].metrics;
+    assert_eq!(m[0].collection_interval, Some(60));
+    assert_eq!(m[1].collection_interval, Some(3600));
+    assert_eq!(l.config.jobs[1].metrics[0].collection_interval, None);
+    // The old dialect takes it too.
+    let old = ok("discovery:
+  jobs:
+  - type: ecs-svc
+    region: r
+    collectionInterval: 900
+    metrics: [{name: CPUUtilization, statistics: [Average]}]
+");
+    assert_eq!(old.config.jobs[0].metrics[0].collection_interval, Some(900));
+    let e = errors(
+        "apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], collectionInterval: 0}
+    - {name: MemoryUtilization, statistics: [Average], collectionInterval: 1h}
+",
+        true,
+    );
+    assert_eq!(
+        e,
+        vec![
+            "c.yml:7:73: error: discovery.jobs[0].metrics[0].collectionInterval: collectionInterval must be at least 1 second",
+            "c.yml:8:76: error: discovery.jobs[0].metrics[1].collectionInterval: expected a number of seconds, found a string",
+        ]
+    );
+}

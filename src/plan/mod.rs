@@ -108,6 +108,18 @@ fn gcd(a: i64, b: i64) -> i64 {
 
 /// Plans the calls for the targets of one (role, region).
 pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan {
+    plan_some(jobs, targets, now, per_call, |_| true)
+}
+
+/// Plans the calls for the targets `wanted` says yes to (those whose cadence group is due);
+/// the others get no slots.
+pub fn plan_some(
+    jobs: &[Job],
+    targets: &[Target],
+    now: i64,
+    per_call: usize,
+    wanted: impl Fn(&Target) -> bool,
+) -> Plan {
     let per_call = per_call.clamp(1, 500);
     // Identity → (query, union window). Borrowed from the jobs and targets: nothing is copied.
     type Key<'a> = (&'a str, &'a str, Vec<&'a Dim>, &'a str, u32);
@@ -116,6 +128,10 @@ pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan
     let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
 
     for (ti, t) in targets.iter().enumerate() {
+        if !wanted(t) {
+            wants.push(Vec::new());
+            continue;
+        }
         let job = &jobs[t.job];
         let m = &job.metrics[t.metric];
         let (start, end) = window(now, m.period, m.length, m.delay);
@@ -331,5 +347,21 @@ discovery:
         assert!(qs.iter().all(|q| q.id.starts_with('q')));
         let p = plan(&js, &targets, 1_000_000, 100);
         assert_eq!(p.calls.len(), 12);
+    }
+
+    #[test]
+    fn targets_not_wanted_get_no_queries_and_no_slots() {
+        let js = jobs(TWO_JOBS);
+        let targets = vec![target(0, 0, "a"), target(1, 0, "a"), target(1, 1, "a")];
+        let p = plan_some(&js, &targets, 1_000_000, 500, |t| t.job == 1);
+        assert_eq!(p.queries(), 2);
+        assert!(p.slots(0).is_empty());
+        assert_eq!(p.slots(1)[0].query, 0);
+        assert_eq!(p.slots(2)[0].query, 1);
+        // The window of the call is the wanted targets' only.
+        assert_eq!(p.calls[0].end, window(1_000_000, 60, 600, 0).1);
+        let none = plan_some(&js, &targets, 1_000_000, 500, |_| false);
+        assert!(none.calls.is_empty());
+        assert!(none.slots(2).is_empty());
     }
 }

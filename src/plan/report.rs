@@ -1,10 +1,11 @@
 //! What a config will cost before it runs: series, calls and dollars per cycle, hour and month,
 //! computed with the same planner the collector uses.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::collect::cadence::{Cadence, Due, rediscover};
 use crate::config::Job;
 use crate::discovery::Target;
 
@@ -23,12 +24,25 @@ pub struct JobCost {
     pub billed: usize,
 }
 
+/// One cadence group: the metrics collected at one interval.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct GroupCost {
+    pub interval_seconds: u64,
+    /// Distinct queries of this group alone (shared with another group due at the same
+    /// moment, a query is fetched once).
+    pub metrics_billed_per_collection: usize,
+    pub collections_per_hour: f64,
+}
+
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Report {
     pub jobs: Vec<JobCost>,
-    /// Distinct queries per cycle: the metrics GetMetricData bills each cycle.
+    pub groups: Vec<GroupCost>,
+    /// Distinct queries of the first cycle, when every group is due: the metrics GetMetricData
+    /// bills for it (and every cycle, when all metrics share one interval).
     pub metrics_billed_per_cycle: usize,
     pub get_metric_data_calls_per_cycle: usize,
+    /// Cycles (moments at which some group is due) per hour.
     pub cycles_per_hour: f64,
     /// Calls one discovery of every (role, region) makes, by API.
     pub discovery_calls_per_run: BTreeMap<String, u64>,
@@ -47,6 +61,8 @@ pub struct Report {
 /// One (role, region), as discovery found (or would find) it.
 #[derive(Debug, Default)]
 pub struct Scope {
+    /// Its jobs (indexes into the config's jobs): it is touched when one of them is due.
+    pub jobs: Vec<usize>,
     pub targets: Vec<Target>,
     /// Calls one discovery of it makes, by API.
     pub discovery_calls: BTreeMap<String, u64>,
@@ -54,7 +70,92 @@ pub struct Scope {
     pub discovery_interval_seconds: u64,
 }
 
-pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, interval_seconds: u64) -> Report {
+/// The longest stretch of the schedule simulated: a schedule repeats after the least common
+/// multiple of its intervals, and past a week the average is as good as exact.
+const HORIZON_CAP: u64 = 7 * 86_400;
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// What a config costs, from the same planner and schedule the collector uses: the schedule is
+/// walked moment by moment over one period of it (at most a week), each distinct set of due
+/// groups planned once.
+pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence) -> Report {
+    let mut horizon: u64 = 3600;
+    for g in cadence
+        .intervals()
+        .iter()
+        .chain(scopes.iter().map(|s| &s.discovery_interval_seconds))
+        .filter(|g| **g > 0)
+    {
+        horizon = (horizon / gcd(horizon, *g))
+            .saturating_mul(*g)
+            .min(HORIZON_CAP);
+    }
+    let per_hour = 3600.0 / horizon as f64;
+
+    // Walk the schedule: how often each set of groups is due, and when each scope is
+    // rediscovered.
+    let mut moments: HashMap<Due, u64> = HashMap::new();
+    let mut last: Vec<Option<u64>> = vec![None; scopes.len()];
+    let mut runs: Vec<u64> = vec![0; scopes.len()];
+    let mut t = 0;
+    while t < horizon {
+        let due = cadence.due_at(t);
+        for (si, s) in scopes.iter().enumerate() {
+            let touched = s.jobs.iter().any(|&j| cadence.job_due(j, &due));
+            if touched && rediscover(last[si], t, s.discovery_interval_seconds) {
+                last[si] = Some(t);
+                runs[si] += 1;
+            }
+        }
+        *moments.entry(due).or_default() += 1;
+        t = cadence.next_after(t);
+    }
+
+    let mut discovery_calls_per_run: BTreeMap<String, u64> = BTreeMap::new();
+    let mut discovery_calls_per_hour: BTreeMap<String, f64> = BTreeMap::new();
+    let mut discovery_runs_per_hour: f64 = 0.0;
+    for (s, n) in scopes.iter().zip(&runs) {
+        let runs = *n as f64 * per_hour;
+        discovery_runs_per_hour = discovery_runs_per_hour.max(runs);
+        for (api, n) in &s.discovery_calls {
+            *discovery_calls_per_run.entry(api.clone()).or_default() += n;
+            *discovery_calls_per_hour.entry(api.clone()).or_default() += *n as f64 * runs;
+        }
+    }
+
+    // Calls and metrics of one set of due groups, over every scope.
+    let planned = |wanted: &dyn Fn(&Target) -> bool| -> (usize, usize) {
+        let (mut calls, mut queries) = (0, 0);
+        for s in scopes {
+            // Time does not change the number or packing of queries.
+            let p = super::plan_some(jobs, &s.targets, 0, per_call, wanted);
+            calls += p.calls.len();
+            queries += p.queries();
+        }
+        (calls, queries)
+    };
+    let (mut calls_per_hour, mut billed_per_hour) = (0.0, 0.0);
+    for (due, n) in &moments {
+        let (c, q) = planned(&|t: &Target| due.contains(cadence.of(t.job, t.metric)));
+        calls_per_hour += (c as u64 * n) as f64 * per_hour;
+        billed_per_hour += (q as u64 * n) as f64 * per_hour;
+    }
+    let groups = cadence
+        .intervals()
+        .iter()
+        .map(|&g| GroupCost {
+            interval_seconds: g,
+            metrics_billed_per_collection: planned(&|t: &Target| cadence.of(t.job, t.metric) == g)
+                .1,
+            collections_per_hour: (horizon / g) as f64 * per_hour,
+        })
+        .filter(|g| g.metrics_billed_per_collection > 0)
+        .collect();
+
+    // Per job, and the first cycle: everything due.
     let mut costs: Vec<JobCost> = jobs
         .iter()
         .map(|j| JobCost {
@@ -64,27 +165,8 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, interval_seconds:
             billed: 0,
         })
         .collect();
-    let mut billed_total = 0;
-    let mut calls = 0;
-    let cycles_per_hour = 3600.0 / interval_seconds.max(1) as f64;
-    let mut discovery_calls_per_run: BTreeMap<String, u64> = BTreeMap::new();
-    let mut discovery_calls_per_hour: BTreeMap<String, f64> = BTreeMap::new();
-    let mut discovery_runs_per_hour: f64 = 0.0;
-    for s in scopes {
-        // Discovery runs at most once per cycle.
-        let runs = if s.discovery_interval_seconds == 0 {
-            cycles_per_hour
-        } else {
-            (3600.0 / s.discovery_interval_seconds as f64).min(cycles_per_hour)
-        };
-        discovery_runs_per_hour = discovery_runs_per_hour.max(runs);
-        for (api, n) in &s.discovery_calls {
-            *discovery_calls_per_run.entry(api.clone()).or_default() += n;
-            *discovery_calls_per_hour.entry(api.clone()).or_default() += *n as f64 * runs;
-        }
-    }
+    let (mut calls, mut billed_total) = (0, 0);
     for Scope { targets, .. } in scopes {
-        // Time does not change the number or packing of queries.
         let p = super::plan(jobs, targets, 0, per_call);
         calls += p.calls.len();
         billed_total += p.queries();
@@ -99,19 +181,19 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, interval_seconds:
         }
     }
     let list_calls_per_hour = *discovery_calls_per_hour.get("ListMetrics").unwrap_or(&0.0);
-    let metrics_billed_per_hour = billed_total as f64 * cycles_per_hour;
-    let gmd = metrics_billed_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
+    let gmd = billed_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
     let lm = list_calls_per_hour * HOURS_PER_MONTH * LIST_METRICS_PER_REQUEST;
     Report {
         jobs: costs,
+        groups,
         metrics_billed_per_cycle: billed_total,
         get_metric_data_calls_per_cycle: calls,
-        cycles_per_hour,
+        cycles_per_hour: moments.values().sum::<u64>() as f64 * per_hour,
         discovery_calls_per_run,
         discovery_runs_per_hour,
         discovery_calls_per_hour,
-        get_metric_data_calls_per_hour: calls as f64 * cycles_per_hour,
-        metrics_billed_per_hour,
+        get_metric_data_calls_per_hour: calls_per_hour,
+        metrics_billed_per_hour: billed_per_hour,
         dollars_per_month_get_metric_data: round_cents(gmd),
         dollars_per_month_list_metrics: round_cents(lm),
         dollars_per_month: round_cents(gmd + lm),
@@ -159,10 +241,29 @@ impl Report {
             "total", "", total, self.metrics_billed_per_cycle
         );
         let _ = writeln!(s);
+        if self.groups.len() > 1 {
+            let groups: Vec<String> = self
+                .groups
+                .iter()
+                .map(|g| {
+                    format!(
+                        "every {} s: {} metrics ({:.1} times per hour)",
+                        g.interval_seconds, g.metrics_billed_per_collection, g.collections_per_hour
+                    )
+                })
+                .collect();
+            let _ = writeln!(s, "cadence groups: {}", groups.join("; "));
+        }
         let _ = writeln!(
             s,
-            "per cycle: {} GetMetricData call(s), {} metrics billed",
-            self.get_metric_data_calls_per_cycle, self.metrics_billed_per_cycle
+            "{}: {} GetMetricData call(s), {} metrics billed",
+            if self.groups.len() > 1 {
+                "first cycle (every group due)"
+            } else {
+                "per cycle"
+            },
+            self.get_metric_data_calls_per_cycle,
+            self.metrics_billed_per_cycle
         );
         let _ = writeln!(
             s,
@@ -242,11 +343,12 @@ mod tests {
             }
         }
         let scope = Scope {
+            jobs: (0..jobs.len()).collect(),
             targets,
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 16)]),
             discovery_interval_seconds: 600,
         };
-        let r = report(&jobs, &[scope], 500, 300);
+        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 300));
         assert_eq!(r.jobs[0].queries, 6);
         assert_eq!(r.jobs[1].queries, 700);
         assert_eq!(r.metrics_billed_per_cycle, 706);
@@ -264,24 +366,126 @@ mod tests {
         );
     }
 
+    fn jobs(text: &str) -> Vec<Job> {
+        parse_str(text, Path::new("c"), true).unwrap().config.jobs
+    }
+
     #[test]
     fn each_scope_is_rediscovered_at_its_own_rate() {
+        let jobs = jobs(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Sum]}]\n",
+        );
         let scope = |interval, calls| Scope {
+            jobs: vec![0],
             targets: Vec::new(),
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), calls)]),
             discovery_interval_seconds: interval,
         };
         // 10 calls every 600 s, 4 every 3600 s, 2 every cycle (capped at the cycle rate).
         let r = report(
-            &[],
+            &jobs,
             &[scope(600, 10), scope(3600, 4), scope(0, 2)],
             500,
-            300,
+            &Cadence::new(&jobs, 300),
         );
         assert_eq!(r.discovery_calls_per_run["ListMetrics"], 16);
         assert_eq!(r.discovery_calls_per_hour["ListMetrics"], 60.0 + 4.0 + 24.0);
         assert_eq!(r.discovery_runs_per_hour, 12.0);
         // 88 × 730 × $0.00001 = $0.64.
         assert_eq!(r.dollars_per_month_list_metrics, 0.64);
+    }
+
+    fn target(job: usize, metric: usize, i: usize) -> Target {
+        Target {
+            job,
+            metric,
+            dimensions: Arc::from(vec![Dim {
+                name: "ServiceName".into(),
+                value: format!("s{i}"),
+            }]),
+            resource: Arc::from("r"),
+            tags: Arc::from(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn cadence_groups_are_billed_at_their_own_rates_and_batched_when_due_together() {
+        // 300 critical queries every 60 s, 400 others every 3600 s, discovery every 600 s.
+        let jobs = jobs(
+            r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    collectionInterval: 60
+    metrics: [{name: CPUUtilization, statistics: [Average], period: 60, length: 60}]
+  - type: AWS/ECS
+    regions: [r]
+    metrics: [{name: MemoryUtilization, statistics: [Average], period: 3600, length: 3600}]
+"#,
+        );
+        let mut targets: Vec<Target> = (0..300).map(|i| target(0, 0, i)).collect();
+        targets.extend((0..400).map(|i| target(1, 0, i)));
+        let scope = Scope {
+            jobs: vec![0, 1],
+            targets,
+            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 3)]),
+            discovery_interval_seconds: 600,
+        };
+        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 3600));
+        assert_eq!(
+            r.groups,
+            vec![
+                GroupCost {
+                    interval_seconds: 60,
+                    metrics_billed_per_collection: 300,
+                    collections_per_hour: 60.0
+                },
+                GroupCost {
+                    interval_seconds: 3600,
+                    metrics_billed_per_collection: 400,
+                    collections_per_hour: 1.0
+                },
+            ]
+        );
+        assert_eq!(r.cycles_per_hour, 60.0);
+        // 59 moments of 300 queries in one call; one of 700 in two.
+        assert_eq!(r.get_metric_data_calls_per_hour, 59.0 + 2.0);
+        assert_eq!(r.metrics_billed_per_hour, 60.0 * 300.0 + 400.0);
+        assert_eq!(r.get_metric_data_calls_per_cycle, 2);
+        assert_eq!(r.metrics_billed_per_cycle, 700);
+        // The scope is touched every minute, so discovery runs every 600 s.
+        assert_eq!(r.discovery_runs_per_hour, 6.0);
+        assert_eq!(r.discovery_calls_per_hour["ListMetrics"], 18.0);
+        let text = r.to_text();
+        assert!(
+            text.contains("every 60 s: 300 metrics (60.0 times per hour); every 3600 s: 400 metrics (1.0 times per hour)"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "first cycle (every group due): 2 GetMetricData call(s), 700 metrics billed"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_scope_whose_jobs_are_rarely_due_is_rediscovered_only_when_touched() {
+        let jobs = jobs(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    collectionInterval: 1800\n    metrics: [{name: M, statistics: [Sum]}]\n",
+        );
+        let scope = Scope {
+            jobs: vec![0],
+            targets: vec![target(0, 0, 0)],
+            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 1)]),
+            discovery_interval_seconds: 600,
+        };
+        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 300));
+        assert_eq!(r.discovery_runs_per_hour, 2.0);
+        assert_eq!(r.get_metric_data_calls_per_hour, 2.0);
+        // The 300 s flag is no moment of this config: no metric has it.
+        assert_eq!(r.groups.len(), 1);
+        assert_eq!(r.cycles_per_hour, 2.0);
     }
 }
