@@ -527,7 +527,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             previous = now;
+            let groups: Vec<String> = snap.groups.iter().map(u64::to_string).collect();
             tracing::info!(
+                groups = groups.join(","),
                 seconds = format!("{:.3}", snap.duration_seconds),
                 prepare_ms = format!("{:.1}", snap.prepare_seconds * 1000.0),
                 series = snap.jobs.iter().map(|j| j.series).sum::<usize>(),

@@ -52,6 +52,9 @@ pub struct JobStatus {
     pub error: Option<String>,
     pub series: usize,
     pub last_success: Option<i64>,
+    /// How often its most frequent metrics are collected (seconds): how old `last_success`
+    /// may normally get.
+    pub interval_seconds: u64,
 }
 
 /// What `/metrics` serves: made once per cycle, read by every scrape.
@@ -66,6 +69,8 @@ pub struct Snapshot {
     pub jobs: Vec<JobStatus>,
     /// When the last cycle finished (seconds since the epoch); None before the first.
     pub finished_at: Option<i64>,
+    /// The collection intervals (cadence groups) this cycle collected.
+    pub groups: Vec<u64>,
     pub duration_seconds: f64,
     /// Time to prepare the cycle's series for scrapes (the layout is reused while discovery
     /// is; the bytes are written per scrape).
@@ -379,6 +384,7 @@ impl Collector {
             own_openmetrics,
             jobs: status,
             finished_at: Some(now_secs()),
+            groups: due.intervals().to_vec(),
             duration_seconds: duration,
             prepare_seconds,
         }
@@ -413,6 +419,7 @@ impl Collector {
                     error,
                     series: 0,
                     last_success: None,
+                    interval_seconds: self.cadence.info(j),
                 }
             })
             .collect();

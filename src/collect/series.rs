@@ -402,6 +402,14 @@ pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus],
             j.series as f64,
             None,
         );
+        fs.add(
+            "cw_exporter_collection_interval_seconds",
+            || "How often the job's most frequent metrics are collected (collectionInterval, else --scraping-interval)".into(),
+            Kind::Gauge,
+            labels.clone(),
+            j.interval_seconds as f64,
+            None,
+        );
         if let Some(ts) = j.last_success {
             fs.add(
                 "cw_exporter_last_success_timestamp_seconds",

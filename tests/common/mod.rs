@@ -124,9 +124,15 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u
     }
     req.push_str("\r\n");
     req.push_str(body);
-    s.write_all(req.as_bytes()).unwrap();
+    // A connection the server dropped is status 0 too: polling loops try again, and every other
+    // caller asserts a status.
+    if let Err(e) = s.write_all(req.as_bytes()) {
+        return (0, format!("write to {host}: {e}"));
+    }
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    if let Err(e) = s.read_to_end(&mut raw) {
+        return (0, format!("read from {host}: {e}"));
+    }
     let text = String::from_utf8_lossy(&raw).to_string();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
