@@ -5,6 +5,7 @@
 
 pub mod cadence;
 pub mod series;
+pub mod window_mode;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -129,6 +130,11 @@ pub struct Collector {
     cadence: Arc<Cadence>,
     /// When the schedule started; moments are whole seconds from it.
     start: Instant,
+    /// The same, in seconds since the epoch.
+    start_epoch: i64,
+    /// Per (role, region), per window-mode (job, metric): where its last successful window
+    /// ended, so the next one starts there.
+    window_ends: HashMap<(Role, String), WindowEnds>,
     /// The moment of the next cycle.
     next: u64,
     last_success: Vec<Option<i64>>,
@@ -147,6 +153,8 @@ pub struct Collector {
 /// A (job, cadence group, role, region)'s series from a successful collection.
 type LastGood = Arc<Vec<Sample>>;
 type LastGoodKey = (usize, u64, Role, String);
+/// Per window-mode (job, metric) of a (role, region), where its last window ended.
+type WindowEnds = Arc<HashMap<(usize, usize), i64>>;
 
 /// The outcome of one (role, region).
 struct ScopeResult {
@@ -191,6 +199,8 @@ impl Collector {
             opts,
             cadence,
             start: Instant::now(),
+            start_epoch: now_secs(),
+            window_ends: HashMap::new(),
             next: 0,
             last_success: vec![None; n],
             outcome: HashMap::new(),
@@ -216,7 +226,14 @@ impl Collector {
         let started = Instant::now();
         let moment = self.next;
         let due = Arc::new(self.cadence.due_at(moment));
-        let now = now_secs();
+        // The schedule's time rather than the clock's (they differ by the wake-up latency), so
+        // a group's windows move by exactly its interval; the clock's if it jumped (suspend,
+        // clock step).
+        let scheduled = self.start_epoch + moment as i64;
+        let now = match now_secs() {
+            real if (real - scheduled).abs() <= 2 => scheduled,
+            real => real,
+        };
         let mut set = JoinSet::new();
         for ((role, region), job_ids) in discovery::scopes(&self.jobs) {
             // A (role, region) with nothing due is not touched, not even rediscovered.
@@ -237,11 +254,26 @@ impl Collector {
                 .filter(|(at, _)| !cadence::rediscover(Some(*at), moment, max_age.as_secs()))
                 .map(|(_, f)| f.clone());
             let deadline = self.opts.cycle_timeout;
+            let since = self
+                .window_ends
+                .get(&(role.clone(), region.clone()))
+                .cloned()
+                .unwrap_or_default();
             set.spawn(async move {
                 let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
-                let wanted = move |t: &discovery::Target| due.contains(cadence.of(t.job, t.metric));
+                let select = {
+                    let jobs = jobs.clone();
+                    move |t: &discovery::Target, w: (i64, i64)| {
+                        let group = cadence.of(t.job, t.metric);
+                        if !due.contains(group) {
+                            return None;
+                        }
+                        let m = &jobs[t.job].metrics[t.metric];
+                        window_mode::window(m, group, since.get(&(t.job, t.metric)).copied(), w)
+                    }
+                };
                 let work = scope(
-                    aws, jobs, role, region, job_ids, now, per_call, cached, wanted,
+                    aws, jobs, role, region, job_ids, now, per_call, cached, select,
                 );
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
@@ -354,6 +386,28 @@ impl Collector {
                         self.last_good.insert(key, (Instant::now(), Arc::new(list)));
                     }
                 }
+            }
+            // The next window of each window-mode metric that succeeded starts where this one
+            // ended.
+            let mut ends: Option<HashMap<(usize, usize), i64>> = None;
+            for (ti, t) in r.found.targets.iter().enumerate() {
+                let (Some(slot), false) = (r.plan.slots(ti).first(), failed.contains_key(&t.job))
+                else {
+                    continue;
+                };
+                if self.jobs[t.job].metrics[t.metric].window_mode {
+                    let ends = ends.get_or_insert_with(|| {
+                        self.window_ends
+                            .get(&(r.role.clone(), r.region.clone()))
+                            .map(|m| (**m).clone())
+                            .unwrap_or_default()
+                    });
+                    ends.insert((t.job, t.metric), slot.end);
+                }
+            }
+            if let Some(ends) = ends {
+                self.window_ends
+                    .insert((r.role.clone(), r.region.clone()), Arc::new(ends));
             }
         }
         let status = self.status(&touched);
@@ -478,7 +532,7 @@ async fn scope(
     now: i64,
     per_call: usize,
     cached: Option<Arc<Found>>,
-    wanted: impl Fn(&discovery::Target) -> bool,
+    select: impl Fn(&discovery::Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> ScopeResult {
     let session = match aws.session(&role, &region).await {
         Ok(s) => s,
@@ -491,7 +545,7 @@ async fn scope(
         Some(f) => f,
         None => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
     };
-    let plan = plan::plan_some(&jobs, &found.targets, now, per_call, wanted);
+    let plan = plan::plan_some(&jobs, &found.targets, now, per_call, select);
     let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
     let mut set = JoinSet::new();
     for (i, call) in plan.calls.iter().enumerate() {

@@ -197,12 +197,16 @@ fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
         return None;
     }
     let help = format!(
-        "CloudWatch {} {} {}, period {}s, over the last {}s{}",
+        "CloudWatch {} {} {}, period {}s, {}{}",
         job.namespace,
         m.name,
         stat,
         m.period,
-        m.length,
+        if m.window_mode {
+            "every datapoint since the previous collection".to_string()
+        } else {
+            format!("over the last {}s", m.length)
+        },
         if m.delay > 0 {
             format!(" delayed {}s", m.delay)
         } else {

@@ -86,6 +86,11 @@ pub struct Metric {
     /// collected, instead of `--scraping-interval`. Metrics due at the same moment are fetched
     /// together.
     pub collection_interval: Option<u32>,
+    /// `windowMode`: each collection fetches every datapoint since the previous one's window
+    /// and exports them with their CloudWatch timestamps (so `addCloudwatchTimestamp` and
+    /// `exportAllDataPoints` are on). Needs a `collectionInterval` that is a multiple of
+    /// `period`, so every window holds whole periods and none is empty.
+    pub window_mode: bool,
 }
 
 impl Job {

@@ -55,6 +55,7 @@ struct Inherited {
     nil_to_zero: Option<bool>,
     add_cloudwatch_timestamp: Option<bool>,
     export_all_data_points: Option<bool>,
+    window_mode: Option<bool>,
     collection_interval: Option<u32>,
 }
 
@@ -650,6 +651,7 @@ impl Walker {
             "addCloudwatchTimestamp",
             "exportAllDataPoints",
             "collectionInterval",
+            "windowMode",
             "region",
             "roleArn",
             "roleArns",
@@ -802,6 +804,7 @@ impl Walker {
             ("nilToZero", &mut inh.nil_to_zero),
             ("addCloudwatchTimestamp", &mut inh.add_cloudwatch_timestamp),
             ("exportAllDataPoints", &mut inh.export_all_data_points),
+            ("windowMode", &mut inh.window_mode),
         ] {
             if let Some(n) = o.get(key) {
                 *slot = self.bool(n, &o.child(key));
@@ -863,6 +866,7 @@ impl Walker {
                 "addCloudwatchTimestamp",
                 "exportAllDataPoints",
                 "collectionInterval",
+                "windowMode",
             ],
         );
         let statistics = own.statistics.or_else(|| job.statistics.clone());
@@ -897,15 +901,46 @@ impl Walker {
                 format!("length {length} is shorter than period {period}: no datapoint would fit"),
             );
         }
+        let window_mode = own.window_mode.or(job.window_mode).unwrap_or(false);
+        let collection_interval = own.collection_interval.or(job.collection_interval);
         let add_ts = own
             .add_cloudwatch_timestamp
-            .or(job.add_cloudwatch_timestamp)
-            .unwrap_or(false);
-        let export_all = own
-            .export_all_data_points
-            .or(job.export_all_data_points)
-            .unwrap_or(false);
-        if export_all && !add_ts {
+            .or(job.add_cloudwatch_timestamp);
+        let export_all = own.export_all_data_points.or(job.export_all_data_points);
+        if window_mode {
+            // Every datapoint since the last poll, each at its CloudWatch time.
+            for (key, set) in [
+                ("addCloudwatchTimestamp", add_ts),
+                ("exportAllDataPoints", export_all),
+            ] {
+                if set == Some(false) {
+                    self.error(
+                        node.pos,
+                        path,
+                        format!("windowMode exports every datapoint with its CloudWatch timestamp; {key}: false contradicts it"),
+                    );
+                }
+            }
+            match collection_interval {
+                None => self.error(
+                    node.pos,
+                    path,
+                    "windowMode needs a collectionInterval (on the metric or its job): the window is the time since the last poll",
+                ),
+                Some(i) if !i.is_multiple_of(period.max(1)) => self.error(
+                    node.pos,
+                    path,
+                    format!(
+                        "windowMode needs a collectionInterval that is a multiple of the period: {i} is not a multiple of {period}"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        let add_ts = add_ts.unwrap_or(window_mode);
+        let export_all = export_all.unwrap_or(window_mode);
+        // (In window mode a contradiction was reported above.)
+        if export_all && !add_ts && !window_mode {
             // Without timestamps every datapoint would be the same series: Prometheus rejects it.
             self.error(
                 node.pos,
@@ -925,7 +960,8 @@ impl Walker {
             nil_to_zero: own.nil_to_zero.or(job.nil_to_zero).unwrap_or(false),
             add_cloudwatch_timestamp: add_ts,
             export_all_data_points: export_all,
-            collection_interval: own.collection_interval.or(job.collection_interval),
+            collection_interval,
+            window_mode,
         })
     }
 }

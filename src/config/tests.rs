@@ -392,3 +392,43 @@ discovery:
         ]
     );
 }
+
+#[test]
+fn window_mode_turns_on_timestamps_and_every_point_and_needs_a_fitting_interval() {
+    let l = ok("apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    collectionInterval: 600
+    windowMode: true
+    metrics:
+    - {name: CPUUtilization, statistics: [Average], period: 60}
+    - {name: MemoryUtilization, statistics: [Average], period: 60, windowMode: false}
+");
+    let m = &l.config.jobs[0].metrics;
+    assert!(m[0].window_mode && m[0].add_cloudwatch_timestamp && m[0].export_all_data_points);
+    assert!(!m[1].window_mode && !m[1].add_cloudwatch_timestamp);
+    let e = errors(
+        "apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/ECS
+    regions: [r]
+    windowMode: true
+    metrics:
+    - {name: A, statistics: [Average], period: 60}
+    - {name: B, statistics: [Average], period: 60, collectionInterval: 90}
+    - {name: C, statistics: [Average], period: 60, collectionInterval: 120, addCloudwatchTimestamp: false}
+",
+        true,
+    );
+    assert_eq!(
+        e,
+        vec![
+            "c.yml:8:7: error: discovery.jobs[0].metrics[0]: windowMode needs a collectionInterval (on the metric or its job): the window is the time since the last poll",
+            "c.yml:9:7: error: discovery.jobs[0].metrics[1]: windowMode needs a collectionInterval that is a multiple of the period: 90 is not a multiple of 60",
+            "c.yml:10:7: error: discovery.jobs[0].metrics[2]: windowMode exports every datapoint with its CloudWatch timestamp; addCloudwatchTimestamp: false contradicts it",
+        ]
+    );
+}

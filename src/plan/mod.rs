@@ -108,17 +108,18 @@ fn gcd(a: i64, b: i64) -> i64 {
 
 /// Plans the calls for the targets of one (role, region).
 pub fn plan(jobs: &[Job], targets: &[Target], now: i64, per_call: usize) -> Plan {
-    plan_some(jobs, targets, now, per_call, |_| true)
+    plan_some(jobs, targets, now, per_call, |_, w| Some(w))
 }
 
-/// Plans the calls for the targets `wanted` says yes to (those whose cadence group is due);
-/// the others get no slots.
+/// Plans the calls for the targets `select` gives a window: it sees each target with the
+/// window its metric's config asks for at `now`, and answers None (not due: no queries, no
+/// slots) or the window to fetch (in window mode, the time since the last poll).
 pub fn plan_some(
     jobs: &[Job],
     targets: &[Target],
     now: i64,
     per_call: usize,
-    wanted: impl Fn(&Target) -> bool,
+    select: impl Fn(&Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> Plan {
     let per_call = per_call.clamp(1, 500);
     // Identity → (query, union window). Borrowed from the jobs and targets: nothing is copied.
@@ -128,13 +129,12 @@ pub fn plan_some(
     let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
 
     for (ti, t) in targets.iter().enumerate() {
-        if !wanted(t) {
-            wants.push(Vec::new());
-            continue;
-        }
         let job = &jobs[t.job];
         let m = &job.metrics[t.metric];
-        let (start, end) = window(now, m.period, m.length, m.delay);
+        let Some((start, end)) = select(t, window(now, m.period, m.length, m.delay)) else {
+            wants.push(Vec::new());
+            continue;
+        };
         let mut sorted: Vec<&Dim> = t.dimensions.iter().collect();
         sorted.sort();
         let mut per_stat = Vec::with_capacity(m.statistics.len());
@@ -353,14 +353,16 @@ discovery:
     fn targets_not_wanted_get_no_queries_and_no_slots() {
         let js = jobs(TWO_JOBS);
         let targets = vec![target(0, 0, "a"), target(1, 0, "a"), target(1, 1, "a")];
-        let p = plan_some(&js, &targets, 1_000_000, 500, |t| t.job == 1);
+        let p = plan_some(&js, &targets, 1_000_000, 500, |t, w| {
+            (t.job == 1).then_some(w)
+        });
         assert_eq!(p.queries(), 2);
         assert!(p.slots(0).is_empty());
         assert_eq!(p.slots(1)[0].query, 0);
         assert_eq!(p.slots(2)[0].query, 1);
         // The window of the call is the wanted targets' only.
         assert_eq!(p.calls[0].end, window(1_000_000, 60, 600, 0).1);
-        let none = plan_some(&js, &targets, 1_000_000, 500, |_| false);
+        let none = plan_some(&js, &targets, 1_000_000, 500, |_, _| None);
         assert!(none.calls.is_empty());
         assert!(none.slots(2).is_empty());
     }

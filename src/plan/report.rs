@@ -128,10 +128,12 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
 
     // Calls and metrics of one set of due groups, over every scope.
     let planned = |wanted: &dyn Fn(&Target) -> bool| -> (usize, usize) {
+        // Window mode changes a query's window, never whether it is made: its interval is a
+        // multiple of its period, so every window holds new periods.
         let (mut calls, mut queries) = (0, 0);
         for s in scopes {
             // Time does not change the number or packing of queries.
-            let p = super::plan_some(jobs, &s.targets, 0, per_call, wanted);
+            let p = super::plan_some(jobs, &s.targets, 0, per_call, |t, w| wanted(t).then_some(w));
             calls += p.calls.len();
             queries += p.queries();
         }

@@ -480,6 +480,11 @@ impl Prometheus {
     /// One scrape job named cw-exporter; `job` is its body as flow-style lines (targets, scheme,
     /// tls_config, basic_auth ...), each at the job's indentation.
     pub fn start_job(job: &str, rule_files: &[PathBuf]) -> Prometheus {
+        Prometheus::start_with(job, rule_files, "")
+    }
+
+    /// As `start_job`, with more top-level configuration (e.g. a `storage:` block).
+    pub fn start_with(job: &str, rule_files: &[PathBuf], extra: &str) -> Prometheus {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("cw-prom-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
@@ -492,7 +497,7 @@ impl Prometheus {
             dir.join("prometheus.yml"),
             format!(
                 "global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}\n\
-                 rule_files: [{}]\n\
+                 rule_files: [{}]\n{extra}\n\
                  scrape_configs:\n  - job_name: cw-exporter\n{job}",
                 rules.join(", ")
             ),
