@@ -79,6 +79,18 @@ discovery:
         plan["get_metric_data_calls_per_cycle"].as_u64().unwrap()
     );
     assert_eq!(count("GetMetricData"), 4); // ⌈65 / 20⌉
+    // The other reading of the pricing page: the two statistics of CpuUtilized and of
+    // MemoryUtilized of a service are one metric each, side by side in one call: 3 per service.
+    let by_metric: f64 = named(&lines, "cw_exporter_metrics_requested_by_metric_total")
+        .iter()
+        .map(|l| l.value)
+        .sum();
+    assert_eq!(by_metric as u64, services * 3);
+    assert_eq!(
+        plan["metrics_billed_per_hour_by_metric"].as_f64().unwrap()
+            / plan["cycles_per_hour"].as_f64().unwrap(),
+        by_metric
+    );
     assert_eq!(
         count("ListMetrics"),
         plan["discovery_calls_per_run"]["ListMetrics"]

@@ -13,11 +13,24 @@ pub struct CallKey {
     pub outcome: String,
 }
 
+/// Metrics requested from GetMetricData, by the two readings of AWS's pricing page ("You can
+/// request up to five statistics for the same metric in a single GetMetricData API request.
+/// Additional statistics are billed as an additional metric.").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Requested {
+    /// Every query (metric and statistic) counts: the reading the exporter bills by.
+    pub queries: u64,
+    /// Up to five statistics of one metric (namespace, name, dimensions) in one request
+    /// count once.
+    pub by_metric: u64,
+}
+
 #[derive(Default, Debug)]
 pub struct Accounting {
     calls: Mutex<BTreeMap<CallKey, u64>>,
-    /// (region, account) → metrics requested from GetMetricData: what AWS bills.
-    requested: Mutex<BTreeMap<(String, String), u64>>,
+    /// (region, account) → metrics requested from GetMetricData: what AWS bills, counted both
+    /// ways the pricing page can be read (see [`Requested`]).
+    requested: Mutex<BTreeMap<(String, String), Requested>>,
     /// Seconds calls waited for the client-side rate limiter, by (api, region, account).
     limited: Mutex<BTreeMap<(String, String, String), f64>>,
     /// Failed HTTP attempts (retried or final), by (api, region, account, error code).
@@ -40,13 +53,13 @@ impl Accounting {
             .or_default() += 1;
     }
 
-    pub fn metrics_requested(&self, region: &str, account: &str, n: u64) {
-        *self
-            .requested
-            .lock()
-            .expect("not poisoned")
+    pub fn metrics_requested(&self, region: &str, account: &str, n: Requested) {
+        let mut map = self.requested.lock().expect("not poisoned");
+        let r = map
             .entry((region.to_string(), account.to_string()))
-            .or_default() += n;
+            .or_default();
+        r.queries += n.queries;
+        r.by_metric += n.by_metric;
     }
 
     pub fn attempt_failed(&self, api: &str, region: &str, account: &str, outcome: &str) {
@@ -84,7 +97,74 @@ impl Accounting {
         self.calls.lock().expect("not poisoned").clone()
     }
 
-    pub fn requested(&self) -> BTreeMap<(String, String), u64> {
+    pub fn requested(&self) -> BTreeMap<(String, String), Requested> {
         self.requested.lock().expect("not poisoned").clone()
+    }
+}
+
+/// What one GetMetricData request for `queries` bills, by both readings.
+pub fn requested(queries: &[super::MetricQuery]) -> Requested {
+    use std::collections::HashMap;
+    let mut per_metric: HashMap<(&str, &str, Vec<&crate::model::Dim>), u64> = HashMap::new();
+    for q in queries {
+        let mut dims: Vec<&crate::model::Dim> = q.dimensions.iter().collect();
+        dims.sort();
+        *per_metric
+            .entry((q.namespace.as_str(), q.metric.as_str(), dims))
+            .or_default() += 1;
+    }
+    Requested {
+        queries: queries.len() as u64,
+        by_metric: per_metric.values().map(|n| n.div_ceil(5)).sum(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::MetricQuery;
+    use crate::model::Dim;
+    use std::sync::Arc;
+
+    fn q(metric: &str, service: &str, stat: &str) -> MetricQuery {
+        MetricQuery {
+            id: String::new(),
+            namespace: "AWS/ECS".into(),
+            metric: metric.into(),
+            dimensions: Arc::from(vec![
+                Dim {
+                    name: "ServiceName".into(),
+                    value: service.into(),
+                },
+                Dim {
+                    name: "ClusterName".into(),
+                    value: "c".into(),
+                },
+            ]),
+            statistic: stat.into(),
+            period: 60,
+            newest_only: false,
+        }
+    }
+
+    #[test]
+    fn up_to_five_statistics_of_one_metric_count_once_in_the_other_reading() {
+        let stats = ["Average", "Sum", "Minimum", "Maximum", "SampleCount", "p99"];
+        let mut qs: Vec<MetricQuery> = stats.iter().map(|s| q("CPU", "a", s)).collect();
+        // Another service, another metric: other metrics.
+        qs.push(q("CPU", "b", "Average"));
+        qs.push(q("Memory", "a", "Average"));
+        // The same dimensions in another order are the same metric.
+        let mut swapped = q("Memory", "a", "Maximum");
+        swapped.dimensions = swapped.dimensions.iter().rev().cloned().collect();
+        qs.push(swapped);
+        assert_eq!(
+            requested(&qs),
+            Requested {
+                queries: 9,
+                // CPU/a: six statistics = 2; CPU/b: 1; Memory/a: 1.
+                by_metric: 4,
+            }
+        );
     }
 }

@@ -345,6 +345,7 @@ impl Session {
         start: i64,
         end: i64,
     ) -> Result<Vec<Points>, AwsError> {
+        let billed = accounting::requested(queries);
         let built: Vec<cw::MetricDataQuery> = queries
             .iter()
             .map(|q| {
@@ -402,7 +403,7 @@ impl Session {
             self.ok("GetMetricData");
             // Billing counts metrics requested per call, pages included.
             self.acc
-                .metrics_requested(&self.region, &self.account, queries.len() as u64);
+                .metrics_requested(&self.region, &self.account, billed);
             for r in page.metric_data_results() {
                 let Some(&i) = position.get(r.id().unwrap_or_default()) else {
                     continue; // not a query of ours

@@ -372,8 +372,17 @@ pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus],
     }
     for ((region, account), n) in acc.requested() {
         fs.add(
+            "cw_exporter_metrics_requested_by_metric_total",
+            || "Metrics requested from GetMetricData if up to five statistics of one metric in one call bill as one (the other reading of the pricing page; compare both with your bill)".into(),
+            Kind::Counter,
+            l(&[("region", &region), ("account_id", &account)]),
+            n.by_metric as f64,
+            None,
+        );
+        let n = n.queries;
+        fs.add(
             "cw_exporter_metrics_requested_total",
-            || "Metrics requested from GetMetricData: what AWS bills, at $0.01 per 1,000".into(),
+            || "Metrics requested from GetMetricData, every statistic counted (pages included): what AWS bills, at $0.01 per 1,000".into(),
             Kind::Counter,
             l(&[("region", &region), ("account_id", &account)]),
             n as f64,

@@ -122,10 +122,14 @@ pub fn plan_some(
     select: impl Fn(&Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> Plan {
     let per_call = per_call.clamp(1, 500);
-    // Identity → (query, union window). Borrowed from the jobs and targets: nothing is copied.
-    type Key<'a> = (&'a str, &'a str, Vec<&'a Dim>, &'a str, u32);
-    let mut index: HashMap<Key, usize> = HashMap::new();
+    // Metric (namespace, name, sorted dimensions) → its number in first-seen order and its
+    // queries by (statistic, period). Borrowed from the jobs and targets: nothing is copied.
+    type Key<'a> = (&'a str, &'a str, Vec<&'a Dim>);
+    type Queries<'a> = Vec<(&'a str, u32, usize)>;
+    let mut index: HashMap<Key, (usize, Queries)> = HashMap::new();
+    // Per unique query: the query, its period and union window, and its metric's number.
     let mut unique: Vec<(QueryRef, u32, i64, i64)> = Vec::new();
+    let mut metric_of: Vec<usize> = Vec::new();
     let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
 
     for (ti, t) in targets.iter().enumerate() {
@@ -137,22 +141,29 @@ pub fn plan_some(
         };
         let mut sorted: Vec<&Dim> = t.dimensions.iter().collect();
         sorted.sort();
+        let next = index.len();
+        let (metric, queries) = index
+            .entry((job.namespace.as_str(), m.name.as_str(), sorted))
+            .or_insert_with(|| (next, Vec::new()));
         let mut per_stat = Vec::with_capacity(m.statistics.len());
         for (si, stat) in m.statistics.iter().enumerate() {
-            let key = (
-                job.namespace.as_str(),
-                m.name.as_str(),
-                sorted.clone(),
-                stat.as_str(),
-                m.period,
-            );
-            let q = *index.entry(key).or_insert_with(|| {
-                let r = QueryRef {
-                    target: ti as u32,
-                    stat: si as u32,
-                    newest_only: true,
-                };
-                unique.push((r, m.period, start, end));
+            let found = queries
+                .iter()
+                .find(|(s, p, _)| *s == stat.as_str() && *p == m.period)
+                .map(|x| x.2);
+            let q = found.unwrap_or_else(|| {
+                unique.push((
+                    QueryRef {
+                        target: ti as u32,
+                        stat: si as u32,
+                        newest_only: true,
+                    },
+                    m.period,
+                    start,
+                    end,
+                ));
+                metric_of.push(*metric);
+                queries.push((stat.as_str(), m.period, unique.len() - 1));
                 unique.len() - 1
             });
             let u = &mut unique[q];
@@ -167,20 +178,26 @@ pub fn plan_some(
     }
     drop(index);
 
-    // Pack in first-seen order: deterministic, and a job's queries stay together.
+    // Pack in first-seen order of metrics, each metric's statistics side by side: deterministic,
+    // a job's queries stay together, and a call boundary splits at most one metric's
+    // statistics (should AWS bill up to five statistics of one metric in one request as one,
+    // see `aws::accounting::Requested`).
+    let mut order: Vec<usize> = (0..unique.len()).collect();
+    order.sort_by_key(|&q| metric_of[q]);
     let mut calls = Vec::new();
     let mut location = vec![(0usize, 0usize); unique.len()];
-    for (chunk_no, chunk) in unique.chunks(per_call).enumerate() {
+    for (chunk_no, chunk) in order.chunks(per_call).enumerate() {
         let mut lcm: i64 = 1;
         let (mut start, mut end) = (i64::MAX, i64::MIN);
         let mut queries = Vec::with_capacity(chunk.len());
-        for (i, (q, period, s, e)) in chunk.iter().enumerate() {
+        for (i, &u) in chunk.iter().enumerate() {
+            let (q, period, s, e) = &unique[u];
             let p = i64::from((*period).max(1));
             lcm = (lcm / gcd(lcm, p) * p).min(86_400);
             start = start.min(*s);
             end = end.max(*e);
             queries.push(*q);
-            location[chunk_no * per_call + i] = (chunk_no, i);
+            location[u] = (chunk_no, i);
         }
         start = start.div_euclid(lcm) * lcm;
         calls.push(Call {
@@ -347,6 +364,51 @@ discovery:
         assert!(qs.iter().all(|q| q.id.starts_with('q')));
         let p = plan(&js, &targets, 1_000_000, 100);
         assert_eq!(p.calls.len(), 12);
+    }
+
+    #[test]
+    fn the_statistics_of_one_metric_are_side_by_side_whichever_jobs_ask() {
+        let js = jobs(TWO_JOBS);
+        // Job 0 asks CPU Average and Maximum of a and b, job 1 CPU Average of c and Memory of a.
+        let targets = vec![
+            target(0, 0, "a"),
+            target(1, 1, "a"),
+            target(0, 0, "b"),
+            target(1, 0, "c"),
+        ];
+        let p = plan(&js, &targets, 1_000_000, 3);
+        let order: Vec<(String, String, String)> = p
+            .calls
+            .iter()
+            .flat_map(|c| c.metric_queries(&js, &targets))
+            .map(|q| (q.metric, q.dimensions[0].value.clone(), q.statistic))
+            .collect();
+        let want = [
+            ("CPUUtilization", "a", "Average"),
+            ("CPUUtilization", "a", "Maximum"),
+            ("MemoryUtilization", "a", "Average"),
+            ("CPUUtilization", "b", "Average"),
+            ("CPUUtilization", "b", "Maximum"),
+            ("CPUUtilization", "c", "Average"),
+        ];
+        assert_eq!(
+            order,
+            want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        );
+        // Each target finds its own statistics wherever they were packed.
+        let qs: Vec<Vec<_>> = p
+            .calls
+            .iter()
+            .map(|c| c.metric_queries(&js, &targets))
+            .collect();
+        for (ti, t) in targets.iter().enumerate() {
+            for (si, slot) in p.slots(ti).iter().enumerate() {
+                let q = &qs[slot.call][slot.query];
+                let m = &js[t.job].metrics[t.metric];
+                assert_eq!((&q.metric, &q.statistic), (&m.name, &m.statistics[si]));
+                assert_eq!(q.dimensions, t.dimensions);
+            }
+        }
     }
 
     #[test]

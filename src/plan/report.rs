@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::aws::accounting::requested;
 use crate::collect::cadence::{Cadence, Due, rediscover};
 use crate::config::Job;
 use crate::discovery::Target;
@@ -52,7 +53,12 @@ pub struct Report {
     /// Discovery calls per hour, by API: each (role, region)'s calls at its own rate.
     pub discovery_calls_per_hour: BTreeMap<String, f64>,
     pub get_metric_data_calls_per_hour: f64,
+    /// Every statistic counted: the reading the exporter bills by.
     pub metrics_billed_per_hour: f64,
+    /// The other reading of the pricing page: up to five statistics of one metric in one
+    /// call count once (see `aws::accounting::Requested`).
+    pub metrics_billed_per_hour_by_metric: f64,
+    pub dollars_per_month_get_metric_data_by_metric: f64,
     pub dollars_per_month_get_metric_data: f64,
     pub dollars_per_month_list_metrics: f64,
     pub dollars_per_month: f64,
@@ -126,24 +132,30 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
         }
     }
 
-    // Calls and metrics of one set of due groups, over every scope.
-    let planned = |wanted: &dyn Fn(&Target) -> bool| -> (usize, usize) {
+    // Calls, metrics (every statistic counted) and metrics by the other reading of the pricing
+    // page (up to five statistics of one metric in a call count once) of one set of due groups,
+    // over every scope.
+    let planned = |wanted: &dyn Fn(&Target) -> bool| -> (usize, usize, u64) {
         // Window mode changes a query's window, never whether it is made: its interval is a
         // multiple of its period, so every window holds new periods.
-        let (mut calls, mut queries) = (0, 0);
+        let (mut calls, mut queries, mut by_metric) = (0, 0, 0);
         for s in scopes {
             // Time does not change the number or packing of queries.
             let p = super::plan_some(jobs, &s.targets, 0, per_call, |t, w| wanted(t).then_some(w));
             calls += p.calls.len();
             queries += p.queries();
+            for c in &p.calls {
+                by_metric += requested(&c.metric_queries(jobs, &s.targets)).by_metric;
+            }
         }
-        (calls, queries)
+        (calls, queries, by_metric)
     };
-    let (mut calls_per_hour, mut billed_per_hour) = (0.0, 0.0);
+    let (mut calls_per_hour, mut billed_per_hour, mut by_metric_per_hour) = (0.0, 0.0, 0.0);
     for (due, n) in &moments {
-        let (c, q) = planned(&|t: &Target| due.contains(cadence.of(t.job, t.metric)));
+        let (c, q, b) = planned(&|t: &Target| due.contains(cadence.of(t.job, t.metric)));
         calls_per_hour += (c as u64 * n) as f64 * per_hour;
         billed_per_hour += (q as u64 * n) as f64 * per_hour;
+        by_metric_per_hour += (b * n) as f64 * per_hour;
     }
     let groups = cadence
         .intervals()
@@ -184,6 +196,7 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
     }
     let list_calls_per_hour = *discovery_calls_per_hour.get("ListMetrics").unwrap_or(&0.0);
     let gmd = billed_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
+    let gmd_by_metric = by_metric_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
     let lm = list_calls_per_hour * HOURS_PER_MONTH * LIST_METRICS_PER_REQUEST;
     Report {
         jobs: costs,
@@ -196,6 +209,8 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
         discovery_calls_per_hour,
         get_metric_data_calls_per_hour: calls_per_hour,
         metrics_billed_per_hour: billed_per_hour,
+        metrics_billed_per_hour_by_metric: by_metric_per_hour,
+        dollars_per_month_get_metric_data_by_metric: round_cents(gmd_by_metric),
         dollars_per_month_get_metric_data: round_cents(gmd),
         dollars_per_month_list_metrics: round_cents(lm),
         dollars_per_month: round_cents(gmd + lm),
@@ -304,6 +319,14 @@ impl Report {
             self.dollars_per_month_list_metrics,
             self.dollars_per_month
         );
+        if self.metrics_billed_per_hour_by_metric < self.metrics_billed_per_hour {
+            let _ = writeln!(
+                s,
+                "  (if AWS bills up to five statistics of one metric in one call as one metric: {:.0} metrics per hour, ${:.2} GetMetricData per month)",
+                self.metrics_billed_per_hour_by_metric,
+                self.dollars_per_month_get_metric_data_by_metric
+            );
+        }
         s
     }
 }
@@ -354,6 +377,8 @@ mod tests {
         assert_eq!(r.jobs[0].queries, 6);
         assert_eq!(r.jobs[1].queries, 700);
         assert_eq!(r.metrics_billed_per_cycle, 706);
+        // One statistic per metric: both readings of the pricing page agree.
+        assert_eq!(r.metrics_billed_per_hour_by_metric, 8472.0);
         assert_eq!(r.get_metric_data_calls_per_cycle, 2);
         assert_eq!(r.cycles_per_hour, 12.0);
         assert_eq!(r.metrics_billed_per_hour, 8472.0);
@@ -454,6 +479,11 @@ discovery:
         // 59 moments of 300 queries in one call; one of 700 in two.
         assert_eq!(r.get_metric_data_calls_per_hour, 59.0 + 2.0);
         assert_eq!(r.metrics_billed_per_hour, 60.0 * 300.0 + 400.0);
+        // One statistic per metric: both readings of the pricing page agree.
+        assert_eq!(
+            r.metrics_billed_per_hour_by_metric,
+            r.metrics_billed_per_hour
+        );
         assert_eq!(r.get_metric_data_calls_per_cycle, 2);
         assert_eq!(r.metrics_billed_per_cycle, 700);
         // The scope is touched every minute, so discovery runs every 600 s.
@@ -489,5 +519,33 @@ discovery:
         // The 300 s flag is no moment of this config: no metric has it.
         assert_eq!(r.groups.len(), 1);
         assert_eq!(r.cycles_per_hour, 2.0);
+    }
+
+    #[test]
+    fn the_other_reading_counts_up_to_five_statistics_of_a_metric_in_a_call_once() {
+        let jobs = jobs(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Average, Maximum, Minimum, Sum, SampleCount, p99]}]\n",
+        );
+        let scope = |per_call| {
+            let s = Scope {
+                jobs: vec![0],
+                targets: (0..10).map(|i| target(0, 0, i)).collect(),
+                discovery_calls: BTreeMap::new(),
+                discovery_interval_seconds: 600,
+            };
+            report(&jobs, &[s], per_call, &Cadence::new(&jobs, 3600))
+        };
+        let r = scope(500);
+        assert_eq!(r.metrics_billed_per_hour, 60.0);
+        // Six statistics: two metrics each.
+        assert_eq!(r.metrics_billed_per_hour_by_metric, 20.0);
+        assert!(r.to_text().contains("if AWS bills up to five statistics of one metric in one call as one metric: 20 metrics per hour"), "{}", r.to_text());
+        // Seven queries a call: a call boundary splits a metric's statistics at most once.
+        let r = scope(7);
+        assert_eq!(r.get_metric_data_calls_per_hour, 9.0);
+        assert!(
+            (20.0..=20.0 + 8.0).contains(&r.metrics_billed_per_hour_by_metric),
+            "{r:?}"
+        );
     }
 }
