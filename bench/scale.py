@@ -32,7 +32,7 @@ def fixture_calls(url):
 
 
 def log_cycles(log):
-    return re.findall(r'message="collection finished" seconds=([\d.]+) prepare_ms=([\d.]+) series=(\d+)',
+    return re.findall(r'message="collection finished"(?: groups=[\d,]+)? seconds=([\d.]+) prepare_ms=([\d.]+) series=(\d+)',
                       open(log).read())
 
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cw_exporter::exposition::layout::{Labels, Meta, Renderer, Sample};
+use cw_exporter::exposition::layout::{Labels, List, Meta, Renderer, Sample};
 
 const CLUSTERS: usize = 50;
 const SERVICES: usize = 143;
@@ -146,8 +146,11 @@ fn main() {
     // `cargo test --all-targets` runs this too (without `--bench`): then only a small smoke run,
     // and no report.
     if !std::env::args().any(|a| a == "--bench") {
-        let lists = workload(2, 3);
-        let slices: Vec<&[Sample]> = lists.iter().map(|l| l.as_slice()).collect();
+        let lists: Vec<List> = workload(2, 3)
+            .iter()
+            .map(|l| List::from_samples(l))
+            .collect();
+        let slices: Vec<&List> = lists.iter().collect();
         let text = Renderer::default().prepare(&slices).to_vec(false);
         let samples = text
             .split(|b| *b == b'\n')
@@ -155,8 +158,11 @@ fn main() {
         assert_eq!(samples.count(), 2 * (2 + 1) + 2 * 3 * (14 + 1));
         return;
     }
-    let lists = workload(CLUSTERS, SERVICES);
-    let slices: Vec<&[Sample]> = lists.iter().map(|l| l.as_slice()).collect();
+    let lists: Vec<List> = workload(CLUSTERS, SERVICES)
+        .iter()
+        .map(|l| List::from_samples(l))
+        .collect();
+    let slices: Vec<&List> = lists.iter().collect();
     let n: usize = slices.iter().map(|s| s.len()).sum();
     let mut r = Renderer::default();
     let mut e = None;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{self, Severity};
-use crate::exposition::layout::{Meta, Pair, Renderer, Sample};
+use crate::exposition::layout::{List, Meta, Pair, Renderer, Sample};
 use crate::exposition::names::{label_suffix, metric_name, valid_label_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
 
@@ -86,7 +86,7 @@ pub fn exposition(data: &[u8]) {
         value: number,
         timestamp_ms: None,
     };
-    let fast = Renderer::default().prepare(&[&[sample]]);
+    let fast = Renderer::default().prepare(&[&List::from_samples(&[sample])]);
     let general_om = render_openmetrics(&fams);
     assert_eq!(fast.to_vec(false), render_text(&fams));
     assert_eq!(

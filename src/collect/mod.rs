@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 use crate::aws::{Aws, AwsError, Points, now_secs};
 use crate::config::{Job, Role};
 use crate::discovery::{self, Found};
-use crate::exposition::layout::{Exposition, Renderer, Sample};
+use crate::exposition::layout::{Exposition, List, Renderer};
 use crate::exposition::text::{Families, render_openmetrics, render_text};
 use crate::plan;
 use cadence::Cadence;
@@ -151,7 +151,7 @@ pub struct Collector {
 }
 
 /// A (job, cadence group, role, region)'s series from a successful collection.
-type LastGood = Arc<Vec<Sample>>;
+type LastGood = Vec<List>;
 type LastGoodKey = (usize, u64, Role, String);
 /// Per window-mode (job, metric) of a (role, region), where its last window ended.
 type WindowEnds = Arc<HashMap<(usize, usize), i64>>;
@@ -383,7 +383,7 @@ impl Collector {
                         }
                     } else {
                         let list = fresh.remove(&(j, g)).unwrap_or_default();
-                        self.last_good.insert(key, (Instant::now(), Arc::new(list)));
+                        self.last_good.insert(key, (Instant::now(), list));
                     }
                 }
             }
@@ -419,7 +419,7 @@ impl Collector {
         let mut lists: Vec<(&LastGoodKey, &LastGood)> =
             self.last_good.iter().map(|(k, (_, l))| (k, l)).collect();
         lists.sort_by(|a, b| a.0.cmp(b.0));
-        let slices: Vec<&[Sample]> = lists.iter().map(|(_, l)| l.as_slice()).collect();
+        let slices: Vec<&List> = lists.iter().flat_map(|(_, l)| l.iter()).collect();
         let cloudwatch = self.renderer.prepare(&slices);
         if cloudwatch.duplicates() > 0 && cloudwatch.rebuilt {
             tracing::warn!(
@@ -478,7 +478,7 @@ impl Collector {
             })
             .collect();
         for ((j, ..), (_, list)) in &self.last_good {
-            status[*j].series += list.len();
+            status[*j].series += list.iter().map(List::len).sum::<usize>();
         }
         for &j in touched {
             if status[j].success {

@@ -8,7 +8,7 @@ use crate::collect::JobStatus;
 use crate::collect::cadence::{Cadence, Due};
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
-use crate::exposition::layout::{Labels, Meta, Pair, Sample};
+use crate::exposition::layout::{Labels, List, Meta, Pair, Row, Rows, Sample};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
@@ -32,21 +32,20 @@ fn label_or_warn(
     }
 }
 
-/// The exposition side of one (role, region)'s discovery: each target's labels and, per
-/// statistic, its family. Built once per discovery, so that every cycle until the next one
-/// hands the renderer the same `Arc`s and it can reuse its layout.
+/// The exposition side of one (role, region)'s discovery: per (job, cadence group) the rows
+/// whose number and order are fixed until the next discovery (one per target and statistic,
+/// then the `aws_<ns>_info` series), built once, so that a cycle only adds values and hands the
+/// renderer the same rows, and it can reuse its layout. Metrics with CloudWatch timestamps have
+/// as many rows as datapoints arrive: they keep their labels here and get rows per cycle.
 pub struct Shape {
     found: Arc<Found>,
     account: String,
-    /// Per target: its labels, and per statistic its family (None: not a valid name; shared
-    /// by every target of the same job metric).
-    targets: Vec<(Labels, StatFamilies)>,
-    /// The `aws_<ns>_info` series, by job.
-    info: Vec<(usize, Sample)>,
-    /// Samples per (job, cadence group) in a cycle (one per target and statistic, one per info
-    /// series), so their lists are allocated once: growing them doubled their memory at 100k
-    /// series.
-    sizes: HashMap<(usize, u64), usize>,
+    /// Per (job, group): the fixed rows, and how many of them (at the end) are info series.
+    fixed: HashMap<(usize, u64), (Rows, usize)>,
+    /// Per (job, metric): its family per statistic.
+    families: HashMap<(usize, usize), StatFamilies>,
+    /// The labels of targets whose metric exports timestamps, by target.
+    timestamped: HashMap<usize, Labels>,
 }
 
 /// A job metric's family per statistic.
@@ -93,9 +92,10 @@ impl Shape {
         snake: bool,
     ) -> Shape {
         let mut strings = Interner::default();
-        let mut metas: HashMap<(usize, usize), StatFamilies> = HashMap::new();
-        let mut targets = Vec::with_capacity(found.targets.len());
-        for t in &found.targets {
+        let mut families: HashMap<(usize, usize), StatFamilies> = HashMap::new();
+        let mut fixed: HashMap<(usize, u64), Vec<Row>> = HashMap::new();
+        let mut timestamped = HashMap::new();
+        for (ti, t) in found.targets.iter().enumerate() {
             let job = &jobs[t.job];
             let m = &job.metrics[t.metric];
             let mut labels = BTreeMap::new();
@@ -111,7 +111,7 @@ impl Shape {
             }
             labels.insert("region".into(), region.to_string());
             labels.insert("account_id".into(), account.to_string());
-            let stats = metas
+            let stats = families
                 .entry((t.job, t.metric))
                 .or_insert_with(|| {
                     (0..m.statistics.len())
@@ -119,9 +119,19 @@ impl Shape {
                         .collect()
                 })
                 .clone();
-            targets.push((strings.labels(labels), stats));
+            let labels = strings.labels(labels);
+            if m.add_cloudwatch_timestamp {
+                timestamped.insert(ti, labels);
+                continue;
+            }
+            let rows = fixed
+                .entry((t.job, cadence.of(t.job, t.metric)))
+                .or_default();
+            for meta in stats.iter().flatten() {
+                rows.push((meta.clone(), labels.clone()));
+            }
         }
-        let mut info = Vec::new();
+        let mut info_rows: HashMap<(usize, u64), Vec<Row>> = HashMap::new();
         for r in &found.resources {
             let job = &jobs[r.job];
             if job.kind != JobKind::Discovery {
@@ -152,32 +162,29 @@ impl Shape {
                 )
                 .into(),
             });
-            let labels = strings.labels(labels);
-            info.push((
-                r.job,
-                Sample {
-                    meta,
-                    labels,
-                    value: 0.0,
-                    timestamp_ms: None,
-                },
-            ));
+            info_rows
+                .entry((r.job, cadence.info(r.job)))
+                .or_default()
+                .push((meta, strings.labels(labels)));
         }
-        let mut sizes: HashMap<(usize, u64), usize> = HashMap::new();
-        for (t, (_, metas)) in found.targets.iter().zip(&targets) {
-            *sizes
-                .entry((t.job, cadence.of(t.job, t.metric)))
-                .or_default() += metas.len();
+        for key in info_rows.keys() {
+            fixed.entry(*key).or_default();
         }
-        for (job, _) in &info {
-            *sizes.entry((*job, cadence.info(*job))).or_default() += 1;
-        }
+        let fixed = fixed
+            .into_iter()
+            .map(|(key, mut rows)| {
+                let info = info_rows.remove(&key).unwrap_or_default();
+                let n = info.len();
+                rows.extend(info);
+                (key, (Rows::from(rows), n))
+            })
+            .collect();
         Shape {
             found,
             account: account.to_string(),
-            targets,
-            info,
-            sizes,
+            fixed,
+            families,
+            timestamped,
         }
     }
 
@@ -219,7 +226,8 @@ fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
     }))
 }
 
-/// The samples of one (role, region) for the cadence groups `due`, per (job, group).
+/// The series of one (role, region) for the cadence groups `due`, per (job, group): the fixed
+/// rows with this cycle's values, then the timestamped ones, if any.
 pub fn build(
     jobs: &[Job],
     cadence: &Cadence,
@@ -227,13 +235,21 @@ pub fn build(
     shape: &Shape,
     plan: &Plan,
     calls: &[Result<Vec<Points>, Arc<AwsError>>],
-) -> HashMap<(usize, u64), Vec<Sample>> {
-    let mut out: HashMap<(usize, u64), Vec<Sample>> = shape
-        .sizes
+) -> HashMap<(usize, u64), Vec<List>> {
+    let mut fixed: HashMap<(usize, u64), List> = shape
+        .fixed
         .iter()
         .filter(|((_, group), _)| due.contains(*group))
-        .map(|(key, n)| (*key, Vec::with_capacity(*n)))
+        .map(|(key, (rows, _))| {
+            let list = List {
+                rows: rows.clone(),
+                values: Vec::with_capacity(rows.len()),
+                timestamps: Vec::new(),
+            };
+            (*key, list)
+        })
         .collect();
+    let mut stamped: HashMap<(usize, u64), Vec<Sample>> = HashMap::new();
     let no_points: Vec<(i64, f64)> = Vec::new();
 
     for (ti, t) in shape.found.targets.iter().enumerate() {
@@ -242,49 +258,62 @@ pub fn build(
             continue;
         }
         let m = &jobs[t.job].metrics[t.metric];
-        let (labels, metas) = &shape.targets[ti];
+        let metas = &shape.families[&(t.job, t.metric)];
+        let slots = plan.slots(ti);
         for (si, meta) in metas.iter().enumerate() {
             let Some(meta) = meta else { continue };
-            let slot = plan.slots(ti)[si];
-            let Ok(results) = &calls[slot.call] else {
-                continue; // the job is marked failed; no made-up value
-            };
-            let points = results.get(slot.query).unwrap_or(&no_points);
-            // Newest first; only this requester's own window.
-            let mine = points
-                .iter()
-                .filter(|(ts, _)| *ts >= slot.start && *ts < slot.end);
-            let list = out.entry((t.job, group)).or_default();
-            let mut any = false;
-            for (ts, v) in mine {
-                any = true;
+            // Datapoints, newest first, of this requester's own window only; none when the
+            // call failed (the job is marked failed: no made-up value) or was not made.
+            let points = slots
+                .get(si)
+                .and_then(|slot| {
+                    let results = calls[slot.call].as_ref().ok()?;
+                    let p = results.get(slot.query).unwrap_or(&no_points);
+                    Some((slot, p))
+                })
+                .into_iter()
+                .flat_map(|(slot, p)| {
+                    p.iter()
+                        .filter(move |(ts, _)| *ts >= slot.start && *ts < slot.end)
+                });
+            if !m.add_cloudwatch_timestamp {
+                // Exactly one value per row. No datapoint: NaN, or 0 with nilToZero.
+                let v = points.map(|(_, v)| *v).next();
+                let list = fixed
+                    .get_mut(&(t.job, group))
+                    .expect("a fixed list for every due group with rows");
+                list.values
+                    .push(v.unwrap_or(if m.nil_to_zero { 0.0 } else { f64::NAN }));
+                continue;
+            }
+            // With CloudWatch timestamps, no datapoint means no sample: there is no honest
+            // timestamp to give (as YACE does).
+            let labels = &shape.timestamped[&ti];
+            let list = stamped.entry((t.job, group)).or_default();
+            for (ts, v) in points {
                 list.push(Sample {
                     meta: meta.clone(),
                     labels: labels.clone(),
                     value: *v,
-                    timestamp_ms: m.add_cloudwatch_timestamp.then_some(ts * 1000),
+                    timestamp_ms: Some(ts * 1000),
                 });
                 if !m.export_all_data_points {
                     break;
                 }
             }
-            // No datapoint: NaN, or 0 with nilToZero. With CloudWatch timestamps there is no
-            // honest timestamp to give, so nothing is exported (as YACE does).
-            if !any && !m.add_cloudwatch_timestamp {
-                list.push(Sample {
-                    meta: meta.clone(),
-                    labels: labels.clone(),
-                    value: if m.nil_to_zero { 0.0 } else { f64::NAN },
-                    timestamp_ms: None,
-                });
-            }
         }
     }
-    for (job, s) in &shape.info {
-        let group = cadence.info(*job);
-        if due.contains(group) {
-            out.entry((*job, group)).or_default().push(s.clone());
-        }
+    let mut out: HashMap<(usize, u64), Vec<List>> = HashMap::new();
+    for (key, mut list) in fixed {
+        let info = shape.fixed[&key].1;
+        list.values.extend(std::iter::repeat_n(0.0, info));
+        debug_assert_eq!(list.values.len(), list.rows.len());
+        out.entry(key).or_default().push(list);
+    }
+    for (key, samples) in stamped {
+        out.entry(key)
+            .or_default()
+            .push(List::from_samples(&samples));
     }
     out
 }

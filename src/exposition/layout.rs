@@ -6,9 +6,11 @@
 //! does not change; only the values do. So a [`Renderer`] keeps a [`Layout`] (families, their
 //! header lines, each row's pre-escaped `{labels}` block, shared by every family that has the
 //! same labels) and, while the input has the same shape, a cycle only writes names, blocks and
-//! values one after the other. The shape is compared by pointer: label sets and family metadata
-//! are `Arc`s built once per discovery, and the layout holds clones, so an address can never be
-//! reused by something else while it is compared.
+//! values one after the other. The input is [`List`]s whose rows (family, labels) are built once
+//! per discovery and shared, and whose values are the cycle's: the shape is compared by the
+//! rows' pointer (and the timestamps), and the layout holds a clone of each list's rows, so an
+//! address can never be reused by something else while it is compared. A cycle's series cost 8
+//! bytes each (the value), not a copy of their labels.
 //!
 //! The bytes themselves are written per scrape, family by family in chunks, from the layout and
 //! the cycle's values ([`Exposition::chunks`]): keeping them would cost as much memory as the
@@ -34,13 +36,59 @@ pub struct Meta {
     pub help: Arc<str>,
 }
 
-/// One sample of a CloudWatch series.
+/// One sample of a CloudWatch series (see [`List::from_samples`]).
 #[derive(Clone, Debug)]
 pub struct Sample {
     pub meta: Arc<Meta>,
     pub labels: Labels,
     pub value: f64,
     pub timestamp_ms: Option<i64>,
+}
+
+/// A row of the output: a family and a label set.
+pub type Row = (Arc<Meta>, Labels);
+/// Rows built once and shared by every cycle that has the same shape.
+pub type Rows = Arc<[Row]>;
+
+/// A list of series: their rows and, per row, this cycle's value (and timestamp).
+#[derive(Clone, Debug, Default)]
+pub struct List {
+    pub rows: Rows,
+    /// One per row.
+    pub values: Vec<f64>,
+    /// One per row (milliseconds since the epoch), or empty when no row has one.
+    pub timestamps: Vec<Option<i64>>,
+}
+
+impl List {
+    /// A list from samples, with rows of its own (a new shape for the renderer).
+    pub fn from_samples(samples: &[Sample]) -> List {
+        let timestamps = if samples.iter().any(|s| s.timestamp_ms.is_some()) {
+            samples.iter().map(|s| s.timestamp_ms).collect()
+        } else {
+            Vec::new()
+        };
+        List {
+            rows: samples
+                .iter()
+                .map(|s| (s.meta.clone(), s.labels.clone()))
+                .collect(),
+            values: samples.iter().map(|s| s.value).collect(),
+            timestamps,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn timestamp(&self, i: usize) -> Option<i64> {
+        self.timestamps.get(i).copied().flatten()
+    }
 }
 
 /// What one cycle serves: the layout and the values, written out per scrape.
@@ -110,9 +158,9 @@ impl Iterator for Chunks {
             out.extend_from_slice(&self.layout.blocks[b as usize]);
             out.push(b' ');
             write_float(&mut out, self.values[i as usize]);
-            if let Some(ts) = self.layout.shape[i as usize].2 {
+            if let Some(Some(ts)) = self.layout.timestamps.get(i as usize) {
                 out.push(b' ');
-                write_timestamp(&mut out, ts, self.openmetrics);
+                write_timestamp(&mut out, *ts, self.openmetrics);
             }
             out.push(b'\n');
         }
@@ -134,8 +182,10 @@ pub struct Renderer {
 
 #[derive(Debug, Default)]
 struct Layout {
-    /// The input's shape: per sample its family, labels and timestamp, in input order.
-    shape: Vec<(Arc<Meta>, Labels, Option<i64>)>,
+    /// The input's shape: each list's rows and timestamps, in input order.
+    lists: Vec<(Rows, Vec<Option<i64>>)>,
+    /// Per row in input order, its timestamp; empty when no row has one.
+    timestamps: Vec<Option<i64>>,
     families: Vec<FamilyLayout>,
     /// `{a="x",b="y"}` (or empty), escaped; rows point here.
     blocks: Vec<Box<[u8]>>,
@@ -156,17 +206,18 @@ struct FamilyLayout {
 impl Renderer {
     /// The exposition of `lists` (all samples, in any grouping): the last layout if the shape
     /// is the same, else a new one.
-    pub fn prepare(&mut self, lists: &[&[Sample]]) -> Exposition {
+    pub fn prepare(&mut self, lists: &[&List]) -> Exposition {
         let same = self
             .layout
             .as_ref()
-            .is_some_and(|l| same_shape(&l.shape, lists));
+            .is_some_and(|l| same_shape(&l.lists, lists));
         if !same {
             self.layout = Some(Arc::new(Layout::build(lists)));
         }
+        // One value per row, whatever a list holds (a list is built with one per row).
         let values: Arc<[f64]> = lists
             .iter()
-            .flat_map(|l| l.iter().map(|s| s.value))
+            .flat_map(|l| (0..l.rows.len()).map(|i| l.values.get(i).copied().unwrap_or(f64::NAN)))
             .collect();
         Exposition {
             layout: self.layout.clone().expect("set above"),
@@ -176,25 +227,31 @@ impl Renderer {
     }
 }
 
-fn same_shape(shape: &[(Arc<Meta>, Labels, Option<i64>)], lists: &[&[Sample]]) -> bool {
-    let n: usize = lists.iter().map(|l| l.len()).sum();
-    n == shape.len()
-        && lists
+fn same_shape(had: &[(Rows, Vec<Option<i64>>)], lists: &[&List]) -> bool {
+    had.len() == lists.len()
+        && had
             .iter()
-            .flat_map(|l| l.iter())
-            .zip(shape)
-            .all(|(s, (m, l, ts))| {
-                Arc::ptr_eq(&s.meta, m) && Arc::ptr_eq(&s.labels, l) && s.timestamp_ms == *ts
-            })
+            .zip(lists)
+            .all(|((rows, ts), l)| Arc::ptr_eq(rows, &l.rows) && *ts == l.timestamps)
 }
 
 impl Layout {
-    fn build(lists: &[&[Sample]]) -> Layout {
-        let shape: Vec<(Arc<Meta>, Labels, Option<i64>)> = lists
+    fn build(lists: &[&List]) -> Layout {
+        // Per row in input order: family, labels, timestamp (borrowed, for this build only).
+        let shape: Vec<(&Arc<Meta>, &Labels, Option<i64>)> = lists
             .iter()
-            .flat_map(|l| l.iter())
-            .map(|s| (s.meta.clone(), s.labels.clone(), s.timestamp_ms))
+            .flat_map(|l| {
+                l.rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (m, labels))| (m, labels, l.timestamp(i)))
+            })
             .collect();
+        let timestamps: Vec<Option<i64>> = if shape.iter().any(|s| s.2.is_some()) {
+            shape.iter().map(|s| s.2).collect()
+        } else {
+            Vec::new()
+        };
         // Families by name, in name order; the first help text seen wins.
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         let mut groups: Vec<(&Arc<Meta>, Vec<u32>)> = Vec::new();
@@ -281,8 +338,13 @@ impl Layout {
                 row_len_hint: meta.name.len() + longest + 48,
             });
         }
+        let lists = lists
+            .iter()
+            .map(|l| (l.rows.clone(), l.timestamps.clone()))
+            .collect();
         Layout {
-            shape,
+            lists,
+            timestamps,
             families,
             blocks,
             duplicates,
@@ -400,7 +462,7 @@ mod tests {
                 timestamp_ms: (i % 2 == 0).then_some(1_700_000_000_000 + i64::from(i)),
             })
             .collect();
-        let got = Renderer::default().prepare(&[&samples]);
+        let got = Renderer::default().prepare(&[&List::from_samples(&samples)]);
         // Header, then the rows in chunks.
         assert_eq!(
             got.chunks(false).count(),
@@ -462,23 +524,29 @@ mod tests {
             },
         ];
         let mut r = Renderer::default();
-        let got = r.prepare(&[&samples, &second]);
+        let (mut first, mut stamped) = (List::from_samples(&samples), List::from_samples(&second));
+        let got = r.prepare(&[&first, &stamped]);
         let (want_text, want_om, dups) = general(&[&samples, &second]);
         assert!(got.rebuilt);
         assert_eq!(text(&got), want_text);
         assert_eq!(om(&got), want_om);
         assert_eq!((got.duplicates(), dups), (1, 1));
-        // New values, same shape: the layout is reused and the output still matches.
+        // New values, same rows: the layout is reused and the output still matches.
         samples[0].value = -0.25;
         samples[2].value = f64::INFINITY;
-        let got = r.prepare(&[&samples, &second]);
+        first.values = samples.iter().map(|s| s.value).collect();
+        let got = r.prepare(&[&first, &stamped]);
         assert!(!got.rebuilt);
         let (want_text, want_om, _) = general(&[&samples, &second]);
         assert_eq!(text(&got), want_text);
         assert_eq!(om(&got), want_om);
-        // A new label set (a new Arc, even with equal content) rebuilds it.
+        // New timestamps: rebuilt.
+        stamped.timestamps[1] = Some(1_700_000_120_000);
+        assert!(r.prepare(&[&first, &stamped]).rebuilt);
+        assert!(!r.prepare(&[&first, &stamped]).rebuilt);
+        // New rows (a new Arc, even with equal content) rebuild it.
         samples[1].labels = labels(&[("name", "arn:c")]);
-        let got = r.prepare(&[&samples, &second]);
+        let got = r.prepare(&[&List::from_samples(&samples), &List::from_samples(&second)]);
         assert!(got.rebuilt);
         assert_eq!(text(&got), general(&[&samples, &second]).0);
         assert!(r.prepare(&[]).to_vec(false).is_empty());
