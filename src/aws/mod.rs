@@ -223,8 +223,41 @@ pub struct MetricQuery {
     pub newest_only: bool,
 }
 
-/// Datapoints of one query, newest first: (seconds since the epoch, value).
-pub type Points = Vec<(i64, f64)>;
+/// The datapoints of one call's queries, (seconds since the epoch, value), newest first per
+/// query. Flat, not a `Vec` per query: at 100k queries of one point each, the per-query
+/// vectors were twice the points.
+#[derive(Debug, Default)]
+pub struct CallPoints {
+    points: Vec<(i64, f64)>,
+    /// Where each query's points start in `points`; one more entry at the end.
+    starts: Vec<u32>,
+}
+
+impl CallPoints {
+    /// The points of the call's query at `query` (none if it has none or is not a query of it).
+    pub fn of(&self, query: usize) -> &[(i64, f64)] {
+        match (self.starts.get(query), self.starts.get(query + 1)) {
+            (Some(&a), Some(&b)) => &self.points[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// From (query, time, value) in any order, for `n` queries.
+    fn from_raw(n: usize, mut raw: Vec<(u32, i64, f64)>) -> CallPoints {
+        raw.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut points = Vec::with_capacity(raw.len());
+        let mut raw = raw.into_iter().peekable();
+        for q in 0..n as u32 {
+            starts.push(points.len() as u32);
+            while let Some((_, t, v)) = raw.next_if(|p| p.0 == q) {
+                points.push((t, v));
+            }
+        }
+        starts.push(points.len() as u32);
+        CallPoints { points, starts }
+    }
+}
 
 impl Session {
     fn fail<E: ProvideErrorMetadata, R>(&self, api: &'static str, e: &SdkError<E, R>) -> AwsError {
@@ -344,7 +377,7 @@ impl Session {
         queries: &[MetricQuery],
         start: i64,
         end: i64,
-    ) -> Result<Vec<Points>, AwsError> {
+    ) -> Result<CallPoints, AwsError> {
         let billed = accounting::requested(queries);
         let built: Vec<cw::MetricDataQuery> = queries
             .iter()
@@ -382,7 +415,9 @@ impl Session {
             .enumerate()
             .map(|(i, q)| (q.id.as_str(), i))
             .collect();
-        let mut results: Vec<Points> = vec![Vec::new(); queries.len()];
+        // (query, time, value); a newest-only query's one point is overwritten in place.
+        let mut raw: Vec<(u32, i64, f64)> = Vec::with_capacity(queries.len());
+        let mut newest_at: Vec<u32> = vec![u32::MAX; queries.len()];
         let mut token: Option<String> = None;
         loop {
             let mut req = self
@@ -409,16 +444,21 @@ impl Session {
                     continue; // not a query of ours
                 };
                 let newest = queries[i].newest_only;
-                let points = &mut results[i];
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
-                    let p = (t.secs(), *v);
-                    match points.first_mut() {
-                        Some(have) if newest => {
-                            if p.0 > have.0 {
+                    let p = (i as u32, t.secs(), *v);
+                    match newest_at[i] {
+                        at if newest && at != u32::MAX => {
+                            let have = &mut raw[at as usize];
+                            if p.1 > have.1 {
                                 *have = p;
                             }
                         }
-                        _ => points.push(p),
+                        _ => {
+                            if newest {
+                                newest_at[i] = raw.len() as u32;
+                            }
+                            raw.push(p);
+                        }
                     }
                 }
             }
@@ -427,10 +467,7 @@ impl Session {
                 _ => break,
             }
         }
-        for points in &mut results {
-            points.sort_by_key(|p| std::cmp::Reverse(p.0));
-        }
-        Ok(results)
+        Ok(CallPoints::from_raw(queries.len(), raw))
     }
 }
 
@@ -440,4 +477,29 @@ pub fn now_secs() -> i64 {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallPoints;
+
+    #[test]
+    fn a_calls_points_are_grouped_by_query_newest_first() {
+        // As pages may deliver them: queries interleaved, times in any order.
+        let raw = vec![
+            (2, 100, 1.0),
+            (0, 60, 2.0),
+            (2, 160, 3.0),
+            (0, 120, 4.0),
+            (2, 130, 5.0),
+        ];
+        let p = CallPoints::from_raw(4, raw);
+        assert_eq!(p.of(0), &[(120, 4.0), (60, 2.0)]);
+        assert!(p.of(1).is_empty());
+        assert_eq!(p.of(2), &[(160, 3.0), (130, 5.0), (100, 1.0)]);
+        assert!(p.of(3).is_empty());
+        // Not a query of the call.
+        assert!(p.of(4).is_empty());
+        assert!(CallPoints::default().of(0).is_empty());
+    }
 }

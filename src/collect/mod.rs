@@ -15,7 +15,7 @@ use bytes::Bytes;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::aws::{Aws, AwsError, Points, now_secs};
+use crate::aws::{Aws, AwsError, CallPoints, now_secs};
 use crate::config::{Job, Role};
 use crate::discovery::{self, Found};
 use crate::exposition::layout::{Exposition, List, Renderer};
@@ -166,7 +166,7 @@ struct ScopeResult {
     fresh: bool,
     plan: plan::Plan,
     /// Per call: its results, or why it failed.
-    calls: Vec<Result<Vec<Points>, Arc<AwsError>>>,
+    calls: Vec<Result<CallPoints, Arc<AwsError>>>,
     /// Set when the scope could not even start (credentials, STS).
     error: Option<Arc<AwsError>>,
     jobs: Vec<usize>,
@@ -334,7 +334,7 @@ impl Collector {
             }
             for (ti, t) in r.found.targets.iter().enumerate() {
                 for slot in r.plan.slots(ti) {
-                    if let Err(e) = &r.calls[slot.call] {
+                    if let Err(e) = &r.calls[slot.call as usize] {
                         failed.entry(t.job).or_insert_with(|| e.clone());
                     }
                 }
@@ -564,7 +564,7 @@ async fn scope(
             (i, r)
         });
     }
-    let mut calls: BTreeMap<usize, Result<Vec<Points>, Arc<AwsError>>> = BTreeMap::new();
+    let mut calls: BTreeMap<usize, Result<CallPoints, Arc<AwsError>>> = BTreeMap::new();
     while let Some(r) = set.join_next().await {
         if let Ok((i, r)) = r {
             calls.insert(i, r);

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::aws::{Accounting, AwsError, Points};
+use crate::aws::{Accounting, AwsError, CallPoints};
 use crate::collect::JobStatus;
 use crate::collect::cadence::{Cadence, Due};
 use crate::config::{Job, JobKind};
@@ -234,7 +234,7 @@ pub fn build(
     due: &Due,
     shape: &Shape,
     plan: &Plan,
-    calls: &[Result<Vec<Points>, Arc<AwsError>>],
+    calls: &[Result<CallPoints, Arc<AwsError>>],
 ) -> HashMap<(usize, u64), Vec<List>> {
     let mut fixed: HashMap<(usize, u64), List> = shape
         .fixed
@@ -250,7 +250,6 @@ pub fn build(
         })
         .collect();
     let mut stamped: HashMap<(usize, u64), Vec<Sample>> = HashMap::new();
-    let no_points: Vec<(i64, f64)> = Vec::new();
 
     for (ti, t) in shape.found.targets.iter().enumerate() {
         let group = cadence.of(t.job, t.metric);
@@ -267,9 +266,8 @@ pub fn build(
             let points = slots
                 .get(si)
                 .and_then(|slot| {
-                    let results = calls[slot.call].as_ref().ok()?;
-                    let p = results.get(slot.query).unwrap_or(&no_points);
-                    Some((slot, p))
+                    let results = calls[slot.call as usize].as_ref().ok()?;
+                    Some((slot, results.of(slot.query as usize)))
                 })
                 .into_iter()
                 .flat_map(|(slot, p)| {

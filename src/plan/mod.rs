@@ -26,8 +26,8 @@ pub fn window(now: i64, period: u32, length: u32, delay: u32) -> (i64, i64) {
 /// Where one (target, statistic) finds its datapoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
-    pub call: usize,
-    pub query: usize,
+    pub call: u32,
+    pub query: u32,
     pub start: i64,
     pub end: i64,
 }
@@ -122,82 +122,86 @@ pub fn plan_some(
     select: impl Fn(&Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> Plan {
     let per_call = per_call.clamp(1, 500);
-    // Metric (namespace, name, sorted dimensions) → its number in first-seen order and its
-    // queries by (statistic, period). Borrowed from the jobs and targets: nothing is copied.
-    type Key<'a> = (&'a str, &'a str, Vec<&'a Dim>);
-    type Queries<'a> = Vec<(&'a str, u32, usize)>;
-    let mut index: HashMap<Key, (usize, Queries)> = HashMap::new();
-    // Per unique query: the query, its period and union window, and its metric's number.
-    let mut unique: Vec<(QueryRef, u32, i64, i64)> = Vec::new();
-    let mut metric_of: Vec<usize> = Vec::new();
-    let mut wants: Vec<Vec<(usize, i64, i64)>> = Vec::with_capacity(targets.len());
+    // Small keys, because this runs every cycle over every target (100k at W3): a dimension set
+    // is numbered once per distinct `Arc` (discovery shares them, so there are about as many
+    // as resources), by its sorted content; a metric is (namespace, name, dimension set) and
+    // numbered in first-seen order; a query is (metric, statistic, period).
+    let mut dims_by_ptr: HashMap<*const Dim, u32> = HashMap::new();
+    let mut dims_by_content: HashMap<Vec<&Dim>, u32> = HashMap::new();
+    let mut metrics: HashMap<(&str, &str, u32), u32> = HashMap::new();
+    let mut queries: HashMap<(u32, &str, u32), u32> = HashMap::new();
+    // Per unique query: the query, its period, its union window, its metric's number.
+    let mut unique: Vec<(QueryRef, u32, i64, i64, u32)> = Vec::new();
+    // Per target and statistic, the unique query it reads (in `query`, until packed) and its
+    // own window.
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut first: Vec<u32> = Vec::with_capacity(targets.len());
 
     for (ti, t) in targets.iter().enumerate() {
+        first.push(slots.len() as u32);
         let job = &jobs[t.job];
         let m = &job.metrics[t.metric];
         let Some((start, end)) = select(t, window(now, m.period, m.length, m.delay)) else {
-            wants.push(Vec::new());
             continue;
         };
-        let mut sorted: Vec<&Dim> = t.dimensions.iter().collect();
-        sorted.sort();
-        let next = index.len();
-        let (metric, queries) = index
-            .entry((job.namespace.as_str(), m.name.as_str(), sorted))
-            .or_insert_with(|| (next, Vec::new()));
-        let mut per_stat = Vec::with_capacity(m.statistics.len());
+        let dims = *dims_by_ptr.entry(t.dimensions.as_ptr()).or_insert_with(|| {
+            let mut sorted: Vec<&Dim> = t.dimensions.iter().collect();
+            sorted.sort();
+            let next = dims_by_content.len() as u32;
+            *dims_by_content.entry(sorted).or_insert(next)
+        });
+        let next = metrics.len() as u32;
+        let metric = *metrics
+            .entry((job.namespace.as_str(), m.name.as_str(), dims))
+            .or_insert(next);
         for (si, stat) in m.statistics.iter().enumerate() {
-            let found = queries
-                .iter()
-                .find(|(s, p, _)| *s == stat.as_str() && *p == m.period)
-                .map(|x| x.2);
-            let q = found.unwrap_or_else(|| {
-                unique.push((
-                    QueryRef {
+            let q = *queries
+                .entry((metric, stat.as_str(), m.period))
+                .or_insert_with(|| {
+                    let r = QueryRef {
                         target: ti as u32,
                         stat: si as u32,
                         newest_only: true,
-                    },
-                    m.period,
-                    start,
-                    end,
-                ));
-                metric_of.push(*metric);
-                queries.push((stat.as_str(), m.period, unique.len() - 1));
-                unique.len() - 1
-            });
-            let u = &mut unique[q];
+                    };
+                    unique.push((r, m.period, start, end, metric));
+                    (unique.len() - 1) as u32
+                });
+            let u = &mut unique[q as usize];
             if m.export_all_data_points || u.3 != end {
                 u.0.newest_only = false;
             }
             u.2 = u.2.min(start);
             u.3 = u.3.max(end);
-            per_stat.push((q, start, end));
+            slots.push(Slot {
+                call: u32::MAX,
+                query: q,
+                start,
+                end,
+            });
         }
-        wants.push(per_stat);
     }
-    drop(index);
+    drop((dims_by_ptr, dims_by_content, metrics, queries));
 
     // Pack in first-seen order of metrics, each metric's statistics side by side: deterministic,
     // a job's queries stay together, and a call boundary splits at most one metric's
     // statistics (should AWS bill up to five statistics of one metric in one request as one,
     // see `aws::accounting::Requested`).
-    let mut order: Vec<usize> = (0..unique.len()).collect();
-    order.sort_by_key(|&q| metric_of[q]);
+    let mut order: Vec<u32> = (0..unique.len() as u32).collect();
+    order.sort_by_key(|&q| unique[q as usize].4);
     let mut calls = Vec::new();
-    let mut location = vec![(0usize, 0usize); unique.len()];
+    let mut location = vec![(0u32, 0u32); unique.len()];
     for (chunk_no, chunk) in order.chunks(per_call).enumerate() {
         let mut lcm: i64 = 1;
         let (mut start, mut end) = (i64::MAX, i64::MIN);
         let mut queries = Vec::with_capacity(chunk.len());
         for (i, &u) in chunk.iter().enumerate() {
-            let (q, period, s, e) = &unique[u];
+            let (q, period, s, e, _) = &unique[u as usize];
             let p = i64::from((*period).max(1));
             lcm = (lcm / gcd(lcm, p) * p).min(86_400);
             start = start.min(*s);
             end = end.max(*e);
             queries.push(*q);
-            location[u] = (chunk_no, i);
+            location[u as usize] = (chunk_no as u32, i as u32);
         }
         start = start.div_euclid(lcm) * lcm;
         calls.push(Call {
@@ -206,16 +210,8 @@ pub fn plan_some(
             queries,
         });
     }
-    let mut slots = Vec::with_capacity(wants.iter().map(Vec::len).sum());
-    let mut first = Vec::with_capacity(wants.len());
-    for per_stat in wants {
-        first.push(slots.len() as u32);
-        slots.extend(per_stat.into_iter().map(|(q, start, end)| Slot {
-            call: location[q].0,
-            query: location[q].1,
-            start,
-            end,
-        }));
+    for slot in &mut slots {
+        (slot.call, slot.query) = location[slot.query as usize];
     }
     Plan {
         calls,
@@ -403,7 +399,7 @@ discovery:
             .collect();
         for (ti, t) in targets.iter().enumerate() {
             for (si, slot) in p.slots(ti).iter().enumerate() {
-                let q = &qs[slot.call][slot.query];
+                let q = &qs[slot.call as usize][slot.query as usize];
                 let m = &js[t.job].metrics[t.metric];
                 assert_eq!((&q.metric, &q.statistic), (&m.name, &m.statistics[si]));
                 assert_eq!(q.dimensions, t.dimensions);
