@@ -315,9 +315,10 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
         |ids: &[usize]| cw_exporter::collect::discovery_age(&jobs, ids, default_age).as_secs();
     match offline {
         Some(n) => {
-            for ((_, _), ids) in discovery::scopes(&jobs) {
+            for ((_, region), ids) in discovery::scopes(&jobs) {
                 let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
                 scopes.push(report::Scope {
+                    region,
                     jobs: ids.clone(),
                     targets,
                     discovery_calls: estimated
@@ -360,6 +361,7 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
                     .filter(|(_, n)| *n > 0)
                     .collect();
                 scopes.push(report::Scope {
+                    region: region.clone(),
                     jobs: ids.clone(),
                     targets: found.targets,
                     discovery_calls,
@@ -374,6 +376,7 @@ async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
         &scopes,
         cli.metrics_per_query as usize,
         &cadence,
+        &RateLimits::new(&cli.rate_limits),
     ))
 }
 

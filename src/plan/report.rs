@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::aws::RateLimits;
 use crate::aws::accounting::requested;
 use crate::collect::cadence::{Cadence, Due, rediscover};
 use crate::config::Job;
@@ -45,6 +46,11 @@ pub struct Report {
     pub get_metric_data_calls_per_cycle: usize,
     /// Cycles (moments at which some group is due) per hour.
     pub cycles_per_hour: f64,
+    /// The least time the first cycle's GetMetricData calls take at the client-side rate limit
+    /// (`--aws.rate-limit`), regions side by side; None without a limit.
+    pub first_cycle_seconds_at_rate_limit: Option<f64>,
+    /// The same for one discovery's ListMetrics and GetResources calls.
+    pub discovery_seconds_at_rate_limit: Option<f64>,
     /// Calls one discovery of every (role, region) makes, by API.
     pub discovery_calls_per_run: BTreeMap<String, u64>,
     /// Discoveries per hour of the most often rediscovered (role, region) (all the same unless
@@ -67,6 +73,7 @@ pub struct Report {
 /// One (role, region), as discovery found (or would find) it.
 #[derive(Debug, Default)]
 pub struct Scope {
+    pub region: String,
     /// Its jobs (indexes into the config's jobs): it is touched when one of them is due.
     pub jobs: Vec<usize>,
     pub targets: Vec<Target>,
@@ -87,7 +94,13 @@ fn gcd(a: u64, b: u64) -> u64 {
 /// What a config costs, from the same planner and schedule the collector uses: the schedule is
 /// walked moment by moment over one period of it (at most a week), each distinct set of due
 /// groups planned once.
-pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence) -> Report {
+pub fn report(
+    jobs: &[Job],
+    scopes: &[Scope],
+    per_call: usize,
+    cadence: &Cadence,
+    limits: &RateLimits,
+) -> Report {
     let mut horizon: u64 = 3600;
     for g in cadence
         .intervals()
@@ -180,9 +193,24 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
         })
         .collect();
     let (mut calls, mut billed_total) = (0, 0);
-    for Scope { targets, .. } in scopes {
+    // The client-side limits are per (account, region, API): calls of one region at most share
+    // one limiter, and regions run side by side.
+    let mut calls_by_region: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut discovery_by_region: BTreeMap<&str, f64> = BTreeMap::new();
+    for s in scopes {
+        for (api, n) in &s.discovery_calls {
+            if let Some(rate) = limits.rate(api) {
+                *discovery_by_region.entry(&s.region).or_default() += *n as f64 / rate;
+            }
+        }
+    }
+    for Scope {
+        targets, region, ..
+    } in scopes
+    {
         let p = super::plan(jobs, targets, 0, per_call);
         calls += p.calls.len();
+        *calls_by_region.entry(region).or_default() += p.calls.len();
         billed_total += p.queries();
         let mut seen = HashSet::new();
         for (ti, t) in targets.iter().enumerate() {
@@ -198,9 +226,18 @@ pub fn report(jobs: &[Job], scopes: &[Scope], per_call: usize, cadence: &Cadence
     let gmd = billed_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
     let gmd_by_metric = by_metric_per_hour * HOURS_PER_MONTH * GET_METRIC_DATA_PER_METRIC;
     let lm = list_calls_per_hour * HOURS_PER_MONTH * LIST_METRICS_PER_REQUEST;
+    let at_rate = |n: usize| limits.rate("GetMetricData").map(|r| n as f64 / r);
     Report {
         jobs: costs,
         groups,
+        first_cycle_seconds_at_rate_limit: calls_by_region
+            .values()
+            .filter_map(|n| at_rate(*n))
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x)))),
+        discovery_seconds_at_rate_limit: discovery_by_region
+            .values()
+            .copied()
+            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x)))),
         metrics_billed_per_cycle: billed_total,
         get_metric_data_calls_per_cycle: calls,
         cycles_per_hour: moments.values().sum::<u64>() as f64 * per_hour,
@@ -319,6 +356,19 @@ impl Report {
             self.dollars_per_month_list_metrics,
             self.dollars_per_month
         );
+        let limited: Vec<String> = [
+            (
+                "a full cycle's GetMetricData calls",
+                self.first_cycle_seconds_at_rate_limit,
+            ),
+            ("a discovery's calls", self.discovery_seconds_at_rate_limit),
+        ]
+        .iter()
+        .filter_map(|(what, s)| s.map(|s| format!("{what} take at least {s:.1} s")))
+        .collect();
+        if !limited.is_empty() {
+            let _ = writeln!(s, "at the client-side rate limits: {}", limited.join("; "));
+        }
         if self.metrics_billed_per_hour_by_metric < self.metrics_billed_per_hour {
             let _ = writeln!(
                 s,
@@ -368,12 +418,19 @@ mod tests {
             }
         }
         let scope = Scope {
+            region: "r".into(),
             jobs: (0..jobs.len()).collect(),
             targets,
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 16)]),
             discovery_interval_seconds: 600,
         };
-        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 300));
+        let r = report(
+            &jobs,
+            &[scope],
+            500,
+            &Cadence::new(&jobs, 300),
+            &RateLimits::default(),
+        );
         assert_eq!(r.jobs[0].queries, 6);
         assert_eq!(r.jobs[1].queries, 700);
         assert_eq!(r.metrics_billed_per_cycle, 706);
@@ -381,6 +438,14 @@ mod tests {
         assert_eq!(r.metrics_billed_per_hour_by_metric, 8472.0);
         assert_eq!(r.get_metric_data_calls_per_cycle, 2);
         assert_eq!(r.cycles_per_hour, 12.0);
+        // At the default limits: 2 calls at 40/s, 16 ListMetrics at 20/s.
+        assert_eq!(r.first_cycle_seconds_at_rate_limit, Some(0.05));
+        assert_eq!(r.discovery_seconds_at_rate_limit, Some(0.8));
+        assert!(
+            r.to_text().contains("at the client-side rate limits: a full cycle's GetMetricData calls take at least 0.1 s; a discovery's calls take at least 0.8 s"),
+            "{}",
+            r.to_text()
+        );
         assert_eq!(r.metrics_billed_per_hour, 8472.0);
         // 8,472 × 730 × $0.00001 = $61.85; 16 × 6 × 730 × $0.00001 = $0.70.
         assert_eq!(r.dollars_per_month_get_metric_data, 61.85);
@@ -403,6 +468,7 @@ mod tests {
             "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Sum]}]\n",
         );
         let scope = |interval, calls| Scope {
+            region: "r".into(),
             jobs: vec![0],
             targets: Vec::new(),
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), calls)]),
@@ -414,6 +480,7 @@ mod tests {
             &[scope(600, 10), scope(3600, 4), scope(0, 2)],
             500,
             &Cadence::new(&jobs, 300),
+            &RateLimits::default(),
         );
         assert_eq!(r.discovery_calls_per_run["ListMetrics"], 16);
         assert_eq!(r.discovery_calls_per_hour["ListMetrics"], 60.0 + 4.0 + 24.0);
@@ -454,12 +521,19 @@ discovery:
         let mut targets: Vec<Target> = (0..300).map(|i| target(0, 0, i)).collect();
         targets.extend((0..400).map(|i| target(1, 0, i)));
         let scope = Scope {
+            region: "r".into(),
             jobs: vec![0, 1],
             targets,
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 3)]),
             discovery_interval_seconds: 600,
         };
-        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 3600));
+        let r = report(
+            &jobs,
+            &[scope],
+            500,
+            &Cadence::new(&jobs, 3600),
+            &RateLimits::default(),
+        );
         assert_eq!(
             r.groups,
             vec![
@@ -508,12 +582,19 @@ discovery:
             "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    collectionInterval: 1800\n    metrics: [{name: M, statistics: [Sum]}]\n",
         );
         let scope = Scope {
+            region: "r".into(),
             jobs: vec![0],
             targets: vec![target(0, 0, 0)],
             discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 1)]),
             discovery_interval_seconds: 600,
         };
-        let r = report(&jobs, &[scope], 500, &Cadence::new(&jobs, 300));
+        let r = report(
+            &jobs,
+            &[scope],
+            500,
+            &Cadence::new(&jobs, 300),
+            &RateLimits::default(),
+        );
         assert_eq!(r.discovery_runs_per_hour, 2.0);
         assert_eq!(r.get_metric_data_calls_per_hour, 2.0);
         // The 300 s flag is no moment of this config: no metric has it.
@@ -528,12 +609,19 @@ discovery:
         );
         let scope = |per_call| {
             let s = Scope {
+                region: "r".into(),
                 jobs: vec![0],
                 targets: (0..10).map(|i| target(0, 0, i)).collect(),
                 discovery_calls: BTreeMap::new(),
                 discovery_interval_seconds: 600,
             };
-            report(&jobs, &[s], per_call, &Cadence::new(&jobs, 3600))
+            report(
+                &jobs,
+                &[s],
+                per_call,
+                &Cadence::new(&jobs, 3600),
+                &RateLimits::default(),
+            )
         };
         let r = scope(500);
         assert_eq!(r.metrics_billed_per_hour, 60.0);
