@@ -126,10 +126,14 @@ pub fn plan_some(
     // is numbered once per distinct `Arc` (discovery shares them, so there are about as many
     // as resources), by its sorted content; a metric is (namespace, name, dimension set) and
     // numbered in first-seen order; a query is (metric, statistic, period).
+    // (Numbers, not strings, in the two big maps: at 100k queries their tables were the peak
+    // of a cycle's memory.)
     let mut dims_by_ptr: HashMap<*const Dim, u32> = HashMap::new();
     let mut dims_by_content: HashMap<Vec<&Dim>, u32> = HashMap::new();
-    let mut metrics: HashMap<(&str, &str, u32), u32> = HashMap::new();
-    let mut queries: HashMap<(u32, &str, u32), u32> = HashMap::new();
+    let mut names: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut stats: HashMap<&str, u32> = HashMap::new();
+    let mut metrics: HashMap<(u32, u32), u32> = HashMap::with_capacity(targets.len());
+    let mut queries: HashMap<(u32, u32, u32), u32> = HashMap::with_capacity(targets.len());
     // Per unique query: the query, its period, its union window, its metric's number.
     let mut unique: Vec<(QueryRef, u32, i64, i64, u32)> = Vec::new();
     // Per target and statistic, the unique query it reads (in `query`, until packed) and its
@@ -150,22 +154,24 @@ pub fn plan_some(
             let next = dims_by_content.len() as u32;
             *dims_by_content.entry(sorted).or_insert(next)
         });
-        let next = metrics.len() as u32;
-        let metric = *metrics
-            .entry((job.namespace.as_str(), m.name.as_str(), dims))
+        let next = names.len() as u32;
+        let name = *names
+            .entry((job.namespace.as_str(), m.name.as_str()))
             .or_insert(next);
+        let next = metrics.len() as u32;
+        let metric = *metrics.entry((name, dims)).or_insert(next);
         for (si, stat) in m.statistics.iter().enumerate() {
-            let q = *queries
-                .entry((metric, stat.as_str(), m.period))
-                .or_insert_with(|| {
-                    let r = QueryRef {
-                        target: ti as u32,
-                        stat: si as u32,
-                        newest_only: true,
-                    };
-                    unique.push((r, m.period, start, end, metric));
-                    (unique.len() - 1) as u32
-                });
+            let next = stats.len() as u32;
+            let stat = *stats.entry(stat.as_str()).or_insert(next);
+            let q = *queries.entry((metric, stat, m.period)).or_insert_with(|| {
+                let r = QueryRef {
+                    target: ti as u32,
+                    stat: si as u32,
+                    newest_only: true,
+                };
+                unique.push((r, m.period, start, end, metric));
+                (unique.len() - 1) as u32
+            });
             let u = &mut unique[q as usize];
             if m.export_all_data_points || u.3 != end {
                 u.0.newest_only = false;
@@ -180,7 +186,7 @@ pub fn plan_some(
             });
         }
     }
-    drop((dims_by_ptr, dims_by_content, metrics, queries));
+    drop((dims_by_ptr, dims_by_content, names, stats, metrics, queries));
 
     // Pack in first-seen order of metrics, each metric's statistics side by side: deterministic,
     // a job's queries stay together, and a call boundary splits at most one metric's
