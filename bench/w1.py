@@ -213,8 +213,8 @@ CloudWatch's would.)
 - A cycle takes moto ~15 s at this size (its GetMetricData scans every stored datapoint per
   query); against CloudWatch the time is the calls' latency.
 
-Not measured yet: W2 (10k series) and W3 (100k series) need the loopback fixture endpoint the
-issue allows (moto is too slow at that size); the YACE column is derived, not run (YACE cannot be
+W2 (10k series) and W3 (100k series) are in scale.md (`bench/run scale`: a loopback fixture
+endpoint, moto is too slow at that size). The YACE column is derived, not run (YACE cannot be
 built here).
 """
     os.makedirs(f"{ROOT}/bench/reports", exist_ok=True)
