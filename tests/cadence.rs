@@ -3,35 +3,6 @@
 
 mod common;
 use common::*;
-use std::time::{Duration, Instant};
-
-/// The `groups` field of each "collection finished" log line, in order.
-fn cycles(exp: &Exporter) -> Vec<String> {
-    exp.log()
-        .lines()
-        .filter(|l| l.contains("collection finished"))
-        .map(|l| {
-            let g = l.split("groups=").nth(1).expect("a groups field");
-            g.split_whitespace()
-                .next()
-                .unwrap_or("")
-                .trim_matches('"')
-                .to_string()
-        })
-        .collect()
-}
-
-fn wait_cycles(exp: &Exporter, n: usize) {
-    let start = Instant::now();
-    while cycles(exp).len() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "fewer than {n} cycles: {}",
-            exp.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn each_group_is_collected_at_its_own_rate_and_batched_when_due_together() {
@@ -60,19 +31,19 @@ discovery:
             "-scraping-interval=1",
         ],
     );
-    wait_cycles(&exp, 1);
+    exp.wait_cycles(1);
     // The first cycle collects both groups.
-    assert_eq!(cycles(&exp)[0], "1,3", "{}", exp.log());
+    assert_eq!(exp.cycles()[0], "1,3", "{}", exp.log());
     let metrics = exp.metrics();
     assert!(metrics.contains("aws_ecs_containerinsights_cpu_utilized_average{"));
     assert!(metrics.contains("aws_ecs_containerinsights_memory_utilized_average{"));
 
     // Record from one cycle's end to another's: between cycles nothing is in flight.
-    let before = cycles(&exp).len();
+    let before = exp.cycles().len();
     moto.start_recording();
-    wait_cycles(&exp, before + 9);
+    exp.wait_cycles(before + 9);
     let requests = moto.recorded_requests();
-    let seen = cycles(&exp);
+    let seen = exp.cycles();
     let seen = &seen[before..(before + 9).min(seen.len())];
     let calls: Vec<&String> = requests
         .iter()
@@ -106,19 +77,15 @@ discovery:
     assert!(metrics.contains("aws_ecs_containerinsights_memory_utilized_average{"));
 
     // `plan` counts the same: per group, and per hour one call per moment (batched).
-    let out = exporter_ok(
-        "plan",
-        cw_exporter(&moto).args([
-            "plan",
-            "--output",
-            "json",
+    let plan = plan_json(
+        &moto,
+        &[
             "--scraping-interval",
             "1",
             "--config.file",
             config.to_str().unwrap(),
-        ]),
+        ],
     );
-    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     let group = |i: usize, k: &str| plan["groups"][i][k].as_f64().unwrap();
     assert_eq!(group(0, "interval_seconds"), 1.0, "{plan}");
     assert_eq!(group(1, "interval_seconds"), 3.0, "{plan}");

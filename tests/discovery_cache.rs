@@ -2,19 +2,6 @@
 
 mod common;
 use common::*;
-use std::time::{Duration, Instant};
-
-fn wait_cycles(exp: &Exporter, n: usize) {
-    let start = Instant::now();
-    while exp.log().matches("collection finished").count() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "fewer than {n} cycles: {}",
-            exp.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn steady_state_cycles_reuse_discovery() {
@@ -27,10 +14,10 @@ fn steady_state_cycles_reuse_discovery() {
             "-scraping-interval=1",
         ],
     );
-    wait_cycles(&exp, 1);
+    exp.wait_cycles(1);
     moto.start_recording();
-    let before = exp.log().matches("collection finished").count();
-    wait_cycles(&exp, before + 3);
+    let before = exp.cycles().len();
+    exp.wait_cycles(before + 3);
     let actions = moto.recorded_actions();
     assert!(actions.len() >= 2, "{actions:?}");
     assert!(actions.iter().all(|a| a == "GetMetricData"), "{actions:?}");
@@ -45,10 +32,10 @@ fn steady_state_cycles_reuse_discovery() {
             "-discovery-interval=0",
         ],
     );
-    wait_cycles(&exp, 1);
+    exp.wait_cycles(1);
     moto.start_recording();
-    let before = exp.log().matches("collection finished").count();
-    wait_cycles(&exp, before + 2);
+    let before = exp.cycles().len();
+    exp.wait_cycles(before + 2);
     let actions = moto.recorded_actions();
     assert!(
         actions.iter().filter(|a| *a == "ListMetrics").count() >= 16,
@@ -84,10 +71,10 @@ discovery:
             "-scraping-interval=1",
         ],
     );
-    wait_cycles(&exp, 1);
+    exp.wait_cycles(1);
     moto.start_recording();
-    let before = exp.log().matches("collection finished").count();
-    wait_cycles(&exp, before + 3);
+    let before = exp.cycles().len();
+    exp.wait_cycles(before + 3);
     let listed = |metric: &str| {
         moto.recorded_requests()
             .iter()

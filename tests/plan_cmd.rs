@@ -31,19 +31,15 @@ discovery:
 "#,
     );
     moto.start_recording();
-    let out = exporter_ok(
-        "plan",
-        cw_exporter(&moto).args([
-            "plan",
-            "--output",
-            "json",
+    let plan = plan_json(
+        &moto,
+        &[
             "--metrics-per-query",
             "20",
             "--config.file",
             cfg.to_str().unwrap(),
-        ]),
+        ],
     );
-    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     let planning_calls = moto.recorded_actions();
 
     moto.start_recording();

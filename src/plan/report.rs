@@ -417,20 +417,7 @@ mod tests {
                 }
             }
         }
-        let scope = Scope {
-            region: "r".into(),
-            jobs: (0..jobs.len()).collect(),
-            targets,
-            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 16)]),
-            discovery_interval_seconds: 600,
-        };
-        let r = report(
-            &jobs,
-            &[scope],
-            500,
-            &Cadence::new(&jobs, 300),
-            &RateLimits::default(),
-        );
+        let r = one_scope(&jobs, targets, 16, 300, 500);
         assert_eq!(r.jobs[0].queries, 6);
         assert_eq!(r.jobs[1].queries, 700);
         assert_eq!(r.metrics_billed_per_cycle, 706);
@@ -460,6 +447,31 @@ mod tests {
 
     fn jobs(text: &str) -> Vec<Job> {
         parse_str(text, Path::new("c"), true).unwrap().config.jobs
+    }
+
+    /// The report of one (role, region) holding every job, discovered every 600 s with
+    /// `list_metrics` ListMetrics calls, at the default rate limits.
+    fn one_scope(
+        jobs: &[Job],
+        targets: Vec<Target>,
+        list_metrics: u64,
+        interval: u64,
+        per_call: usize,
+    ) -> Report {
+        let scope = Scope {
+            region: "r".into(),
+            jobs: (0..jobs.len()).collect(),
+            targets,
+            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), list_metrics)]),
+            discovery_interval_seconds: 600,
+        };
+        report(
+            jobs,
+            &[scope],
+            per_call,
+            &Cadence::new(jobs, interval),
+            &RateLimits::default(),
+        )
     }
 
     #[test]
@@ -520,20 +532,7 @@ discovery:
         );
         let mut targets: Vec<Target> = (0..300).map(|i| target(0, 0, i)).collect();
         targets.extend((0..400).map(|i| target(1, 0, i)));
-        let scope = Scope {
-            region: "r".into(),
-            jobs: vec![0, 1],
-            targets,
-            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 3)]),
-            discovery_interval_seconds: 600,
-        };
-        let r = report(
-            &jobs,
-            &[scope],
-            500,
-            &Cadence::new(&jobs, 3600),
-            &RateLimits::default(),
-        );
+        let r = one_scope(&jobs, targets, 3, 3600, 500);
         assert_eq!(
             r.groups,
             vec![
@@ -581,20 +580,7 @@ discovery:
         let jobs = jobs(
             "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    collectionInterval: 1800\n    metrics: [{name: M, statistics: [Sum]}]\n",
         );
-        let scope = Scope {
-            region: "r".into(),
-            jobs: vec![0],
-            targets: vec![target(0, 0, 0)],
-            discovery_calls: BTreeMap::from([("ListMetrics".to_string(), 1)]),
-            discovery_interval_seconds: 600,
-        };
-        let r = report(
-            &jobs,
-            &[scope],
-            500,
-            &Cadence::new(&jobs, 300),
-            &RateLimits::default(),
-        );
+        let r = one_scope(&jobs, vec![target(0, 0, 0)], 1, 300, 500);
         assert_eq!(r.discovery_runs_per_hour, 2.0);
         assert_eq!(r.get_metric_data_calls_per_hour, 2.0);
         // The 300 s flag is no moment of this config: no metric has it.
@@ -608,19 +594,12 @@ discovery:
             "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Average, Maximum, Minimum, Sum, SampleCount, p99]}]\n",
         );
         let scope = |per_call| {
-            let s = Scope {
-                region: "r".into(),
-                jobs: vec![0],
-                targets: (0..10).map(|i| target(0, 0, i)).collect(),
-                discovery_calls: BTreeMap::new(),
-                discovery_interval_seconds: 600,
-            };
-            report(
+            one_scope(
                 &jobs,
-                &[s],
+                (0..10).map(|i| target(0, 0, i)).collect(),
+                0,
+                3600,
                 per_call,
-                &Cadence::new(&jobs, 3600),
-                &RateLimits::default(),
             )
         };
         let r = scope(500);

@@ -384,6 +384,44 @@ impl Exporter {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// The cadence groups of each cycle so far (the `groups` field of every "collection
+    /// finished" log line, e.g. "60,3600"), in order.
+    pub fn cycles(&self) -> Vec<String> {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("collection finished"))
+            .map(|l| {
+                let g = l.split("groups=").nth(1).expect("a groups field");
+                let g = g.split_whitespace().next().unwrap_or("");
+                g.trim_matches('"').to_string()
+            })
+            .collect()
+    }
+
+    /// Waits (at most 90 s) until `n` cycles have finished.
+    pub fn wait_cycles(&self, n: usize) {
+        let start = Instant::now();
+        while self.cycles().len() < n {
+            assert!(
+                start.elapsed() < Duration::from_secs(90),
+                "fewer than {n} cycles: {}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// `cw-exporter plan --output json` with `args`, against `moto`.
+pub fn plan_json(moto: &Moto, args: &[&str]) -> serde_json::Value {
+    let out = exporter_ok(
+        "plan",
+        cw_exporter(moto)
+            .args(["plan", "--output", "json"])
+            .args(args),
+    );
+    serde_json::from_str(&out).expect("plan prints JSON")
 }
 
 /// One parsed sample line of the text format.
