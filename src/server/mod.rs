@@ -187,7 +187,7 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
     }
     h.push_str(
         "<table border=\"1\" cellpadding=\"4\"><tr><th>Job</th><th>Namespace</th><th>Status</th>\
-         <th>Series</th><th>Last success</th></tr>",
+         <th>Series</th><th>Most frequent collection</th><th>Last success</th></tr>",
     );
     for j in &snap.jobs {
         let status = if j.success {
@@ -197,11 +197,12 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
         };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>every {} s</td><td>{}</td></tr>",
             esc(&j.label),
             esc(&j.namespace),
             esc(&status),
             j.series,
+            j.interval_seconds,
             j.last_success
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "never".into())
