@@ -131,9 +131,15 @@ pub(crate) fn write_float(out: &mut Vec<u8>, f: f64) {
         return out.extend_from_slice(buf.take());
     }
     // ryu gives the shortest round-tripping digits, in its own layout ("1.2345e-7",
-    // "0.001234", "123.456"): read the digits and the decimal exponent back out of it.
+    // "0.001234", "123.456").
     let mut rb = ryu::Buffer::new();
     let s = rb.format_finite(f).as_bytes();
+    // Between 1e-4 and 1e6 (decimal exponent -4 to 5) Go writes plain decimals, and so does
+    // ryu, digit for digit (integers were written above, so no "100.0"): most CloudWatch values.
+    if (1e-4..1e6).contains(&f.abs()) {
+        return out.extend_from_slice(s);
+    }
+    // Elsewhere read the digits and the decimal exponent back out of ryu's layout.
     let (neg, s) = match s.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, s),
@@ -470,8 +476,34 @@ mod tests {
     fn the_fast_float_writer_equals_the_reference() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut values = vec![
-            0.1, 0.5, 1.5, 10.0, 99.99, 1e5, 123456.5, 999999.5, 1e6, 1e7, 1.2e7, 1e15, 1e16, 1e17,
-            1e21, 1e22, 0.0001, 0.00012, 1e-5, 1.5e-10, 5e-324, 42.0, 3.0e-4, 0.001234,
+            0.1,
+            0.5,
+            1.5,
+            10.0,
+            99.99,
+            1e5,
+            123456.5,
+            999999.5,
+            1e6,
+            1e7,
+            1.2e7,
+            1e15,
+            1e16,
+            1e17,
+            1e21,
+            1e22,
+            0.0001,
+            0.00012,
+            1e-5,
+            1.5e-10,
+            5e-324,
+            42.0,
+            3.0e-4,
+            0.001234,
+            9.999999999999999e-5,
+            1.0000000000000002e-4,
+            999999.9999999999,
+            0.30000000000000004,
         ];
         for _ in 0..200_000 {
             x ^= x << 13;
