@@ -312,6 +312,12 @@ fn extra_args_env_and_inline_config_run() {
         .collect();
     assert!(args.contains(&"--labels-snake-case"), "{args:?}");
     assert!(args.contains(&"--scraping-interval=120"), "{args:?}");
+    // A list repeats the flag.
+    assert!(
+        args.contains(&"--aws.rate-limit=GetMetricData=20")
+            && args.contains(&"--aws.rate-limit=ListMetrics=10"),
+        "{args:?}"
+    );
     let ann = &find(&docs, "Deployment")[0]["spec"]["template"]["metadata"]["annotations"];
     assert!(
         ann.get("prometheus.io/path").is_none(),
