@@ -8,7 +8,7 @@ use crate::collect::JobStatus;
 use crate::collect::cadence::{Cadence, Due};
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
-use crate::exposition::layout::{Labels, List, Meta, Pair, Row, Rows, Sample};
+use crate::exposition::layout::{Labels, List, Meta, Pair, Row, Rows};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
@@ -249,7 +249,9 @@ pub fn build(
             (*key, list)
         })
         .collect();
-    let mut stamped: HashMap<(usize, u64), Vec<Sample>> = HashMap::new();
+    // Built straight into rows, values and timestamps: no sample list in between.
+    type Stamped = (Vec<Row>, Vec<f64>, Vec<Option<i64>>);
+    let mut stamped: HashMap<(usize, u64), Stamped> = HashMap::new();
 
     for (ti, t) in shape.found.targets.iter().enumerate() {
         let group = cadence.of(t.job, t.metric);
@@ -287,14 +289,11 @@ pub fn build(
             // With CloudWatch timestamps, no datapoint means no sample: there is no honest
             // timestamp to give (as YACE does).
             let labels = &shape.timestamped[&ti];
-            let list = stamped.entry((t.job, group)).or_default();
+            let (rows, values, stamps) = stamped.entry((t.job, group)).or_default();
             for (ts, v) in points {
-                list.push(Sample {
-                    meta: meta.clone(),
-                    labels: labels.clone(),
-                    value: *v,
-                    timestamp_ms: Some(ts * 1000),
-                });
+                rows.push((meta.clone(), labels.clone()));
+                values.push(*v);
+                stamps.push(Some(ts * 1000));
                 if !m.export_all_data_points {
                     break;
                 }
@@ -308,10 +307,12 @@ pub fn build(
         debug_assert_eq!(list.values.len(), list.rows.len());
         out.entry(key).or_default().push(list);
     }
-    for (key, samples) in stamped {
-        out.entry(key)
-            .or_default()
-            .push(List::from_samples(&samples));
+    for (key, (rows, values, timestamps)) in stamped {
+        out.entry(key).or_default().push(List {
+            rows: rows.into(),
+            values,
+            timestamps,
+        });
     }
     out
 }
