@@ -264,28 +264,40 @@ impl Layout {
         }
         groups.sort_by(|a, b| a.0.name.cmp(&b.0.name));
 
+        // Every sample of a family gets every label name of the family ("" when missing), so a
+        // label set's block depends on the family's names. Most families share their names (all
+        // metrics of a service): blocks, their values and their sort order are worked out once
+        // per (names, label set) and once per names, not once per family.
         let mut blocks: Vec<Box<[u8]>> = Vec::new();
+        // Per block, its label values in the order of its names (for sorting).
+        let mut block_values: Vec<Vec<&str>> = Vec::new();
         let mut block_ids: HashMap<Box<[u8]>, u32> = HashMap::new();
-        let mut duplicates = 0;
-        let mut families = Vec::with_capacity(groups.len());
+        let mut names_ids: HashMap<Vec<&Arc<str>>, u32> = HashMap::new();
+        let mut cache: HashMap<(u32, *const Pair), u32> = HashMap::new();
+        // Per names, the blocks used with them.
+        let mut used: Vec<HashSet<u32>> = Vec::new();
+        // Per family: its meta and its rows (sample, block).
+        let mut staged = Vec::with_capacity(groups.len());
         for (meta, members) in groups {
-            // Every sample of a family gets every label name of the family ("" when missing).
             let mut names: Vec<&Arc<str>> = Vec::new();
             let mut seen_sets: HashSet<*const Pair> = HashSet::new();
             for &i in &members {
-                let l = &shape[i as usize].1;
+                let l = shape[i as usize].1;
                 if seen_sets.insert(l.as_ptr()) {
                     names.extend(l.iter().map(|(k, _)| k));
                 }
             }
             names.sort();
             names.dedup();
-            // One block per distinct label set of the family, with its values for sorting.
-            let mut per_set: HashMap<*const Pair, (u32, Vec<&str>)> = HashMap::new();
+            let next = names_ids.len() as u32;
+            let names_id = *names_ids.entry(names.clone()).or_insert_with(|| {
+                used.push(HashSet::new());
+                next
+            });
             let mut rows: Vec<(u32, u32)> = Vec::with_capacity(members.len());
             for &i in &members {
-                let l = &shape[i as usize].1;
-                let (b, _) = per_set.entry(l.as_ptr()).or_insert_with(|| {
+                let l = shape[i as usize].1;
+                let b = *cache.entry((names_id, l.as_ptr())).or_insert_with(|| {
                     let values: Vec<&str> = names
                         .iter()
                         .map(|n| {
@@ -296,28 +308,40 @@ impl Layout {
                         })
                         .collect();
                     let bytes = block(&names, &values);
-                    let id = *block_ids.entry(bytes.clone()).or_insert_with(|| {
-                        blocks.push(bytes);
-                        (blocks.len() - 1) as u32
-                    });
-                    (id, values)
+                    if let Some(id) = block_ids.get(&bytes) {
+                        return *id;
+                    }
+                    let id = blocks.len() as u32;
+                    block_ids.insert(bytes.clone(), id);
+                    blocks.push(bytes);
+                    block_values.push(values);
+                    id
                 });
-                rows.push((i, *b));
+                used[names_id as usize].insert(b);
+                rows.push((i, b));
             }
-            // Sorted by label values, then timestamp, as client_golang sorts; identical rows
-            // (same block and timestamp) keep the first in input order.
-            // Blocks are sorted once, then rows by the block's rank (no string comparisons).
-            let mut sets: Vec<(u32, &Vec<&str>)> = per_set.values().map(|(b, v)| (*b, v)).collect();
-            sets.sort_by(|a, b| a.1.cmp(b.1));
-            sets.dedup_by_key(|s| s.0);
-            let rank: HashMap<u32, u32> = sets
-                .iter()
-                .enumerate()
-                .map(|(r, (b, _))| (*b, r as u32))
-                .collect();
+            staged.push((meta, rows));
+        }
+        // Each block's rank among the blocks of its names, by label values: the order
+        // client_golang writes series in. (Different blocks never have equal values.)
+        let mut rank: Vec<u32> = vec![0; blocks.len()];
+        for set in &used {
+            let mut ids: Vec<u32> = set.iter().copied().collect();
+            ids.sort_unstable_by(|a, b| block_values[*a as usize].cmp(&block_values[*b as usize]));
+            for (r, b) in ids.into_iter().enumerate() {
+                rank[b as usize] = r as u32;
+            }
+        }
+        drop((block_ids, cache, used, block_values));
+
+        let mut duplicates = 0;
+        let mut families = Vec::with_capacity(staged.len());
+        for (meta, rows) in staged {
+            // Sorted by label values, then timestamp; identical rows (same block and timestamp)
+            // keep the first in input order.
             let mut keyed: Vec<(u32, Option<i64>, u32, u32)> = rows
                 .iter()
-                .map(|&(i, b)| (rank[&b], shape[i as usize].2, i, b))
+                .map(|&(i, b)| (rank[b as usize], shape[i as usize].2, i, b))
                 .collect();
             keyed.sort_unstable();
             let mut rows: Vec<(u32, u32)> = keyed.into_iter().map(|(_, _, i, b)| (i, b)).collect();
@@ -449,6 +473,56 @@ mod tests {
             om.strip_suffix("# EOF\n").unwrap().to_string(),
             dups,
         )
+    }
+
+    #[test]
+    fn random_families_label_sets_and_timestamps_match_the_general_path() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let metas: Vec<Arc<Meta>> = (0..5).map(|i| meta(&format!("aws_m{i}"), "h")).collect();
+        // Label sets with different names: families end up with different name unions, and
+        // the same set appears in several families.
+        let sets: Vec<Labels> = (0..40)
+            .map(|i| {
+                let mut pairs = vec![("name", format!("arn:{}", i % 17))];
+                if i % 3 != 0 {
+                    pairs.push(("dimension_ServiceName", format!("s{}", i % 7)));
+                }
+                if i % 5 == 0 {
+                    pairs.push(("tag_team", format!("t{}", i % 2)));
+                }
+                let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                labels(&refs)
+            })
+            .collect();
+        for round in 0..20 {
+            let lists: Vec<Vec<Sample>> = (0..3)
+                .map(|_| {
+                    (0..next(60))
+                        .map(|_| Sample {
+                            meta: metas[next(5) as usize].clone(),
+                            labels: sets[next(40) as usize].clone(),
+                            value: next(1000) as f64 / 8.0,
+                            timestamp_ms: (round % 2 == 0 && next(2) == 0)
+                                .then(|| 1_700_000_000_000 + next(4) as i64 * 60_000),
+                        })
+                        .collect()
+                })
+                .collect();
+            let slices: Vec<&[Sample]> = lists.iter().map(|l| l.as_slice()).collect();
+            let built: Vec<List> = lists.iter().map(|l| List::from_samples(l)).collect();
+            let refs: Vec<&List> = built.iter().collect();
+            let got = Renderer::default().prepare(&refs);
+            let (want_text, want_om, dups) = general(&slices);
+            assert_eq!(text(&got), want_text, "round {round}");
+            assert_eq!(om(&got), want_om, "round {round}");
+            assert_eq!(got.duplicates(), dups, "round {round}");
+        }
     }
 
     #[test]
