@@ -54,7 +54,7 @@ struct Cli {
     #[arg(long = "web.config.file", global = true)]
     web_config_file: Option<PathBuf>,
 
-    /// Seconds between the starts of two collection cycles.
+    /// Seconds between two collections of a metric that sets no `collectionInterval`.
     #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     scraping_interval: u64,
 
