@@ -12,6 +12,8 @@ use crate::config::Job;
 pub struct Cadence {
     /// Per job, per metric, in seconds.
     of: Vec<Vec<u64>>,
+    /// Per job, its distinct intervals, ascending (asked for every job every cycle).
+    groups: Vec<Vec<u64>>,
     /// The distinct intervals, ascending.
     intervals: Vec<u64>,
 }
@@ -54,7 +56,20 @@ impl Cadence {
         }
         intervals.sort_unstable();
         intervals.dedup();
-        Cadence { of, intervals }
+        let groups = of
+            .iter()
+            .map(|per_metric| {
+                let mut v = per_metric.clone();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        Cadence {
+            of,
+            groups,
+            intervals,
+        }
     }
 
     /// The interval of a job's metric.
@@ -65,19 +80,15 @@ impl Cadence {
     /// The group a job's `aws_<ns>_info` series go with: its most frequent one, so a resource
     /// appears as soon as any of its metrics can.
     pub fn info(&self, job: usize) -> u64 {
-        self.of[job]
-            .iter()
+        self.groups[job]
+            .first()
             .copied()
-            .min()
             .unwrap_or(self.intervals[0])
     }
 
     /// The distinct intervals of a job's metrics, ascending.
-    pub fn of_job(&self, job: usize) -> Vec<u64> {
-        let mut v = self.of[job].clone();
-        v.sort_unstable();
-        v.dedup();
-        v
+    pub fn of_job(&self, job: usize) -> &[u64] {
+        &self.groups[job]
     }
 
     /// Every interval some metric has, ascending (`--scraping-interval` alone when there are no
@@ -152,7 +163,7 @@ discovery:
         let c = Cadence::new(&jobs(), 60);
         assert_eq!((c.of(0, 0), c.of(0, 1), c.of(1, 0)), (3600, 120, 60));
         assert_eq!(c.intervals(), &[60, 120, 3600]);
-        assert_eq!(c.of_job(0), vec![120, 3600]);
+        assert_eq!(c.of_job(0), &[120, 3600]);
         assert_eq!(c.info(0), 120);
     }
 

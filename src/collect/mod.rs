@@ -315,7 +315,7 @@ impl Collector {
             .filter(|&j| self.cadence.job_due(j, &due))
             .collect();
         for &j in &touched {
-            for g in self.cadence.of_job(j) {
+            for &g in self.cadence.of_job(j) {
                 if due.contains(g) {
                     self.outcome.insert((j, g), None);
                 }
@@ -365,7 +365,7 @@ impl Collector {
             let mut fresh =
                 series::build(&self.jobs, &self.cadence, &due, &shape, &r.plan, &r.calls);
             for &j in &r.jobs {
-                for g in self.cadence.of_job(j) {
+                for &g in self.cadence.of_job(j) {
                     if !due.contains(g) {
                         continue;
                     }
@@ -464,8 +464,8 @@ impl Collector {
                 let error = self
                     .cadence
                     .of_job(j)
-                    .into_iter()
-                    .find_map(|g| self.outcome.get(&(j, g)).cloned().flatten());
+                    .iter()
+                    .find_map(|&g| self.outcome.get(&(j, g)).cloned().flatten());
                 JobStatus {
                     label: job.label.clone(),
                     namespace: job.namespace.clone(),

@@ -22,7 +22,7 @@ pub fn window(
         return Some(configured);
     }
     let end = configured.1;
-    let interval = i64::try_from(interval).unwrap_or(i64::MAX / 4);
+    let interval = interval as i64; // from a u32 in the config
     let length = i64::from(m.length);
     let first = end - length.max(interval);
     let oldest = end - length.max(3 * interval);

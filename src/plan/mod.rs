@@ -102,7 +102,8 @@ impl Plan {
     }
 }
 
-fn gcd(a: i64, b: i64) -> i64 {
+/// Greatest common divisor (for lcms of periods and of intervals).
+pub(crate) fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
@@ -197,18 +198,19 @@ pub fn plan_some(
     let mut calls = Vec::new();
     let mut location = vec![(0u32, 0u32); unique.len()];
     for (chunk_no, chunk) in order.chunks(per_call).enumerate() {
-        let mut lcm: i64 = 1;
+        let mut lcm: u64 = 1;
         let (mut start, mut end) = (i64::MAX, i64::MIN);
         let mut queries = Vec::with_capacity(chunk.len());
         for (i, &u) in chunk.iter().enumerate() {
             let (q, period, s, e, _) = &unique[u as usize];
-            let p = i64::from((*period).max(1));
+            let p = u64::from((*period).max(1));
             lcm = (lcm / gcd(lcm, p) * p).min(86_400);
             start = start.min(*s);
             end = end.max(*e);
             queries.push(*q);
             location[u as usize] = (chunk_no as u32, i as u32);
         }
+        let lcm = lcm as i64;
         start = start.div_euclid(lcm) * lcm;
         calls.push(Call {
             start,

@@ -87,10 +87,6 @@ pub struct Scope {
 /// multiple of its intervals, and past a week the average is as good as exact.
 const HORIZON_CAP: u64 = 7 * 86_400;
 
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
 /// What a config costs, from the same planner and schedule the collector uses: the schedule is
 /// walked moment by moment over one period of it (at most a week), each distinct set of due
 /// groups planned once.
@@ -108,7 +104,7 @@ pub fn report(
         .chain(scopes.iter().map(|s| &s.discovery_interval_seconds))
         .filter(|g| **g > 0)
     {
-        horizon = (horizon / gcd(horizon, *g))
+        horizon = (horizon / super::gcd(horizon, *g))
             .saturating_mul(*g)
             .min(HORIZON_CAP);
     }
