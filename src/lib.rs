@@ -13,4 +13,5 @@ pub mod exposition;
 pub mod fuzzing;
 pub mod model;
 pub mod plan;
+pub mod run;
 pub mod server;

@@ -1,25 +1,15 @@
 //! The `cw-exporter` binary: YACE's flags, `verify-config` and `version`.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use arc_swap::ArcSwap;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::prelude::*;
 
-use cw_exporter::aws::{Accounting, Aws, RateLimits};
-use cw_exporter::collect::cadence::Cadence;
-use cw_exporter::collect::{Collector, Options, Snapshot};
 use cw_exporter::config::{self, Severity};
-use cw_exporter::discovery;
-use cw_exporter::plan::report::{self, Report};
-use cw_exporter::server::web::{self, Web};
-use cw_exporter::server::{AppState, ReloadReply, ReloadStatus, listen, router};
-use std::collections::BTreeMap;
+use cw_exporter::run::{self, Settings};
+use cw_exporter::server::web::Web;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -54,6 +44,11 @@ struct Cli {
     #[arg(long = "web.config.file", global = true)]
     web_config_file: Option<PathBuf>,
 
+    /// Allow reloads over HTTP (POST /-/reload, YACE's POST /reload); without it they answer
+    /// 403. SIGHUP always reloads.
+    #[arg(long = "web.enable-lifecycle", global = true)]
+    enable_lifecycle: bool,
+
     /// Seconds between two collections of a metric that sets no `collectionInterval`.
     #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     scraping_interval: u64,
@@ -73,7 +68,7 @@ struct Cli {
 
     /// Seconds one collection may take per region and role before its jobs count as failed
     /// (default: the scraping interval, and at least 300).
-    #[arg(long = "collection-timeout", global = true)]
+    #[arg(long = "collection-timeout", value_parser = clap::value_parser!(u64).range(1..), global = true)]
     collection_timeout: Option<u64>,
 
     /// Queries per GetMetricData call (CloudWatch allows at most 500).
@@ -174,16 +169,6 @@ fn init_logging(level: LogLevel, format: LogFormat) {
     }
 }
 
-fn parse_listen(addr: &str) -> anyhow::Result<SocketAddr> {
-    let full = if addr.starts_with(':') {
-        format!("0.0.0.0{addr}")
-    } else {
-        addr.to_string()
-    };
-    full.parse()
-        .with_context(|| format!("--listen-address `{addr}` is not HOST:PORT or :PORT"))
-}
-
 /// glibc's malloc keeps an arena per thread and returns freed memory lazily: at 100k series
 /// that kept about twice the live heap resident (bench/reports/scale.md). One arena (the
 /// collector's work is mostly one task at a time) and trimming from 128 KiB bring resident
@@ -212,7 +197,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .expect("tokio runtime");
-            match rt.block_on(plan_cmd(&cli, offline)) {
+            match rt.block_on(run::plan(&settings(&cli), offline)) {
                 Ok(r) => {
                     match output {
                         PlanOutput::Text => print!("{}", r.to_text()),
@@ -235,7 +220,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .expect("tokio runtime");
-            match rt.block_on(run(cli)) {
+            match rt.block_on(run::run(settings(&cli))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!("{e:#}");
@@ -243,6 +228,24 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// The settings the library runs with, made once from the flags.
+fn settings(cli: &Cli) -> Settings {
+    Settings {
+        config_file: cli.config_file.clone(),
+        web_config_file: cli.web_config_file.clone(),
+        listen_address: cli.listen_address.clone(),
+        enable_lifecycle: cli.enable_lifecycle,
+        rate_limits: cli.rate_limits.clone(),
+        aws_timeout: Duration::from_secs(cli.aws_timeout),
+        scraping_interval: cli.scraping_interval,
+        discovery_interval: cli.discovery_interval,
+        failed_series_retention: cli.failed_series_retention,
+        collection_timeout: cli.collection_timeout,
+        metrics_per_query: cli.metrics_per_query as usize,
+        labels_snake_case: cli.labels_snake_case,
     }
 }
 
@@ -298,275 +301,6 @@ fn verify_config(cli: &Cli) -> ExitCode {
     }
 }
 
-/// The `plan` subcommand: discovery once (or the user's counts), then the collector's planner.
-async fn plan_cmd(cli: &Cli, offline: Option<usize>) -> anyhow::Result<Report> {
-    let loaded = config::load(&cli.config_file, false).map_err(|e| anyhow::anyhow!("{e}"))?;
-    for w in loaded
-        .warnings
-        .iter()
-        .filter(|w| w.severity == Severity::Warning)
-    {
-        eprintln!("{}", w.display(&cli.config_file));
-    }
-    let jobs = loaded.config.jobs;
-    let mut scopes = Vec::new();
-    let default_age = Duration::from_secs(cli.discovery_interval);
-    let age =
-        |ids: &[usize]| cw_exporter::collect::discovery_age(&jobs, ids, default_age).as_secs();
-    match offline {
-        Some(n) => {
-            for ((_, region), ids) in discovery::scopes(&jobs) {
-                let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
-                scopes.push(report::Scope {
-                    region,
-                    jobs: ids.clone(),
-                    targets,
-                    discovery_calls: estimated
-                        .into_iter()
-                        .map(|(api, c)| (api.to_string(), c))
-                        .collect(),
-                    discovery_interval_seconds: age(&ids),
-                });
-            }
-        }
-        None => {
-            let acc = Arc::new(Accounting::default());
-            let aws = Aws::new(
-                loaded.config.sts_region.clone(),
-                acc.clone(),
-                Arc::new(RateLimits::new(&cli.rate_limits)),
-                Duration::from_secs(cli.aws_timeout),
-            )
-            .await;
-            // The account id is looked up once per role for the process, not per discovery.
-            let totals = || -> BTreeMap<String, u64> {
-                let mut m = BTreeMap::new();
-                for (k, n) in acc.calls() {
-                    if k.api != "GetCallerIdentity" {
-                        *m.entry(k.api.to_string()).or_default() += n;
-                    }
-                }
-                m
-            };
-            for ((role, region), ids) in discovery::scopes(&jobs) {
-                let session = aws.session(&role, &region).await?;
-                let before = totals();
-                let found = discovery::discover(&session, &jobs, &ids).await;
-                if let Some((j, e)) = found.failed.first() {
-                    anyhow::bail!("discovery for {} failed: {e}", jobs[*j].label);
-                }
-                let discovery_calls = totals()
-                    .into_iter()
-                    .map(|(api, n)| (api.clone(), n - before.get(&api).copied().unwrap_or(0)))
-                    .filter(|(_, n)| *n > 0)
-                    .collect();
-                scopes.push(report::Scope {
-                    region: region.clone(),
-                    jobs: ids.clone(),
-                    targets: found.targets,
-                    discovery_calls,
-                    discovery_interval_seconds: age(&ids),
-                });
-            }
-        }
-    }
-    let cadence = Cadence::new(&jobs, cli.scraping_interval);
-    Ok(report::report(
-        &jobs,
-        &scopes,
-        cli.metrics_per_query as usize,
-        &cadence,
-        &RateLimits::new(&cli.rate_limits),
-    ))
-}
-
-/// Loads the config for the running exporter: warnings logged, errors returned as text. At
-/// start unknown keys are warnings (an existing YACE deployment must come up); a reload is
-/// strict, since the old config keeps running and whoever reloads is there to read the error.
-fn load_for_run(cli: &Cli, strict: bool) -> Result<config::Config, String> {
-    let loaded = config::load(&cli.config_file, strict).map_err(|e| e.to_string())?;
-    for w in &loaded.warnings {
-        match w.severity {
-            Severity::Note => tracing::debug!("{}", w.display(&cli.config_file)),
-            _ => tracing::warn!("{}", w.display(&cli.config_file)),
-        }
-    }
-    if loaded.config.saw_enable_metric_data {
-        tracing::info!(
-            "`enableMetricData` is accepted and has no effect: cw-exporter always batches queries into GetMetricData"
-        );
-    }
-    Ok(loaded.config)
-}
-
-/// A collector for a config. The accounting and the rate limits are shared across reloads:
-/// counters never reset, and a reload cannot reset the pace of calls.
-async fn collector_for(
-    cli: &Cli,
-    cfg: config::Config,
-    acc: Arc<Accounting>,
-    limits: Arc<RateLimits>,
-) -> Collector {
-    let aws = Arc::new(
-        Aws::new(
-            cfg.sts_region.clone(),
-            acc,
-            limits,
-            Duration::from_secs(cli.aws_timeout),
-        )
-        .await,
-    );
-    Collector::new(
-        cfg.jobs,
-        aws,
-        Options {
-            interval: Duration::from_secs(cli.scraping_interval),
-            metrics_per_query: cli.metrics_per_query as usize,
-            labels_snake_case: cli.labels_snake_case,
-            discovery_interval: Duration::from_secs(cli.discovery_interval),
-            failed_series_retention: cli.failed_series_retention.map(Duration::from_secs),
-            cycle_timeout: Duration::from_secs(
-                cli.collection_timeout
-                    .unwrap_or(cli.scraping_interval.max(300)),
-            ),
-        },
-    )
-}
-
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let cfg = load_for_run(&cli, false).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let addr = parse_listen(&cli.listen_address)?;
-    let web = match &cli.web_config_file {
-        Some(p) => Some(Arc::new(
-            Web::load(p).map_err(|e| anyhow::anyhow!("--web.config.file: {e}"))?,
-        )),
-        None => None,
-    };
-    let acc = Arc::new(Accounting::default());
-    let limits = Arc::new(RateLimits::new(&cli.rate_limits));
-    let mut collector = collector_for(&cli, cfg, acc.clone(), limits.clone()).await;
-    let (reload_tx, mut reload_rx) = tokio::sync::mpsc::channel::<ReloadReply>(4);
-    let state = Arc::new(AppState {
-        snapshot: ArcSwap::from_pointee(Snapshot::starting()),
-        config_file: cli.config_file.display().to_string(),
-        reload_tx: reload_tx.clone(),
-        reload: std::sync::Mutex::new(ReloadStatus {
-            successful: true,
-            last_success: cw_exporter::aws::now_secs(),
-        }),
-    });
-
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(
-        address = %addr,
-        config = %cli.config_file.display(),
-        jobs = collector.jobs().len(),
-        tls = web.as_ref().is_some_and(|w| w.current().tls.is_some()),
-        basic_auth = web.as_ref().is_some_and(|w| !w.current().config.basic_auth_users.is_empty()),
-        "listening"
-    );
-
-    // SIGHUP reloads, like POST /-/reload.
-    tokio::spawn(async move {
-        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            return;
-        };
-        while hup.recv().await.is_some() {
-            let (tx, _rx) = tokio::sync::oneshot::channel();
-            if reload_tx.send(tx).await.is_err() {
-                return;
-            }
-        }
-    });
-
-    let collect_state = state.clone();
-    tokio::spawn(async move {
-        let mut previous: Vec<(String, bool)> = Vec::new();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep_until(collector.next_due().into()) => {}
-                Some(reply) = reload_rx.recv() => {
-                    // A new config gets a new pipeline, whose schedule starts now; the old
-                    // snapshot serves until its first collection. A bad config changes nothing.
-                    let result = match load_for_run(&cli, true) {
-                        Ok(cfg) => {
-                            collector = collector_for(&cli, cfg, acc.clone(), limits.clone()).await;
-                            previous.clear();
-                            tracing::info!(jobs = collector.jobs().len(), "config reloaded");
-                            Ok(())
-                        }
-                        Err(e) => {
-                            tracing::error!("config reload rejected, the old config keeps running: {e}");
-                            Err(e)
-                        }
-                    };
-                    {
-                        let mut st = collect_state.reload.lock().expect("not poisoned");
-                        st.successful = result.is_ok();
-                        if result.is_ok() {
-                            st.last_success = cw_exporter::aws::now_secs();
-                        }
-                    }
-                    let _ = reply.send(result);
-                    continue;
-                }
-            }
-            let snap = collector.cycle().await;
-            // Log each job's state changes once, not every cycle.
-            let now: Vec<(String, bool)> = snap
-                .jobs
-                .iter()
-                .map(|j| (j.label.clone(), j.success))
-                .collect();
-            for (i, j) in snap.jobs.iter().enumerate() {
-                let was = previous.get(i).map(|p| p.1);
-                if !j.success && was != Some(false) {
-                    tracing::error!(job = %j.label, error = j.error.as_deref().unwrap_or(""), "collection failing");
-                } else if j.success && was == Some(false) {
-                    tracing::info!(job = %j.label, "collection recovered");
-                }
-            }
-            previous = now;
-            let groups: Vec<String> = snap.groups.iter().map(u64::to_string).collect();
-            tracing::info!(
-                groups = groups.join(","),
-                seconds = format!("{:.3}", snap.duration_seconds),
-                prepare_ms = format!("{:.1}", snap.prepare_seconds * 1000.0),
-                series = snap.jobs.iter().map(|j| j.series).sum::<usize>(),
-                "collection finished"
-            );
-            collect_state.snapshot.store(Arc::new(snap));
-        }
-    });
-
-    let mut app = router(state);
-    if let Some(w) = &web {
-        app = app.layer(axum::middleware::from_fn_with_state(w.clone(), web::guard));
-    }
-    listen::serve(listener, app, web, shutdown()).await;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-async fn shutdown() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -599,16 +333,6 @@ mod tests {
         assert_eq!(cli.config_file, PathBuf::from("/x.yml"));
         assert_eq!(cli.listen_address, ":9");
         assert!(cli.labels_snake_case);
-    }
-
-    #[test]
-    fn listen_addresses() {
-        assert_eq!(parse_listen(":5000").unwrap().to_string(), "0.0.0.0:5000");
-        assert_eq!(
-            parse_listen("127.0.0.1:1").unwrap().to_string(),
-            "127.0.0.1:1"
-        );
-        assert!(parse_listen("nope").is_err());
     }
 
     #[test]

@@ -33,6 +33,7 @@ fn bad_configs_are_rejected_and_good_ones_swapped_in() {
             cfg.to_str().unwrap(),
             "--scraping-interval",
             "3600",
+            "--web.enable-lifecycle",
         ],
     );
     let services = |lines: &[Line]| {

@@ -17,6 +17,7 @@ fn run_with_canaries(moto: &Moto, extra: &[&str]) -> (Exporter, String) {
             "-config.file=examples/seed-config.yml",
             "-log.level=debug",
             "-scraping-interval=1",
+            "-web.enable-lifecycle",
         ])
         .args(extra);
     let exp = spawn_exporter(cmd, "http", free_port());

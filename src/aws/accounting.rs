@@ -35,15 +35,35 @@ pub struct Accounting {
     limited: Mutex<BTreeMap<(String, String, String), f64>>,
     /// Failed HTTP attempts (retried or final), by (api, region, account, error code).
     attempt_errors: Mutex<BTreeMap<(String, String, String, String), u64>>,
+    /// Every outcome label value used so far: at most [`MAX_OUTCOMES`].
+    outcomes: Mutex<std::collections::BTreeSet<String>>,
 }
 
+/// How many distinct outcome values the call counters may carry: an endpoint answering a new
+/// code each time must not mint series without end. Later new codes count as `other`.
+pub const MAX_OUTCOMES: usize = 32;
+
 impl Accounting {
+    /// The outcome label value for `outcome`: itself while fewer than [`MAX_OUTCOMES`]
+    /// values are in use, else `other`.
+    fn outcome(&self, outcome: &str) -> String {
+        let mut seen = self.outcomes.lock().expect("not poisoned");
+        if seen.contains(outcome) {
+            return outcome.to_string();
+        }
+        if seen.len() < MAX_OUTCOMES - 1 {
+            seen.insert(outcome.to_string());
+            return outcome.to_string();
+        }
+        super::redact::OTHER_CODE.to_string()
+    }
+
     pub fn call(&self, api: &'static str, region: &str, account: &str, outcome: &str) {
         let key = CallKey {
             api,
             region: region.to_string(),
             account: account.to_string(),
-            outcome: outcome.to_string(),
+            outcome: self.outcome(outcome),
         };
         *self
             .calls
@@ -63,6 +83,7 @@ impl Accounting {
     }
 
     pub fn attempt_failed(&self, api: &str, region: &str, account: &str, outcome: &str) {
+        let outcome = self.outcome(outcome);
         *self
             .attempt_errors
             .lock()
@@ -71,7 +92,7 @@ impl Accounting {
                 api.to_string(),
                 region.to_string(),
                 account.to_string(),
-                outcome.to_string(),
+                outcome,
             ))
             .or_default() += 1;
     }

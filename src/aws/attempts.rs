@@ -34,7 +34,7 @@ fn code(e: &Error) -> String {
     } else {
         None
     };
-    c.unwrap_or("unknown").to_string()
+    super::redact::code(c.unwrap_or("unknown"))
 }
 
 /// The outcome word for a failed attempt, as [`super::classify`] names whole-call failures.

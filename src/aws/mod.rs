@@ -5,6 +5,7 @@
 pub mod accounting;
 mod attempts;
 pub mod limits;
+pub mod redact;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,7 +32,13 @@ pub struct AwsError {
     pub message: String,
 }
 
+/// A failed call's (code, message), both fit to show: see [`redact`].
 fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) {
+    let (code, message) = classify_raw(e);
+    (redact::code(&code), redact::message(&message))
+}
+
+fn classify_raw<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) {
     match e {
         SdkError::ServiceError(s) => {
             let err = s.err();
@@ -67,6 +74,31 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     out
+}
+
+/// The pagination tokens of one listing: a token seen before means the endpoint is going
+/// round in circles, and following it would be billed forever.
+#[derive(Default)]
+struct PageTokens(std::collections::HashSet<String>);
+
+/// The code of a listing stopped because a token came back.
+const REPEATED_TOKEN: &str = "RepeatedNextToken";
+
+impl PageTokens {
+    /// The token of the next page (None: the listing is complete), or `Err` if it was seen
+    /// before in this listing.
+    fn next(&mut self, token: Option<&str>) -> Result<Option<String>, ()> {
+        match token {
+            Some(t) if !t.is_empty() => {
+                if self.0.insert(t.to_string()) {
+                    Ok(Some(t.to_string()))
+                } else {
+                    Err(())
+                }
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Clients for one (role, region), with the account they act in.
@@ -275,6 +307,37 @@ impl Session {
         self.acc.call(api, &self.region, &self.account, "success");
     }
 
+    /// A call whose answer arrived but cannot be used: counted under `code`, returned as an
+    /// error.
+    fn unusable(&self, api: &'static str, code: &str, message: String) -> AwsError {
+        self.acc.call(api, &self.region, &self.account, code);
+        AwsError {
+            api,
+            region: self.region.clone(),
+            code: code.to_string(),
+            message,
+        }
+    }
+
+    /// The next page's token, or the error of a listing going round in circles.
+    fn next_page(
+        &self,
+        api: &'static str,
+        tokens: &mut PageTokens,
+        token: Option<&str>,
+    ) -> Result<Option<String>, AwsError> {
+        tokens.next(token).map_err(|()| {
+            self.unusable(
+                api,
+                REPEATED_TOKEN,
+                format!(
+                    "the answer repeated a NextToken already followed after {} page(s); the listing was stopped",
+                    tokens.0.len() + 1
+                ),
+            )
+        })
+    }
+
     /// Waits for the rate limiter's go for one call (one page) of `api`.
     async fn pace(&self, api: &'static str) {
         let waited = self.limits.acquire(&self.account, &self.region, api).await;
@@ -293,6 +356,7 @@ impl Session {
     ) -> Result<Vec<ListedMetric>, AwsError> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut tokens = PageTokens::default();
         let mut token: Option<String> = None;
         loop {
             let mut req = self
@@ -308,7 +372,6 @@ impl Session {
             }
             self.pace("ListMetrics").await;
             let page = req.send().await.map_err(|e| self.fail("ListMetrics", &e))?;
-            self.ok("ListMetrics");
             for m in page.metrics() {
                 let listed = ListedMetric {
                     metric: m.metric_name().unwrap_or_default().to_string(),
@@ -326,9 +389,10 @@ impl Session {
                     out.push(listed);
                 }
             }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
+            token = self.next_page("ListMetrics", &mut tokens, page.next_token())?;
+            self.ok("ListMetrics");
+            if token.is_none() {
+                break;
             }
         }
         Ok(out)
@@ -337,6 +401,7 @@ impl Session {
     /// Resources of the given tagging types, with their tags, all pages.
     pub async fn tagged_resources(&self, types: &[&str]) -> Result<Vec<TaggedResource>, AwsError> {
         let mut out = Vec::new();
+        let mut tokens = PageTokens::default();
         let mut token: Option<String> = None;
         loop {
             let mut req = self
@@ -352,7 +417,6 @@ impl Session {
                 .send()
                 .await
                 .map_err(|e| self.fail("GetResources", &e))?;
-            self.ok("GetResources");
             for r in page.resource_tag_mapping_list() {
                 out.push(TaggedResource {
                     arn: r.resource_arn().unwrap_or_default().to_string(),
@@ -363,9 +427,10 @@ impl Session {
                         .collect(),
                 });
             }
-            match page.pagination_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
+            token = self.next_page("GetResources", &mut tokens, page.pagination_token())?;
+            self.ok("GetResources");
+            if token.is_none() {
+                break;
             }
         }
         Ok(out)
@@ -418,6 +483,10 @@ impl Session {
         // (query, time, value); a newest-only query's one point is overwritten in place.
         let mut raw: Vec<(u32, i64, f64)> = Vec::with_capacity(queries.len());
         let mut newest_at: Vec<u32> = vec![u32::MAX; queries.len()];
+        // Which queries the answer has a usable result for: AWS answers every query of a
+        // call, each with a status, so a query without one means the answer is broken.
+        let mut answered = vec![false; queries.len()];
+        let mut tokens = PageTokens::default();
         let mut token: Option<String> = None;
         loop {
             let mut req = self
@@ -435,7 +504,6 @@ impl Session {
                 .send()
                 .await
                 .map_err(|e| self.fail("GetMetricData", &e))?;
-            self.ok("GetMetricData");
             // Billing counts metrics requested per call, pages included.
             self.acc
                 .metrics_requested(&self.region, &self.account, billed);
@@ -443,6 +511,11 @@ impl Session {
                 let Some(&i) = position.get(r.id().unwrap_or_default()) else {
                     continue; // not a query of ours
                 };
+                let usable = !matches!(
+                    r.status_code(),
+                    Some(cw::StatusCode::InternalError | cw::StatusCode::Forbidden)
+                );
+                answered[i] |= usable;
                 let newest = queries[i].newest_only;
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
                     let p = (i as u32, t.secs(), *v);
@@ -462,10 +535,24 @@ impl Session {
                     }
                 }
             }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
+            token = self.next_page("GetMetricData", &mut tokens, page.next_token())?;
+            if token.is_some() {
+                self.ok("GetMetricData");
+                continue;
             }
+            let missing = answered.iter().filter(|a| !**a).count();
+            if missing > 0 {
+                return Err(self.unusable(
+                    "GetMetricData",
+                    "IncompleteResponse",
+                    format!(
+                        "the answer had no usable result for {missing} of its {} queries",
+                        queries.len()
+                    ),
+                ));
+            }
+            self.ok("GetMetricData");
+            break;
         }
         Ok(CallPoints::from_raw(queries.len(), raw))
     }
@@ -481,7 +568,21 @@ pub fn now_secs() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::CallPoints;
+    use super::{CallPoints, PageTokens};
+
+    #[test]
+    fn a_token_seen_before_in_a_listing_stops_it() {
+        let mut t = PageTokens::default();
+        assert_eq!(t.next(Some("a")), Ok(Some("a".into())));
+        assert_eq!(t.next(Some("b")), Ok(Some("b".into())));
+        assert_eq!(
+            t.next(Some("a")),
+            Err(()),
+            "a cycle, not only the same token twice"
+        );
+        assert_eq!(PageTokens::default().next(Some("")), Ok(None));
+        assert_eq!(PageTokens::default().next(None), Ok(None));
+    }
 
     #[test]
     fn a_calls_points_are_grouped_by_query_newest_first() {

@@ -140,13 +140,13 @@ mod tests {
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     collectionInterval: 3600
     metrics:
     - {name: CPUUtilization, statistics: [Average]}
     - {name: MemoryUtilization, statistics: [Average], collectionInterval: 120}
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Maximum]}
 "#,

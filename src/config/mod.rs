@@ -114,9 +114,11 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
     let mut w = parse::Walker {
         problems: Vec::new(),
         strict,
+        regex_bytes: 0,
     };
     let config = w.config(&root);
     let mut problems = w.problems;
+    radix_integers(text, &root, &mut problems);
     problems.sort_by_key(|p| (p.pos, p.severity));
     if problems.iter().any(|p| p.severity == Severity::Error) || config.is_none() {
         return Err(ConfigError {
@@ -130,9 +132,63 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
     })
 }
 
-/// Reads and parses a config file.
-pub fn load(file: &Path, strict: bool) -> Result<Loaded, ConfigError> {
-    let text = std::fs::read_to_string(file).map_err(|e| ConfigError {
+/// YAML reads an unquoted `0x1F` or `0o17` as a number (31, 15): legal, but rarely meant in a
+/// config (an id, a name), so say what it was read as.
+fn radix_integers(text: &str, node: &yaml::Node, out: &mut Vec<Problem>) {
+    match &node.value {
+        yaml::Value::Int(i) => {
+            let line = text.lines().nth(node.pos.line.saturating_sub(1) as usize);
+            let at: String = line
+                .unwrap_or("")
+                .chars()
+                .skip(node.pos.column.saturating_sub(1) as usize)
+                .take_while(|c| !matches!(c, ' ' | '\t' | ',' | ']' | '}' | '#'))
+                .take(40)
+                .collect();
+            let lower = at.to_ascii_lowercase();
+            let signless = lower.trim_start_matches(['+', '-']);
+            if signless.starts_with("0x") || signless.starts_with("0o") {
+                out.push(Problem::at(
+                    Severity::Warning,
+                    node.pos,
+                    "",
+                    format!(
+                        "an unquoted `{at}` is a YAML number, read as {i}; quote it if it is a name"
+                    ),
+                ));
+            }
+        }
+        yaml::Value::Seq(items) => items.iter().for_each(|n| radix_integers(text, n, out)),
+        yaml::Value::Map(entries) => entries
+            .iter()
+            .for_each(|(_, n)| radix_integers(text, n, out)),
+        _ => {}
+    }
+}
+
+/// The largest config (or web config) file read: real configs are kilobytes, and a path
+/// pointing at `/dev/zero` or a log must not fill memory.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// Reads a UTF-8 text file of at most `limit` bytes, without reading more than that.
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB: not a config file",
+            limit >> 20
+        )));
+    }
+    String::from_utf8(buf).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
+
+/// Reads a config file's text (at most [`MAX_FILE_BYTES`]).
+pub fn read(file: &Path) -> Result<String, ConfigError> {
+    read_text(file, MAX_FILE_BYTES).map_err(|e| ConfigError {
         file: file.to_path_buf(),
         problems: vec![Problem {
             severity: Severity::Error,
@@ -140,8 +196,12 @@ pub fn load(file: &Path, strict: bool) -> Result<Loaded, ConfigError> {
             path: String::new(),
             message: format!("cannot read the file: {e}"),
         }],
-    })?;
-    parse_str(&text, file, strict)
+    })
+}
+
+/// Reads and parses a config file.
+pub fn load(file: &Path, strict: bool) -> Result<Loaded, ConfigError> {
+    parse_str(&read(file)?, file, strict)
 }
 
 /// serde-saphyr's messages repeat the position and quote the source; keep the first line.

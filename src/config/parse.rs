@@ -14,6 +14,8 @@ pub(super) struct Walker {
     pub problems: Vec<Problem>,
     /// Unknown keys are errors (verify-config) or warnings (a running exporter).
     pub strict: bool,
+    /// Bytes of tag regexes read so far: bounded across the config (see [`REGEX_TOTAL_BYTES`]).
+    pub regex_bytes: usize,
 }
 
 /// A mapping being read: remembers which keys were taken so the rest can be reported.
@@ -59,6 +61,74 @@ struct Inherited {
     collection_interval: Option<u32>,
 }
 
+/// Text from the file echoed in a message, capped: a message must stay readable, and a file
+/// that is not a config at all (a symlink to something else) must not be echoed back whole.
+fn shown(s: &str) -> String {
+    const MAX: usize = 60;
+    match s.char_indices().nth(MAX) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}…", &s[..at]),
+    }
+}
+
+/// The most seconds `length` and `delay` may be: CloudWatch keeps data 15 months (455 days).
+const MAX_SECONDS: u32 = 455 * 86_400;
+
+/// AWS's region names when this was written; a well-formed name not here is a warning (a
+/// typo, or a region newer than this list), a malformed one an error.
+const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eusc-de-east-1",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// The most memory one compiled tag regex may take (its program, and its lazy DFA's cache).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The longest tag regex, and all of a config's together. The regex crate's size limit does
+/// not count its literal prefilters: a 270 KB alternation of names took 29 MB, a 2.9 MB one
+/// 270 MB (measured); 16 KiB is about a thousand names.
+const REGEX_MAX_BYTES: usize = 16 << 10;
+const REGEX_TOTAL_BYTES: usize = 128 << 10;
+
 const DEFAULT_PERIOD: u32 = 300;
 const DEFAULT_LENGTH: u32 = 300;
 
@@ -95,7 +165,7 @@ impl Walker {
                 continue;
             }
             let path = obj.child(&k.name);
-            let mut msg = format!("unknown key `{}`", k.name);
+            let mut msg = format!("unknown key `{}`", shown(&k.name));
             if let Some(s) = known.iter().find(|c| c.eq_ignore_ascii_case(&k.name)) {
                 msg.push_str(&format!(" (did you mean `{s}`?)"));
             } else if !known.is_empty() {
@@ -148,24 +218,55 @@ impl Walker {
     }
 
     fn seconds(&mut self, node: &Node, path: &str) -> Option<u32> {
+        self.seconds_up_to(node, path, u32::MAX)
+    }
+
+    /// A whole number of seconds from 0 to `max`.
+    fn seconds_up_to(&mut self, node: &Node, path: &str, max: u32) -> Option<u32> {
+        let range = if max == u32::MAX {
+            "a whole number of seconds ≥ 0".to_string()
+        } else {
+            format!("a whole number of seconds from 0 to {max}")
+        };
         match &node.value {
-            Value::Int(i) if *i >= 0 && *i <= i64::from(u32::MAX) => Some(*i as u32),
+            Value::Int(i) if *i >= 0 && *i <= i64::from(max) => Some(*i as u32),
             Value::Int(i) => {
-                self.error(
-                    node.pos,
-                    path,
-                    format!("expected a number of seconds ≥ 0, found {i}"),
-                );
+                self.error(node.pos, path, format!("expected {range}, found {i}"));
+                None
+            }
+            Value::Float(f) => {
+                self.error(node.pos, path, format!("expected {range}, found {f}"));
                 None
             }
             other => {
                 self.error(
                     node.pos,
                     path,
-                    format!("expected a number of seconds, found {}", other.kind()),
+                    format!("expected {range}, found {}", other.kind()),
                 );
                 None
             }
+        }
+    }
+
+    /// A region name: malformed is an error, well-formed but unknown a warning.
+    fn check_region(&mut self, node: &Node, path: &str) {
+        let Value::Str(r) = &node.value else { return };
+        static FORM: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+        let form =
+            FORM.get_or_init(|| Regex::new(r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$").expect("valid"));
+        if !form.is_match(r) {
+            self.error(
+                node.pos,
+                path,
+                format!("`{}` is not an AWS region name (like us-east-1)", shown(r)),
+            );
+        } else if !KNOWN_REGIONS.contains(&r.as_str()) {
+            self.warn(
+                node.pos,
+                path,
+                format!("`{r}` is not a region this version knows: a typo, or a newer region?"),
+            );
         }
     }
 
@@ -363,6 +464,52 @@ impl Walker {
         self.push(severity, pos, path, message);
     }
 
+    /// Keys that mean something on another kind of job only: reported where they are (as an
+    /// unknown key is: an error when strict, else a warning) and not read.
+    fn not_for_kind(&mut self, o: &mut Obj<'_>, kind: JobKind) {
+        let (keys, what): (&[&str], &str) = match kind {
+            JobKind::Discovery => return,
+            JobKind::Static => (
+                &[
+                    "dimensionNameRequirements",
+                    "recentlyActiveOnly",
+                    "includeContextOnInfoMetrics",
+                    "awsDimensions",
+                    "additionalDimensions",
+                    "enableMetricData",
+                    "discoveryInterval",
+                ],
+                "a static job",
+            ),
+            JobKind::Custom => (
+                &[
+                    "includeContextOnInfoMetrics",
+                    "awsDimensions",
+                    "additionalDimensions",
+                    "enableMetricData",
+                    "dimensions",
+                ],
+                "a customNamespace job",
+            ),
+        };
+        let sev = if self.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        for key in keys {
+            if let Some((k, _)) = o.take(key) {
+                let path = o.child(key);
+                self.push(
+                    sev,
+                    k.pos,
+                    &path,
+                    format!("`{key}` has no meaning on {what}; it is ignored"),
+                );
+            }
+        }
+    }
+
     fn job(
         &mut self,
         node: &Node,
@@ -373,6 +520,7 @@ impl Walker {
     ) -> Option<Job> {
         let mut o = self.obj(node, path)?;
         let errors_before = self.error_count();
+        self.not_for_kind(&mut o, kind);
 
         // Namespace: discovery jobs say `type`, static and custom ones `namespace`.
         let mut namespace = String::new();
@@ -440,10 +588,16 @@ impl Walker {
         let mut regions = Vec::new();
         if let Some(n) = o.get("regions") {
             regions = self.string_list(n, &o.child("regions")).unwrap_or_default();
+            if let Value::Seq(items) = &n.value {
+                for (i, r) in items.iter().enumerate() {
+                    self.check_region(r, &format!("{}[{i}]", o.child("regions")));
+                }
+            }
         }
         if let Some((k, n)) = o.take("region") {
             let p = o.child("region");
             self.old_key_note(dialect, k, &p, "`regions: [..]`");
+            self.check_region(n, &p);
             if let Some(r) = self.nonempty_string(n, &p) {
                 regions.push(r);
             }
@@ -770,14 +924,33 @@ impl Walker {
             return None;
         };
         let value = value.unwrap_or_default();
-        match Regex::new(&value) {
+        // Bounded: a huge alternation compiles to gigabytes without a limit.
+        self.regex_bytes += value.len();
+        if value.len() > REGEX_MAX_BYTES || self.regex_bytes > REGEX_TOTAL_BYTES {
+            self.error(
+                node.pos,
+                path,
+                format!(
+                    "tag value `{}` is too long a regular expression: {} bytes, at most {REGEX_MAX_BYTES} each and {REGEX_TOTAL_BYTES} for the whole config",
+                    shown(&value),
+                    value.len()
+                ),
+            );
+            return None;
+        }
+        match regex::RegexBuilder::new(&value)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
             Ok(value) => Some(TagFilter { key, value }),
             Err(e) => {
                 self.error(
                     node.pos,
                     path,
                     format!(
-                        "tag value `{value}` is not a valid regular expression: {}",
+                        "tag value `{}` is not a valid regular expression: {}",
+                        shown(&value),
                         e.to_string().lines().last().unwrap_or_default().trim()
                     ),
                 );
@@ -797,7 +970,7 @@ impl Walker {
             ("delay", &mut inh.delay),
         ] {
             if let Some(n) = o.get(key) {
-                *slot = self.seconds(n, &o.child(key));
+                *slot = self.seconds_up_to(n, &o.child(key), MAX_SECONDS);
             }
         }
         for (key, slot) in [
@@ -977,11 +1150,65 @@ pub fn canonical_statistic(s: &str) -> Option<String> {
             return Some(s.to_string());
         }
     }
-    // Percentiles and the short extended forms: p99, p99.9, tm90, wm99, tc90, ts99.
-    static EXT: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let ext = EXT.get_or_init(|| {
-        Regex::new(r"^(p|tm|wm|tc|ts)(\d{1,2}(\.\d{1,10})?|100)$|^(TM|WM|TC|TS|PR|IQM)(\(.*\))?$")
-            .unwrap()
+    // Percentiles and the short extended forms: p99, p99.9, tm90, wm99, tc90, ts99; IQM.
+    static SHORT: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let short = SHORT.get_or_init(|| {
+        Regex::new(r"^(p|tm|wm|tc|ts)(\d{1,2}(\.\d{1,10})?|100(\.0{1,10})?)$|^IQM$").expect("valid")
     });
-    ext.is_match(s).then(|| s.to_string())
+    if short.is_match(s) || range_statistic(s) {
+        return Some(s.to_string());
+    }
+    None
+}
+
+/// `TM(10%:90%)`, `TC(0.005:0.030)`, `TS(80%:)`, `WM(:95%)`, `PR(100:2000)`: two bounds, one
+/// of them may be empty, both percentages (0–100, not for PR) or both values, the lower first.
+fn range_statistic(s: &str) -> bool {
+    let Some((kind, rest)) = s.split_once('(') else {
+        return false;
+    };
+    if !matches!(kind, "TM" | "WM" | "TC" | "TS" | "PR") {
+        return false;
+    }
+    let Some((lo, hi)) = rest.strip_suffix(')').and_then(|r| r.split_once(':')) else {
+        return false;
+    };
+    if lo.is_empty() && hi.is_empty() {
+        return false;
+    }
+    let bound = |b: &str| -> Option<Option<(f64, bool)>> {
+        if b.is_empty() {
+            return Some(None);
+        }
+        let (num, pct) = match b.strip_suffix('%') {
+            Some(n) => (n, true),
+            None => (b, false),
+        };
+        if num.is_empty()
+            || !num
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        {
+            return None;
+        }
+        let v: f64 = num.parse().ok()?;
+        if pct && !(0.0..=100.0).contains(&v) {
+            return None;
+        }
+        Some(Some((v, pct)))
+    };
+    let (Some(lo), Some(hi)) = (bound(lo), bound(hi)) else {
+        return false;
+    };
+    let pcts = [lo, hi].iter().flatten().map(|b| b.1).collect::<Vec<_>>();
+    if kind == "PR" && pcts.contains(&true) {
+        return false;
+    }
+    if pcts.len() == 2 && pcts[0] != pcts[1] {
+        return false;
+    }
+    match (lo, hi) {
+        (Some(a), Some(b)) => a.0 < b.0,
+        _ => true,
+    }
 }

@@ -313,11 +313,11 @@ fn a_job_may_set_its_discovery_interval() {
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     discoveryInterval: 3600
     metrics: [{name: CPUUtilization, statistics: [Average]}]
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics: [{name: CPUUtilization, statistics: [Average]}]
 ");
     assert_eq!(l.config.jobs[0].discovery_interval, Some(3600));
@@ -327,7 +327,7 @@ discovery:
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     discoveryInterval: 10m
     metrics: [{name: CPUUtilization, statistics: [Average]}]
 ",
@@ -336,7 +336,7 @@ discovery:
     assert_eq!(
         e,
         vec![
-            "c.yml:6:24: error: discovery.jobs[0].discoveryInterval: expected a number of seconds, found a string"
+            "c.yml:6:24: error: discovery.jobs[0].discoveryInterval: expected a whole number of seconds ≥ 0, found a string"
         ]
     );
 }
@@ -347,7 +347,7 @@ fn collection_interval_on_a_job_or_a_metric() {
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     collectionInterval: 3600
     metrics:
     - {name: CPUUtilization, statistics: [Average], collectionInterval: 60}
@@ -355,7 +355,7 @@ discovery:
 static:
   - name: s
     namespace: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     dimensions: [{name: ClusterName, value: c}]
     metrics: [{name: CPUUtilization, statistics: [Average]}]
 ");
@@ -367,7 +367,7 @@ static:
     let old = ok("discovery:
   jobs:
   - type: ecs-svc
-    region: r
+    region: eu-west-1
     collectionInterval: 900
     metrics: [{name: CPUUtilization, statistics: [Average]}]
 ");
@@ -377,7 +377,7 @@ static:
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Average], collectionInterval: 0}
     - {name: MemoryUtilization, statistics: [Average], collectionInterval: 1h}
@@ -388,7 +388,7 @@ discovery:
         e,
         vec![
             "c.yml:7:73: error: discovery.jobs[0].metrics[0].collectionInterval: collectionInterval must be at least 1 second",
-            "c.yml:8:76: error: discovery.jobs[0].metrics[1].collectionInterval: expected a number of seconds, found a string",
+            "c.yml:8:76: error: discovery.jobs[0].metrics[1].collectionInterval: expected a whole number of seconds ≥ 0, found a string",
         ]
     );
 }
@@ -399,7 +399,7 @@ fn window_mode_turns_on_timestamps_and_every_point_and_needs_a_fitting_interval(
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     collectionInterval: 600
     windowMode: true
     metrics:
@@ -414,7 +414,7 @@ discovery:
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     windowMode: true
     metrics:
     - {name: A, statistics: [Average], period: 60}
@@ -431,4 +431,190 @@ discovery:
             "c.yml:10:7: error: discovery.jobs[0].metrics[2]: windowMode exports every datapoint with its CloudWatch timestamp; addCloudwatchTimestamp: false contradicts it",
         ]
     );
+}
+
+/// A v1alpha1 config with one job of `kind` whose body (flow-style keys) is `body`.
+fn one_job(kind: &str, body: &str) -> String {
+    let head = match kind {
+        "static" => "static:\n  - name: s\n    namespace: AWS/ECS\n    regions: [us-east-1]\n",
+        "customNamespace" => {
+            "customNamespace:\n  - name: c\n    namespace: MyApp\n    regions: [us-east-1]\n"
+        }
+        _ => "discovery:\n  jobs:\n    - type: AWS/ECS\n      regions: [us-east-1]\n",
+    };
+    let indent = if kind == "discovery" {
+        "      "
+    } else {
+        "    "
+    };
+    format!(
+        "apiVersion: v1alpha1\n{head}{indent}metrics: [{{name: CPUUtilization, statistics: [Average]}}]\n{indent}{body}\n"
+    )
+}
+
+#[test]
+fn discovery_only_keys_on_other_jobs_are_reported_with_their_position() {
+    for (kind, key) in [
+        ("static", "recentlyActiveOnly: true"),
+        ("static", "dimensionNameRequirements: [ClusterName]"),
+        ("static", "discoveryInterval: 60"),
+        ("static", "awsDimensions: [ClusterName]"),
+        ("customNamespace", "includeContextOnInfoMetrics: true"),
+        ("customNamespace", "dimensions: [{name: a, value: b}]"),
+    ] {
+        let text = one_job(kind, key);
+        let name = key.split(':').next().unwrap();
+        let errs = errors(&text, true);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("c.yml:7:5: error: ")
+                && errs[0].contains(&format!("`{name}` has no meaning on")),
+            "{errs:?}"
+        );
+        // At start (not strict) it is a warning, and the job still loads.
+        let l = parse_str(&text, Path::new("c.yml"), false).unwrap();
+        assert!(l.warnings.iter().any(|w| w.message.contains(name)));
+    }
+    // The same keys on a discovery job are fine.
+    ok(&one_job("discovery", "recentlyActiveOnly: true"));
+}
+
+#[test]
+fn extended_statistics_are_checked_for_real() {
+    for good in [
+        "p99",
+        "p99.9",
+        "p100",
+        "p0",
+        "tm90",
+        "wm99",
+        "tc90",
+        "ts99",
+        "IQM",
+        "TM(10%:90%)",
+        "TM(150:1000)",
+        "TC(0.005:0.030)",
+        "TS(80%:)",
+        "WM(:95%)",
+        "PR(:300)",
+        "PR(100:2000)",
+        "TM(2.5%:97.5%)",
+    ] {
+        assert_eq!(canonical_statistic(good).as_deref(), Some(good), "{good}");
+    }
+    for bad in [
+        "TM()",
+        "TC(a:b)",
+        "TM(10%:190%)",
+        "TM(:)",
+        "TM(90%:10%)",
+        "PR(10%:20%)",
+        "TM(10%:500)",
+        "IQM(1:2)",
+        "p101",
+        "XX(1:2)",
+        "TM(1:2",
+        "Avg",
+    ] {
+        assert_eq!(canonical_statistic(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn seconds_have_honest_bounds_and_messages() {
+    let errs = errors(&one_job("discovery", "length: 4294967295"), true);
+    assert!(
+        errs[0].contains("expected a whole number of seconds from 0 to 39312000, found 4294967295"),
+        "{errs:?}"
+    );
+    let errs = errors(&one_job("discovery", "delay: 31536000001"), true);
+    assert!(
+        errs[0].contains("from 0 to 39312000, found 31536000001"),
+        "{errs:?}"
+    );
+    let errs = errors(&one_job("discovery", "period: 60.5"), true);
+    assert!(
+        errs[0].contains("expected a whole number of seconds from 0 to 39312000, found 60.5"),
+        "{errs:?}"
+    );
+    ok(&one_job("discovery", "length: 39312000"));
+}
+
+#[test]
+fn regions_are_checked() {
+    let text = one_job("discovery", "period: 60")
+        .replace("[us-east-1]", "[us-east-1, US East, eu-west-9]");
+    let e = parse_str(&text, Path::new("c.yml"), true).unwrap_err();
+    let msgs: Vec<String> = e
+        .problems
+        .iter()
+        .map(|p| p.display(Path::new("c.yml")).to_string())
+        .collect();
+    assert!(
+        msgs.iter().any(|m| m
+            .contains("error: discovery.jobs[0].regions[1]: `US East` is not an AWS region name")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains(
+            "warning: discovery.jobs[0].regions[2]: `eu-west-9` is not a region this version knows"
+        )),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn unquoted_hex_numbers_are_pointed_out() {
+    let text = one_job("discovery", "customTags: [{key: id, value: 0x1F}]");
+    let l = parse_str(&text, Path::new("c.yml"), true).unwrap();
+    let w: Vec<String> = l
+        .warnings
+        .iter()
+        .map(|p| p.display(Path::new("c.yml")).to_string())
+        .collect();
+    assert!(
+        w.iter()
+            .any(|m| m.contains("7:37: warning: an unquoted `0x1F` is a YAML number, read as 31")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn echoed_names_and_huge_regexes_are_bounded() {
+    let long = "k".repeat(5000);
+    let errs = errors(&one_job("discovery", &format!("{long}: 1")), true);
+    assert!(errs[0].len() < 400, "{}", errs[0].len());
+    // An alternation of 20k names: refused by its size, its text not echoed whole.
+    let names: Vec<String> = (0..20_000).map(|i| format!("service-{i}")).collect();
+    let text = one_job(
+        "discovery",
+        &format!("searchTags: [{{key: svc, value: '{}'}}]", names.join("|")),
+    );
+    let errs = errors(&text, true);
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs[0].contains("too long a regular expression"),
+        "{}",
+        &errs[0][..300.min(errs[0].len())]
+    );
+    assert!(errs[0].len() < 500, "{}", errs[0].len());
+    // Many short ones that add up are refused too.
+    let tags: Vec<String> = (0..20)
+        .map(|i| format!("{{key: k{i}, value: '{}'}}", "a|".repeat(4000) + "b"))
+        .collect();
+    let errs = errors(
+        &one_job("discovery", &format!("searchTags: [{}]", tags.join(", "))),
+        true,
+    );
+    assert!(
+        !errs.is_empty() && errs.iter().all(|e| e.contains("for the whole config")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn files_past_the_size_cap_are_not_read_whole() {
+    let e = load(Path::new("/dev/zero"), true).unwrap_err();
+    let m = e.to_string();
+    assert!(m.contains("larger than 4 MiB"), "{m}");
 }

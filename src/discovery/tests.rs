@@ -100,7 +100,7 @@ fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
 #[test]
 fn without_dimension_rules_family_series_go_to_the_cluster() {
     let js = jobs(
-        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [r]\n    metrics:\n    - name: CpuReserved\n      statistics: [Average]\n",
+        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [eu-west-1]\n    metrics:\n    - name: CpuReserved\n      statistics: [Average]\n",
     );
     let (t, r, _) = select(
         0,
@@ -133,7 +133,7 @@ discovery:
     ECS/ContainerInsights: [team]
   jobs:
   - type: ECS/ContainerInsights
-    regions: [r]
+    regions: [eu-west-1]
     searchTags: [{key: env, value: "^prod"}]
     dimensionNameRequirements: [ClusterName, ServiceName]
     metrics:
@@ -183,7 +183,7 @@ discovery:
 #[test]
 fn static_jobs_need_no_listing() {
     let js = jobs(
-        "static:\n- name: fixed\n  namespace: AWS/ECS\n  regions: [r]\n  dimensions: [{name: ClusterName, value: prod}]\n  metrics: [{name: CPUUtilization, statistics: [Average]}]\n",
+        "static:\n- name: fixed\n  namespace: AWS/ECS\n  regions: [eu-west-1]\n  dimensions: [{name: ClusterName, value: prod}]\n  metrics: [{name: CPUUtilization, statistics: [Average]}]\n",
     );
     let t = static_targets(0, &js[0]);
     assert_eq!(t.len(), 1);

@@ -259,11 +259,11 @@ mod tests {
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Average, Maximum], period: 60, length: 300}
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Average], period: 60, length: 600}
     - {name: MemoryUtilization, statistics: [Average], period: 300, length: 300, delay: 120}
@@ -306,13 +306,13 @@ discovery:
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Average], period: 60, length: 300}
     - {name: MemoryUtilization, statistics: [Average], period: 60, length: 300}
     - {name: NetworkRxBytes, statistics: [Sum], period: 60, length: 300, exportAllDataPoints: true, addCloudwatchTimestamp: true}
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics:
     - {name: CPUUtilization, statistics: [Average], period: 60, length: 600}
     - {name: MemoryUtilization, statistics: [Average], period: 60, length: 300, delay: 120}

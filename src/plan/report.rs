@@ -473,7 +473,7 @@ mod tests {
     #[test]
     fn each_scope_is_rediscovered_at_its_own_rate() {
         let jobs = jobs(
-            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Sum]}]\n",
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [eu-west-1]\n    metrics: [{name: M, statistics: [Sum]}]\n",
         );
         let scope = |interval, calls| Scope {
             region: "r".into(),
@@ -518,11 +518,11 @@ mod tests {
 discovery:
   jobs:
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     collectionInterval: 60
     metrics: [{name: CPUUtilization, statistics: [Average], period: 60, length: 60}]
   - type: AWS/ECS
-    regions: [r]
+    regions: [eu-west-1]
     metrics: [{name: MemoryUtilization, statistics: [Average], period: 3600, length: 3600}]
 "#,
         );
@@ -574,7 +574,7 @@ discovery:
     #[test]
     fn a_scope_whose_jobs_are_rarely_due_is_rediscovered_only_when_touched() {
         let jobs = jobs(
-            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    collectionInterval: 1800\n    metrics: [{name: M, statistics: [Sum]}]\n",
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [eu-west-1]\n    collectionInterval: 1800\n    metrics: [{name: M, statistics: [Sum]}]\n",
         );
         let r = one_scope(&jobs, vec![target(0, 0, 0)], 1, 300, 500);
         assert_eq!(r.discovery_runs_per_hour, 2.0);
@@ -587,7 +587,7 @@ discovery:
     #[test]
     fn the_other_reading_counts_up_to_five_statistics_of_a_metric_in_a_call_once() {
         let jobs = jobs(
-            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [r]\n    metrics: [{name: M, statistics: [Average, Maximum, Minimum, Sum, SampleCount, p99]}]\n",
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [eu-west-1]\n    metrics: [{name: M, statistics: [Average, Maximum, Minimum, Sum, SampleCount, p99]}]\n",
         );
         let scope = |per_call| {
             one_scope(

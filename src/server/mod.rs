@@ -23,8 +23,18 @@ pub mod web_config;
 use crate::collect::Snapshot;
 use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
 
-/// Where a reload request gets its answer: Ok, or the config's errors (file:line:column).
-pub type ReloadReply = oneshot::Sender<Result<(), String>>;
+/// What a successful reload did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reloaded {
+    /// A new config: its pipeline replaced the old one.
+    Swapped,
+    /// The config's bytes are those in force: nothing was built or called.
+    Unchanged,
+}
+
+/// Where a reload request gets its answer: what it did, or the config's errors
+/// (file:line:column).
+pub type ReloadReply = oneshot::Sender<Result<Reloaded, String>>;
 
 /// The outcome of the last config (re)load.
 #[derive(Clone, Debug)]
@@ -41,8 +51,10 @@ pub struct AppState {
     pub snapshot: ArcSwap<Snapshot>,
     /// Shown on `/`.
     pub config_file: String,
-    /// Asks the collection loop to reload the config.
+    /// Asks for a reload of the config.
     pub reload_tx: mpsc::Sender<ReloadReply>,
+    /// `--web.enable-lifecycle`: without it the HTTP reload routes answer 403.
+    pub lifecycle: bool,
     pub reload: Mutex<ReloadStatus>,
 }
 
@@ -127,7 +139,13 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response
         .into_response()
 }
 
+/// The 403 of a lifecycle route when `--web.enable-lifecycle` is off.
+pub const LIFECYCLE_OFF: &str = "Lifecycle API is not enabled: start cw-exporter with --web.enable-lifecycle to reload over HTTP (SIGHUP always reloads)\n";
+
 async fn reload(State(s): State<Arc<AppState>>) -> Response {
+    if !s.lifecycle {
+        return (StatusCode::FORBIDDEN, LIFECYCLE_OFF).into_response();
+    }
     let (tx, rx) = oneshot::channel();
     if s.reload_tx.send(tx).await.is_err() {
         return (
@@ -137,7 +155,10 @@ async fn reload(State(s): State<Arc<AppState>>) -> Response {
             .into_response();
     }
     match rx.await {
-        Ok(Ok(())) => (StatusCode::OK, "Reloaded\n").into_response(),
+        Ok(Ok(Reloaded::Swapped)) => (StatusCode::OK, "Reloaded\n").into_response(),
+        Ok(Ok(Reloaded::Unchanged)) => {
+            (StatusCode::OK, "Config unchanged: nothing reloaded\n").into_response()
+        }
         Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "reload not answered\n").into_response(),
     }

@@ -43,6 +43,8 @@ type Stamp = (PathBuf, Option<(SystemTime, u64)>);
 
 struct Check {
     last: Instant,
+    /// Check at the next call whatever the time (set by a reload).
+    due: bool,
     stamps: Vec<Stamp>,
     /// The stamps of a version that failed to load, so that it is reported once.
     rejected: Option<Vec<Stamp>>,
@@ -139,7 +141,8 @@ fn server_config(t: &TlsSettings, http2: bool) -> Result<ServerConfig, String> {
 
 /// Reads and checks the web config and every file it names. Warnings are logged here.
 fn load(path: &Path) -> Result<Active, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = crate::config::read_text(path, crate::config::MAX_FILE_BYTES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let parsed = web_config::parse(&text, path).map_err(|ps| {
         ps.iter()
             .filter(|p| p.severity == Severity::Error)
@@ -183,17 +186,25 @@ impl Web {
             active: ArcSwap::from_pointee(active),
             check: Mutex::new(Check {
                 last: Instant::now(),
+                due: false,
                 stamps: st,
                 rejected: None,
             }),
         })
     }
 
+    /// Checks the files now (not at most once a second), as a reload asks.
+    pub fn refresh(&self) {
+        self.check.lock().expect("not poisoned").due = true;
+        self.current();
+    }
+
     /// The web config in force, re-read first if a file changed.
     pub fn current(&self) -> Arc<Active> {
         {
             let mut c = self.check.lock().expect("not poisoned");
-            if c.last.elapsed() >= Duration::from_secs(1) {
+            if c.due || c.last.elapsed() >= Duration::from_secs(1) {
+                c.due = false;
                 c.last = Instant::now();
                 let cur = self.active.load();
                 let now = stamps(&self.path, Some(&cur.config));

@@ -24,6 +24,18 @@ pub enum Fault {
     Reset,
     /// Forward, but send only half of the body (Content-Length unchanged), then close.
     Truncate,
+    /// Forward, with every result taken out of a GetMetricData answer (valid XML, no results).
+    EmptyResults,
+    /// Forward, with the answer cut off before its first result (Content-Length matching):
+    /// malformed XML that the SDK's lenient parser reads as an answer without results.
+    Unclosed,
+    /// Forward, with a `NextToken` that is always the same added to the answer.
+    RepeatToken,
+    /// HTTP 400 with this error code (which need not look like an AWS code).
+    Code(&'static str),
+    /// HTTP 403 `SignatureDoesNotMatch` whose message quotes the request as AWS's does: the
+    /// canonical request with the caller's access key id and security token.
+    SignatureMismatch,
 }
 
 /// One request as the proxy saw it.
@@ -37,6 +49,8 @@ pub struct Seen {
 
 #[derive(Default)]
 struct State {
+    /// Faults apply only to this action when set; other requests pass.
+    only: Option<String>,
     pattern: Vec<Fault>,
     next: usize,
     seen: Vec<Seen>,
@@ -69,6 +83,13 @@ impl FaultProxy {
         let mut s = self.state.lock().unwrap();
         s.pattern = pattern.to_vec();
         s.next = 0;
+        s.only = None;
+    }
+
+    /// As [`FaultProxy::set`], for requests of one action only (e.g. "GetMetricData").
+    pub fn set_for(&self, action: &str, pattern: &[Fault]) {
+        self.set(pattern);
+        self.state.lock().unwrap().only = Some(action.to_string());
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -118,8 +139,19 @@ fn action(req: &[u8]) -> String {
 }
 
 fn aws_error(status: &str, code: &str, retry_after: Option<u64>) -> Vec<u8> {
+    aws_error_with(status, code, "injected by the test proxy", retry_after)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn aws_error_with(status: &str, code: &str, message: &str, retry_after: Option<u64>) -> Vec<u8> {
+    let (code, message) = (xml_escape(code), xml_escape(message));
     let body = format!(
-        "<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        "<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
     );
     let extra = retry_after
         .map(|ms| format!("x-amz-retry-after: {ms}\r\n"))
@@ -151,13 +183,50 @@ fn forward(req: &[u8], upstream: &str) -> Option<Vec<u8>> {
     Some(resp)
 }
 
+/// The request's header value (first of that name), lower-cased name.
+fn header<'a>(req: &'a str, name: &str) -> Option<&'a str> {
+    req.split("\r\n").find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// The message AWS gives a request whose signature does not match, quoting the request.
+fn signature_mismatch(req: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(req).to_string();
+    let auth = header(&text, "authorization").unwrap_or("");
+    let token = header(&text, "x-amz-security-token")
+        .unwrap_or("FwoGZXIvYXdzEProxyQuotedToken0123456789abcdef");
+    let message = format!(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nx-amz-security-token:{token}\n'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n{auth}'"
+    );
+    aws_error_with("403 Forbidden", "SignatureDoesNotMatch", &message, None)
+}
+
+/// `reply` with its body changed by `f` and Content-Length set to match.
+fn rewrite(reply: &[u8], f: impl FnOnce(&str) -> String) -> Vec<u8> {
+    let Some(at) = find(reply, b"\r\n\r\n") else {
+        return reply.to_vec();
+    };
+    let head = String::from_utf8_lossy(&reply[..at]);
+    let body = f(&String::from_utf8_lossy(&reply[at + 4..]));
+    let mut out: String = head
+        .split("\r\n")
+        .filter(|l| !l.to_lowercase().starts_with("content-length:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    out.into_bytes()
+}
+
 fn handle(mut conn: TcpStream, upstream: &str, st: &Mutex<State>) {
     let Some(req) = read_request(&mut conn) else {
         return;
     };
     let fault = {
         let mut s = st.lock().unwrap();
-        let f = if s.pattern.is_empty() {
+        let targeted = s.only.as_ref().is_none_or(|a| *a == action(&req));
+        let f = if s.pattern.is_empty() || !targeted {
             Fault::Pass
         } else {
             let i = s.next % s.pattern.len();
@@ -175,6 +244,45 @@ fn handle(mut conn: TcpStream, upstream: &str, st: &Mutex<State>) {
         Fault::Throttle(ra) => aws_error("400 Bad Request", "Throttling", ra),
         Fault::Internal => aws_error("500 Internal Server Error", "InternalFailure", None),
         Fault::Unavailable => aws_error("503 Service Unavailable", "ServiceUnavailable", None),
+        Fault::Code(code) => aws_error("400 Bad Request", code, None),
+        Fault::SignatureMismatch => signature_mismatch(&req),
+        Fault::EmptyResults | Fault::Unclosed | Fault::RepeatToken => {
+            let Some(r) = forward(&req, upstream) else {
+                return;
+            };
+            rewrite(&r, |body| match fault {
+                Fault::EmptyResults => match (
+                    body.find("<MetricDataResults>"),
+                    body.rfind("</MetricDataResults>"),
+                ) {
+                    (Some(a), Some(b)) => format!(
+                        "{}<MetricDataResults/>{}",
+                        &body[..a],
+                        &body[b + "</MetricDataResults>".len()..]
+                    ),
+                    _ => body.to_string(),
+                },
+                // Cut inside the results: what a lenient parser reads has none.
+                Fault::Unclosed => match body.find("<member>") {
+                    Some(at) => body[..at].to_string(),
+                    None => body[..body.len() * 2 / 3].to_string(),
+                },
+                _ => {
+                    // Before the result element's end, where awsQuery answers carry it.
+                    let end = ["</GetMetricDataResult>", "</ListMetricsResult>"]
+                        .iter()
+                        .find_map(|t| body.find(t));
+                    match end {
+                        Some(at) => format!(
+                            "{}<NextToken>cw-proxy-loop</NextToken>{}",
+                            &body[..at],
+                            &body[at..]
+                        ),
+                        None => body.to_string(),
+                    }
+                }
+            })
+        }
         Fault::Reset => {
             // SO_LINGER 0: close sends RST instead of FIN.
             let _ = socket_linger_zero(&conn);

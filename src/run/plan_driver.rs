@@ -1,0 +1,107 @@
+//! The `plan` subcommand's driver: discovery once (or the user's counts), then the collector's
+//! own planner and the cost report.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Settings;
+use crate::aws::{Accounting, Aws, RateLimits};
+use crate::collect::cadence::Cadence;
+use crate::config::{self, Severity};
+use crate::discovery;
+use crate::plan::report::{self, Report};
+
+/// Why `plan` could not make its report.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(String);
+
+/// Runs discovery once (or, with `offline`, assumes that many series per metric) and reports
+/// what the config will cost. Warnings go to stderr.
+pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report, PlanError> {
+    let file = &settings.config_file;
+    let loaded = config::load(file, false).map_err(|e| PlanError(e.to_string()))?;
+    for w in loaded
+        .warnings
+        .iter()
+        .filter(|w| w.severity == Severity::Warning)
+    {
+        eprintln!("{}", w.display(file));
+    }
+    let jobs = loaded.config.jobs;
+    let mut scopes = Vec::new();
+    let default_age = Duration::from_secs(settings.discovery_interval);
+    let age = |ids: &[usize]| crate::collect::discovery_age(&jobs, ids, default_age).as_secs();
+    match offline {
+        Some(n) => {
+            for ((_, region), ids) in discovery::scopes(&jobs) {
+                let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
+                scopes.push(report::Scope {
+                    region,
+                    jobs: ids.clone(),
+                    targets,
+                    discovery_calls: estimated
+                        .into_iter()
+                        .map(|(api, c)| (api.to_string(), c))
+                        .collect(),
+                    discovery_interval_seconds: age(&ids),
+                });
+            }
+        }
+        None => {
+            let acc = Arc::new(Accounting::default());
+            let aws = Aws::new(
+                loaded.config.sts_region.clone(),
+                acc.clone(),
+                Arc::new(RateLimits::new(&settings.rate_limits)),
+                settings.aws_timeout,
+            )
+            .await;
+            // The account id is looked up once per role for the process, not per discovery.
+            let totals = || -> BTreeMap<String, u64> {
+                let mut m = BTreeMap::new();
+                for (k, n) in acc.calls() {
+                    if k.api != "GetCallerIdentity" {
+                        *m.entry(k.api.to_string()).or_default() += n;
+                    }
+                }
+                m
+            };
+            for ((role, region), ids) in discovery::scopes(&jobs) {
+                let session = aws
+                    .session(&role, &region)
+                    .await
+                    .map_err(|e| PlanError(e.to_string()))?;
+                let before = totals();
+                let found = discovery::discover(&session, &jobs, &ids).await;
+                if let Some((j, e)) = found.failed.first() {
+                    return Err(PlanError(format!(
+                        "discovery for {} failed: {e}",
+                        jobs[*j].label
+                    )));
+                }
+                let discovery_calls = totals()
+                    .into_iter()
+                    .map(|(api, n)| (api.clone(), n - before.get(&api).copied().unwrap_or(0)))
+                    .filter(|(_, n)| *n > 0)
+                    .collect();
+                scopes.push(report::Scope {
+                    region: region.clone(),
+                    jobs: ids.clone(),
+                    targets: found.targets,
+                    discovery_calls,
+                    discovery_interval_seconds: age(&ids),
+                });
+            }
+        }
+    }
+    let cadence = Cadence::new(&jobs, settings.scraping_interval);
+    Ok(report::report(
+        &jobs,
+        &scopes,
+        settings.metrics_per_query,
+        &cadence,
+        &RateLimits::new(&settings.rate_limits),
+    ))
+}
