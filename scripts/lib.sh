@@ -40,12 +40,25 @@ ensure_prometheus() {
   as_root systemctl stop prometheus >/dev/null 2>&1 || true
 }
 
-# Starts moto on 127.0.0.1:$1 in the background unless something already answers there;
-# sets MOTO_PID when it started one.
+# Where cargo puts what it builds: honours CARGO_TARGET_DIR and cargo's own config.
+target_dir() {
+  cargo metadata --format-version 1 --no-deps --locked 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}
+
+# Starts moto on 127.0.0.1:$1 in the background; sets MOTO_PID when it started one. A moto
+# already answering there is reused (and says so); anything else on the port is an error.
 MOTO_PID=
 start_moto() {
   local port=$1
-  if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then return 0; fi
+  if curl -fsS --max-time 5 "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
+    log "reusing the moto server already answering on 127.0.0.1:$port (it is reset and re-seeded)"
+    return 0
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is taken by something that is not moto; choose another with DEMO_MOTO_PORT" >&2
+    return 1
+  fi
   MOTO_RECORDER_FILEPATH="${TMPDIR:-/tmp}/moto-recording-$port" \
     "$VENV/bin/python" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/moto-$port.log" 2>&1 &
   MOTO_PID=$!
