@@ -410,3 +410,45 @@ fn config_bombs_are_refused_without_reading_them_whole() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 4 MiB"));
 }
+
+#[test]
+fn a_discovery_longer_than_the_collection_timeout_completes() {
+    let moto = Moto::start();
+    moto.seed(&["--clusters", "1", "--minutes", "10"]);
+    // The seed's config needs 16 ListMetrics calls: at one a second, a discovery takes 15 s
+    // or more, three times the 5 s a (region, role) gets per cycle.
+    let args = [
+        "--config.file=examples/seed-config.yml",
+        "--aws.rate-limit=ListMetrics=1",
+        "--collection-timeout=5",
+        "--scraping-interval=2",
+    ];
+    let out = recorded(
+        "plan with a slow discovery",
+        cw_exporter(&moto).arg("plan").args(args).output().unwrap(),
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: one discovery takes at least 16 s at the client-side rate limits, more than --collection-timeout (5 s)"),
+        "{err}"
+    );
+    let exp = exporter(&moto, &args);
+    wait_for("the discovery's series", 90, || {
+        !named(
+            &parse(&exp.metrics()),
+            "aws_ecs_containerinsights_running_task_count_average",
+        )
+        .is_empty()
+    });
+    let log = exp.log();
+    assert!(
+        log.contains("discovery is still running and continues in the background"),
+        "{log}"
+    );
+    wait_for("a successful collection", 30, || {
+        named(&parse(&exp.metrics()), "cw_exporter_collection_success")
+            .iter()
+            .all(|l| l.value == 1.0)
+    });
+}

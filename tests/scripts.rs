@@ -8,7 +8,10 @@ use std::process::Command;
 fn lib_sh(script: &str) -> std::process::Output {
     Command::new("bash")
         .current_dir(repo())
-        .args(["-c", &format!("set -euo pipefail; source scripts/lib.sh; {script}")])
+        .args([
+            "-c",
+            &format!("set -euo pipefail; source scripts/lib.sh; {script}"),
+        ])
         .output()
         .unwrap()
 }
@@ -29,7 +32,10 @@ fn the_target_dir_follows_cargo_target_dir() {
         String::from_utf8_lossy(&out.stderr)
     );
     let demo = std::fs::read_to_string(repo().join("scripts/demo")).unwrap();
-    assert!(!demo.contains("./target/"), "the demo runs the binary from target_dir");
+    assert!(
+        !demo.contains("./target/"),
+        "the demo runs the binary from target_dir"
+    );
 }
 
 #[test]

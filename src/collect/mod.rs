@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Shared};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -25,6 +27,14 @@ use cadence::Cadence;
 
 /// How many GetMetricData calls of one (role, region) run at once.
 const CALLS_IN_FLIGHT: usize = 4;
+
+/// A discovery may run this many cycle timeouts before it is given up: it outlives the cycle
+/// that started it (a slow ListMetrics rate must not make it start over forever), but not
+/// without end.
+pub const DISCOVERY_DEADLINE_CYCLES: u32 = 10;
+
+/// A discovery running in its own task, awaited by every cycle until it is done.
+type Discovery = Shared<BoxFuture<'static, Result<Arc<Found>, Arc<AwsError>>>>;
 
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -142,6 +152,9 @@ pub struct Collector {
     outcome: HashMap<(usize, u64), Option<String>>,
     /// The last complete discovery of each (role, region), and the moment it ran.
     discovered: HashMap<(Role, String), (u64, Arc<Found>)>,
+    /// Discoveries still running (they outlive a cycle that timed out), with the task to stop
+    /// when the collector goes (a reload).
+    discovering: HashMap<(Role, String), (Discovery, tokio::task::AbortHandle)>,
     /// Each (job, cadence group, role, region)'s series from its last successful collection,
     /// and when that was.
     last_good: HashMap<LastGoodKey, (Instant, LastGood)>,
@@ -174,7 +187,12 @@ struct ScopeResult {
 
 impl ScopeResult {
     /// A (role, region) that failed as a whole: every job of it fails with `error`.
-    fn failed(role: Role, region: String, jobs: Vec<usize>, error: AwsError) -> ScopeResult {
+    fn failed(
+        role: Role,
+        region: String,
+        jobs: Vec<usize>,
+        error: impl Into<Arc<AwsError>>,
+    ) -> ScopeResult {
         ScopeResult {
             role,
             region,
@@ -183,7 +201,7 @@ impl ScopeResult {
             fresh: false,
             plan: plan::Plan::default(),
             calls: vec![],
-            error: Some(Arc::new(error)),
+            error: Some(error.into()),
             jobs,
         }
     }
@@ -205,6 +223,7 @@ impl Collector {
             last_success: vec![None; n],
             outcome: HashMap::new(),
             discovered: HashMap::new(),
+            discovering: HashMap::new(),
             last_good: HashMap::new(),
             shapes: HashMap::new(),
             renderer: Renderer::default(),
@@ -254,6 +273,23 @@ impl Collector {
                 .filter(|(at, _)| !cadence::rediscover(Some(*at), moment, max_age.as_secs()))
                 .map(|(_, f)| f.clone());
             let deadline = self.opts.cycle_timeout;
+            // No usable discovery: join the one running, or start one in its own task.
+            let discovering = cached.is_none().then(|| {
+                self.discovering
+                    .entry((role.clone(), region.clone()))
+                    .or_insert_with(|| {
+                        discover_in_background(
+                            aws.clone(),
+                            jobs.clone(),
+                            role.clone(),
+                            region.clone(),
+                            job_ids.clone(),
+                            deadline * DISCOVERY_DEADLINE_CYCLES,
+                        )
+                    })
+                    .0
+                    .clone()
+            });
             let since = self
                 .window_ends
                 .get(&(role.clone(), region.clone()))
@@ -272,22 +308,34 @@ impl Collector {
                         window_mode::window(m, group, since.get(&(t.job, t.metric)).copied(), w)
                     }
                 };
+                let still = discovering.clone();
                 let work = scope(
-                    aws, jobs, role, region, job_ids, now, per_call, cached, select,
+                    aws, jobs, role, region, job_ids, now, per_call, cached, discovering, select,
                 );
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
-                    Err(_) => ScopeResult::failed(
-                        r,
-                        re.clone(),
-                        ids,
-                        AwsError {
-                            api: "collection",
-                            region: re,
-                            code: "timeout".into(),
-                            message: format!("did not finish within {}s", deadline.as_secs()),
-                        },
-                    ),
+                    Err(_) => {
+                        let running = still.is_some_and(|d| d.peek().is_none());
+                        let message = if running {
+                            format!(
+                                "did not finish within {}s: discovery is still running and continues in the background",
+                                deadline.as_secs()
+                            )
+                        } else {
+                            format!("did not finish within {}s", deadline.as_secs())
+                        };
+                        ScopeResult::failed(
+                            r,
+                            re.clone(),
+                            ids,
+                            AwsError {
+                                api: "collection",
+                                region: re,
+                                code: "timeout".into(),
+                                message,
+                            },
+                        )
+                    }
                 }
             });
         }
@@ -300,6 +348,8 @@ impl Collector {
         }
         // Deterministic output whatever order the scopes finished in.
         results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+        // A discovery that ended is not joined again: kept below if complete, else retried.
+        self.discovering.retain(|_, (d, _)| d.peek().is_none());
         // Keep complete discoveries for the next cycles; a partial one is retried next time.
         for r in &results {
             if r.fresh && r.error.is_none() && r.found.failed.is_empty() {
@@ -508,6 +558,54 @@ impl Collector {
     }
 }
 
+impl Drop for Collector {
+    /// A replaced pipeline's discoveries stop with it.
+    fn drop(&mut self) {
+        for (_, abort) in self.discovering.values() {
+            abort.abort();
+        }
+    }
+}
+
+/// Starts the discovery of a (role, region) in its own task, bounded by `deadline`.
+fn discover_in_background(
+    aws: Arc<Aws>,
+    jobs: Arc<Vec<Job>>,
+    role: Role,
+    region: String,
+    job_ids: Vec<usize>,
+    deadline: Duration,
+) -> (Discovery, tokio::task::AbortHandle) {
+    let re = region.clone();
+    let task = tokio::spawn(async move {
+        let session = aws.session(&role, &region).await.map_err(Arc::new)?;
+        let work = discovery::discover(&session, &jobs, &job_ids);
+        match tokio::time::timeout(deadline, work).await {
+            Ok(found) => Ok(Arc::new(found)),
+            Err(_) => Err(Arc::new(AwsError {
+                api: "discovery",
+                region,
+                code: "timeout".into(),
+                message: format!("did not finish within {}s", deadline.as_secs()),
+            })),
+        }
+    });
+    let abort = task.abort_handle();
+    let shared = task
+        .map(move |r| match r {
+            Ok(r) => r,
+            Err(e) => Err(Arc::new(AwsError {
+                api: "discovery",
+                region: re,
+                code: "internal".into(),
+                message: format!("the discovery task ended abnormally: {e}"),
+            })),
+        })
+        .boxed()
+        .shared();
+    (shared, abort)
+}
+
 /// How long the discovery of a (role, region) may be reused: the shortest `discoveryInterval`
 /// of its jobs, `default` (the flag) for jobs without one.
 pub fn discovery_age(jobs: &[Job], job_ids: &[usize], default: Duration) -> Duration {
@@ -532,6 +630,7 @@ async fn scope(
     now: i64,
     per_call: usize,
     cached: Option<Arc<Found>>,
+    discovering: Option<Discovery>,
     select: impl Fn(&discovery::Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> ScopeResult {
     let session = match aws.session(&role, &region).await {
@@ -541,9 +640,13 @@ async fn scope(
         }
     };
     let fresh = cached.is_none();
-    let found = match cached {
-        Some(f) => f,
-        None => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
+    let found = match (cached, discovering) {
+        (Some(f), _) => f,
+        (None, Some(d)) => match d.await {
+            Ok(f) => f,
+            Err(e) => return ScopeResult::failed(role, region, job_ids, e),
+        },
+        (None, None) => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
     };
     let plan = plan::plan_some(&jobs, &found.targets, now, per_call, select);
     let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));

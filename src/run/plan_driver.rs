@@ -97,11 +97,33 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
         }
     }
     let cadence = Cadence::new(&jobs, settings.scraping_interval);
-    Ok(report::report(
+    let report = report::report(
         &jobs,
         &scopes,
         settings.metrics_per_query,
         &cadence,
         &RateLimits::new(&settings.rate_limits),
-    ))
+    );
+    for w in timeout_warnings(&report, settings.cycle_timeout()) {
+        eprintln!("warning: {w}");
+    }
+    Ok(report)
+}
+
+/// What in the report cannot fit in `--collection-timeout`.
+fn timeout_warnings(r: &Report, timeout: Duration) -> Vec<String> {
+    let t = timeout.as_secs_f64();
+    let mut out = Vec::new();
+    if let Some(d) = r.discovery_seconds_at_rate_limit.filter(|d| *d > t) {
+        out.push(format!(
+            "one discovery takes at least {d:.0} s at the client-side rate limits, more than --collection-timeout ({t:.0} s): collections fail until it finishes (it goes on across cycles, for at most {} timeouts)",
+            crate::collect::DISCOVERY_DEADLINE_CYCLES
+        ));
+    }
+    if let Some(c) = r.first_cycle_seconds_at_rate_limit.filter(|c| *c > t) {
+        out.push(format!(
+            "a full cycle's GetMetricData calls take at least {c:.0} s at the client-side rate limits, more than --collection-timeout ({t:.0} s): raise the timeout or the GetMetricData rate"
+        ));
+    }
+    out
 }
