@@ -189,6 +189,27 @@ fn main() {
     };
     let text = time(false);
     let om = time(true);
+    let text_size: usize = e.chunks(false).map(|c| c.len()).sum();
+    // What a scrape with `Accept-Encoding: gzip` adds, per level: CPU and bytes on the wire.
+    let gzip_rows: String = [1u32, 3, 6]
+        .iter()
+        .map(|&level| {
+            let mut bytes = 0;
+            let t = median(
+                (0..5)
+                    .map(|_| {
+                        ms(|| {
+                            bytes = cw_exporter::server::gzip::GzChunks::new(e.chunks(false), level)
+                                .map(|c| c.len())
+                                .sum();
+                        })
+                    })
+                    .collect(),
+            );
+            let mark = if level == cw_exporter::server::gzip::LEVEL { " (used)" } else { "" };
+            format!("| gzip level {level}{mark} | every gzip scrape | {t:.0} ms, {:.2} MB ({:.1} % of the text) |\n", bytes as f64 / 1e6, 100.0 * bytes as f64 / text_size as f64)
+        })
+        .collect();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let report = format!(
         "# Rendering /metrics at W3 (benches/render.rs)\n\n\
@@ -199,9 +220,10 @@ fn main() {
          | build the layout (families, sorted rows, label blocks) | after each discovery | {build:.1} ms |\n\
          | reuse it (same shape) and take the cycle's values | every cycle | {reuse:.2} ms |\n\
          | **write the text format** ({:.1} MB) | every scrape | **{text:.1} ms** (median of 30) |\n\
-         | write OpenMetrics | every scrape | {om:.1} ms (median of 30) |\n\n\
+         | write OpenMetrics | every scrape | {om:.1} ms (median of 30) |\n\
+         {gzip_rows}\n\
          Target (issue 6): render at W3 ≤ 10 ms.\n",
-        size as f64 / 1e6
+        text_size as f64 / 1e6
     );
     let out = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/reports/render.md");
     std::fs::write(out, &report).expect("write the report");

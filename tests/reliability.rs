@@ -219,6 +219,42 @@ fn until_closed(mut s: TcpStream) -> Duration {
 }
 
 #[test]
+fn metrics_are_gzipped_when_the_scraper_asks() {
+    use std::io::Read as _;
+    let exp = exporter_without_aws("examples/seed-config.yml");
+    // After the first collection nothing changes for 300 s: two scrapes see the same snapshot.
+    wait_ready(&exp);
+    let host = exp.url.trim_start_matches("http://").to_string();
+    let fetch = |extra: &str| -> (String, Vec<u8>) {
+        let mut s = TcpStream::connect(&host).unwrap();
+        write!(s, "GET /metrics HTTP/1.0\r\nHost: x\r\n{extra}\r\n").unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let at = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        (
+            String::from_utf8_lossy(&raw[..at]).to_lowercase(),
+            raw[at + 4..].to_vec(),
+        )
+    };
+    let (head, plain) = fetch("");
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert!(head.contains("vary: accept-encoding"), "{head}");
+    let (head, gz) = fetch("Accept-Encoding: gzip\r\n");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    // The same exposition (the reload series' timestamp is the same between the two).
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(plain).unwrap()
+    );
+    let (head, _) = fetch("Accept-Encoding: gzip;q=0\r\n");
+    assert!(!head.contains("content-encoding"), "{head}");
+}
+
+#[test]
 fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
     let exp = exporter_without_aws("examples/seed-config.yml");
     let host = exp.url.trim_start_matches("http://").to_string();

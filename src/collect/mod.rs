@@ -66,6 +66,8 @@ pub struct JobStatus {
     /// How often its most frequent metrics are collected (seconds): how old `last_success`
     /// may normally get.
     pub interval_seconds: u64,
+    /// Its most recent error and when (seconds since the epoch), kept after it recovers.
+    pub last_error: Option<(String, i64)>,
 }
 
 /// What `/metrics` serves: made once per cycle, read by every scrape.
@@ -82,6 +84,12 @@ pub struct Snapshot {
     pub finished_at: Option<i64>,
     /// The collection intervals (cadence groups) this cycle collected.
     pub groups: Vec<u64>,
+    /// When the next cycle is due (seconds since the epoch).
+    pub next_at: Option<i64>,
+    /// AWS calls made since the process started (every API, every outcome).
+    pub calls_total: u64,
+    /// GetMetricData metrics billed since the process started (every statistic counted).
+    pub metrics_billed_total: u64,
     pub duration_seconds: f64,
     /// Time to prepare the cycle's series for scrapes (the layout is reused while discovery
     /// is; the bytes are written per scrape).
@@ -148,6 +156,8 @@ pub struct Collector {
     /// The moment of the next cycle.
     next: u64,
     last_success: Vec<Option<i64>>,
+    /// Each job's most recent error and when.
+    last_error: Vec<Option<(String, i64)>>,
     /// Each (job, cadence group)'s error at its last collection (None: it succeeded).
     outcome: HashMap<(usize, u64), Option<String>>,
     /// The last complete discovery of each (role, region), and the moment it ran.
@@ -221,6 +231,7 @@ impl Collector {
             window_ends: HashMap::new(),
             next: 0,
             last_success: vec![None; n],
+            last_error: vec![None; n],
             outcome: HashMap::new(),
             discovered: HashMap::new(),
             discovering: HashMap::new(),
@@ -482,7 +493,11 @@ impl Collector {
         series::add_self_metrics(&mut families, &self.aws.accounting, &status, duration);
         let (own_text, own_openmetrics) = small(families);
         self.advance(moment);
+        let acc = &self.aws.accounting;
         Snapshot {
+            next_at: Some(self.start_epoch + self.next as i64),
+            calls_total: acc.calls().values().sum(),
+            metrics_billed_total: acc.requested().values().map(|r| r.queries).sum(),
             cloudwatch,
             own_text,
             own_openmetrics,
@@ -524,6 +539,7 @@ impl Collector {
                     series: 0,
                     last_success: None,
                     interval_seconds: self.cadence.info(j),
+                    last_error: None,
                 }
             })
             .collect();
@@ -531,12 +547,14 @@ impl Collector {
             status[*j].series += list.iter().map(List::len).sum::<usize>();
         }
         for &j in touched {
-            if status[j].success {
-                self.last_success[j] = Some(finished);
+            match &status[j].error {
+                None => self.last_success[j] = Some(finished),
+                Some(e) => self.last_error[j] = Some((e.clone(), finished)),
             }
         }
         for (j, s) in status.iter_mut().enumerate() {
             s.last_success = self.last_success[j];
+            s.last_error = self.last_error[j].clone();
         }
         status
     }

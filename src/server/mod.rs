@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
+pub mod gzip;
 pub mod listen;
 pub mod web;
 pub mod web_config;
@@ -127,14 +128,27 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response
     // with its `# EOF`.
     let content_type = if om { OPENMETRICS_FORMAT } else { TEXT_FORMAT };
     let tail = s.reload_metrics(om);
-    let chunks = futures_util::stream::iter(
-        snap.chunks(om)
-            .chain(std::iter::once(tail))
-            .map(Ok::<_, Infallible>),
-    );
+    let chunks = snap.chunks(om).chain(std::iter::once(tail));
+    if gzip::accepted(&headers) {
+        let body = futures_util::stream::iter(
+            gzip::GzChunks::new(chunks, gzip::LEVEL).map(Ok::<_, Infallible>),
+        );
+        return (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_ENCODING, "gzip"),
+                (header::VARY, "Accept-Encoding"),
+            ],
+            Body::from_stream(body),
+        )
+            .into_response();
+    }
     (
-        [(header::CONTENT_TYPE, content_type)],
-        Body::from_stream(chunks),
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::VARY, "Accept-Encoding"),
+        ],
+        Body::from_stream(futures_util::stream::iter(chunks.map(Ok::<_, Infallible>))),
     )
         .into_response()
 }
@@ -183,8 +197,33 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A moment as a person reads it: `2026-12-01T10:18:58Z (12 s ago)`.
+fn when(t: i64, now: i64) -> String {
+    use aws_sdk_cloudwatch::primitives::{DateTime, DateTimeFormat};
+    let date = DateTime::from_secs(t)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| t.to_string());
+    let d = now - t;
+    let rel = match d {
+        d if d < 0 => format!("in {}", span(-d)),
+        d => format!("{} ago", span(d)),
+    };
+    format!("{date} ({rel})")
+}
+
+/// `45 s`, `12 min`, `3 h`, `2 d`.
+fn span(s: i64) -> String {
+    match s {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
 async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
     let snap = s.snapshot.load();
+    let now = crate::aws::now_secs();
     let mut h = String::from(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>cw-exporter</title></head><body>\
          <h1>cw-exporter</h1><p><a href=\"/metrics\">Metrics</a> · \
@@ -192,7 +231,7 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
     );
     let _ = write!(
         h,
-        "<p>Version {} · config <code>{}</code></p>",
+        "<p>Version {} · config <code>{}</code> · times in UTC</p>",
         env!("CARGO_PKG_VERSION"),
         esc(&s.config_file)
     );
@@ -201,14 +240,24 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
         Some(t) => {
             let _ = write!(
                 h,
-                "<p>Last collection finished at {t} (unix seconds) in {:.2}s.</p>",
+                "<p>Last collection finished {} and took {:.2} s.",
+                when(t, now),
                 snap.duration_seconds
             );
+            if let Some(next) = snap.next_at {
+                let _ = write!(h, " Next collection {}.", when(next, now));
+            }
+            h.push_str("</p>");
         }
     }
+    let _ = write!(
+        h,
+        "<p>Since start: {} AWS calls, {} GetMetricData metrics billed.</p>",
+        snap.calls_total, snap.metrics_billed_total
+    );
     h.push_str(
         "<table border=\"1\" cellpadding=\"4\"><tr><th>Job</th><th>Namespace</th><th>Status</th>\
-         <th>Series</th><th>Most frequent collection</th><th>Last success</th></tr>",
+         <th>Series</th><th>Most frequent collection</th><th>Last success</th><th>Last error</th></tr>",
     );
     for j in &snap.jobs {
         let status = if j.success {
@@ -216,17 +265,22 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
         } else {
             format!("failing: {}", j.error.as_deref().unwrap_or("unknown error"))
         };
+        let last_error = match &j.last_error {
+            None => "none".to_string(),
+            Some((e, at)) => format!("{}: {e}", when(*at, now)),
+        };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>every {} s</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>every {} s</td><td>{}</td><td>{}</td></tr>",
             esc(&j.label),
             esc(&j.namespace),
             esc(&status),
             j.series,
             j.interval_seconds,
             j.last_success
-                .map(|t| t.to_string())
-                .unwrap_or_else(|| "never".into())
+                .map(|t| when(t, now))
+                .unwrap_or_else(|| "never".into()),
+            esc(&last_error)
         );
     }
     h.push_str("</table></body></html>\n");
@@ -237,6 +291,20 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn moments_read_as_dates_and_spans() {
+        assert_eq!(
+            when(1_796_120_338, 1_796_120_350),
+            "2026-12-01T10:18:58Z (12 s ago)"
+        );
+        assert_eq!(
+            when(1_796_120_338, 1_796_120_038),
+            "2026-12-01T10:18:58Z (in 5 min)"
+        );
+        assert_eq!(span(7200), "2 h");
+        assert_eq!(span(200_000), "2 d");
+    }
 
     #[test]
     fn accept_negotiation() {
