@@ -336,6 +336,12 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_collection_timeout_is_refused() {
+        assert!(Cli::try_parse_from(["cw-exporter", "--collection-timeout=0"]).is_err());
+        assert!(Cli::try_parse_from(["cw-exporter", "--collection-timeout=1"]).is_ok());
+    }
+
+    #[test]
     fn cli_is_well_formed() {
         use clap::CommandFactory;
         Cli::command().debug_assert();

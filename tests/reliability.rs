@@ -311,7 +311,9 @@ fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
     });
     drop(silent);
     let log = small.log();
-    assert_eq!(log.matches("connection limit reached").count(), 1, "{log}");
+    // Once per time the limit is reached, not once per waiting connection.
+    let limited = log.matches("connection limit reached").count();
+    assert!((1..=3).contains(&limited), "{log}");
     assert!(!log.contains("accept failed"), "{log}");
 }
 

@@ -486,6 +486,8 @@ impl Session {
         // Which queries the answer has a usable result for: AWS answers every query of a
         // call, each with a status, so a query without one means the answer is broken.
         let mut answered = vec![false; queries.len()];
+        // Results that came back with an InternalError or Forbidden status.
+        let mut refused = 0;
         let mut tokens = PageTokens::default();
         let mut token: Option<String> = None;
         loop {
@@ -516,6 +518,7 @@ impl Session {
                     Some(cw::StatusCode::InternalError | cw::StatusCode::Forbidden)
                 );
                 answered[i] |= usable;
+                refused += usize::from(!usable);
                 let newest = queries[i].newest_only;
                 for (t, v) in r.timestamps().iter().zip(r.values()) {
                     let p = (i as u32, t.secs(), *v);
@@ -546,7 +549,7 @@ impl Session {
                     "GetMetricData",
                     "IncompleteResponse",
                     format!(
-                        "the answer had no usable result for {missing} of its {} queries",
+                        "the answer had no usable result for {missing} of its {} queries ({refused} with an InternalError or Forbidden status, the rest missing)",
                         queries.len()
                     ),
                 ));

@@ -43,13 +43,26 @@ pub fn message(raw: &str) -> String {
             Regex::new(r"\b(AKIA|ASIA|AROA|AIDA|AGPA|ANPA|ANVA|APKA|AIPA|ABIA|ACCA)[A-Z0-9]{12,}\b")
                 .expect("valid"),
             Regex::new(r"\b[0-9a-fA-F]{32,}\b").expect("valid"),
-            Regex::new(r"[A-Za-z0-9+/_-]{32,}={0,2}").expect("valid"),
+            // Base64 (secret keys are 40 characters, session tokens hundreds); ARNs and
+            // resource names break on `-`, `:` and `_`, so they stay readable.
+            Regex::new(r"[A-Za-z0-9+/]{40,}={0,2}").expect("valid"),
         ]
     });
     let t = kv.replace_all(text, "$1=[redacted]");
     let t = key_id.replace_all(&t, "[redacted key id]");
     let t = hex.replace_all(&t, "[redacted]");
-    let t = b64.replace_all(&t, "[redacted]");
+    // Only runs that mix upper case, lower case and digits: a long word or path is not a key.
+    let t = b64.replace_all(&t, |c: &regex::Captures<'_>| {
+        let m = &c[0];
+        let mixed = m.chars().any(|c| c.is_ascii_uppercase())
+            && m.chars().any(|c| c.is_ascii_lowercase())
+            && m.chars().any(|c| c.is_ascii_digit());
+        if mixed {
+            "[redacted]".to_string()
+        } else {
+            m.to_string()
+        }
+    });
     let mut one_line = t.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.len() < raw.len() {
         one_line.push_str(" [the quoted request is not shown]");
@@ -113,6 +126,14 @@ mod tests {
             "bad token IQoJb3JpZ2luX2VjEAYaCXVzLWVhc3QtMSJHMEUCIQDexample/example+example==",
         );
         assert_eq!(m, "bad token [redacted]");
+    }
+
+    #[test]
+    fn arns_and_names_stay_readable() {
+        let m = "User: arn:aws:sts::123456789012:assumed-role/cw-exporter-role/i-0abc123def4567890 is not authorized to perform: cloudwatch:GetMetricData";
+        assert_eq!(message(m), m);
+        let m = "Resource arn:aws:ecs:us-east-1:123456789012:service/production-cluster-east/checkout-service-blue-green not found";
+        assert_eq!(message(m), m);
     }
 
     #[test]

@@ -36,6 +36,19 @@ pub const DISCOVERY_DEADLINE_CYCLES: u32 = 10;
 /// A discovery running in its own task, awaited by every cycle until it is done.
 type Discovery = Shared<BoxFuture<'static, Result<Arc<Found>, Arc<AwsError>>>>;
 
+/// What a scope's cycle starts from: a discovery to reuse, or the one running.
+enum Known {
+    Cached(Arc<Found>),
+    Running(Discovery),
+}
+
+/// A discovery in its own task: the moment it started, the task to stop if the collector goes.
+struct Running {
+    discovery: Discovery,
+    started: u64,
+    abort: tokio::task::AbortHandle,
+}
+
 #[derive(Clone, Debug)]
 pub struct Options {
     /// `--scraping-interval`: the cadence of metrics that set no `collectionInterval`.
@@ -164,7 +177,7 @@ pub struct Collector {
     discovered: HashMap<(Role, String), (u64, Arc<Found>)>,
     /// Discoveries still running (they outlive a cycle that timed out), with the task to stop
     /// when the collector goes (a reload).
-    discovering: HashMap<(Role, String), (Discovery, tokio::task::AbortHandle)>,
+    discovering: HashMap<(Role, String), Running>,
     /// Each (job, cadence group, role, region)'s series from its last successful collection,
     /// and when that was.
     last_good: HashMap<LastGoodKey, (Instant, LastGood)>,
@@ -185,8 +198,6 @@ struct ScopeResult {
     region: String,
     account: String,
     found: Arc<Found>,
-    /// Discovery ran in this cycle (rather than being reused).
-    fresh: bool,
     plan: plan::Plan,
     /// Per call: its results, or why it failed.
     calls: Vec<Result<CallPoints, Arc<AwsError>>>,
@@ -208,7 +219,6 @@ impl ScopeResult {
             region,
             account: String::new(),
             found: Arc::new(Found::default()),
-            fresh: false,
             plan: plan::Plan::default(),
             calls: vec![],
             error: Some(error.into()),
@@ -289,16 +299,21 @@ impl Collector {
                 self.discovering
                     .entry((role.clone(), region.clone()))
                     .or_insert_with(|| {
-                        discover_in_background(
+                        let (discovery, abort) = discover_in_background(
                             aws.clone(),
                             jobs.clone(),
                             role.clone(),
                             region.clone(),
                             job_ids.clone(),
                             deadline * DISCOVERY_DEADLINE_CYCLES,
-                        )
+                        );
+                        Running {
+                            discovery,
+                            started: moment,
+                            abort,
+                        }
                     })
-                    .0
+                    .discovery
                     .clone()
             });
             let since = self
@@ -320,9 +335,12 @@ impl Collector {
                     }
                 };
                 let still = discovering.clone();
-                let work = scope(
-                    aws, jobs, role, region, job_ids, now, per_call, cached, discovering, select,
-                );
+                let known = match (cached, discovering) {
+                    (Some(f), _) => Known::Cached(f),
+                    (None, Some(d)) => Known::Running(d),
+                    (None, None) => unreachable!("a discovery runs when none is cached"),
+                };
+                let work = scope(aws, jobs, role, region, job_ids, now, per_call, known, select);
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
                     Err(_) => {
@@ -359,15 +377,21 @@ impl Collector {
         }
         // Deterministic output whatever order the scopes finished in.
         results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
-        // A discovery that ended is not joined again: kept below if complete, else retried.
-        self.discovering.retain(|_, (d, _)| d.peek().is_none());
-        // Keep complete discoveries for the next cycles; a partial one is retried next time.
-        for r in &results {
-            if r.fresh && r.error.is_none() && r.found.failed.is_empty() {
-                self.discovered.insert(
-                    (r.role.clone(), r.region.clone()),
-                    (moment, r.found.clone()),
-                );
+        // A discovery that ended is not joined again. A complete one is kept for the next
+        // cycles, dated by when it started, even if its cycle then failed (a fetch that timed
+        // out must not make it start over); a partial or failed one is retried next time.
+        let ended: Vec<(Role, String)> = self
+            .discovering
+            .iter()
+            .filter(|(_, r)| r.discovery.peek().is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in ended {
+            let run = self.discovering.remove(&key).expect("listed above");
+            if let Some(Ok(found)) = run.discovery.peek()
+                && found.failed.is_empty()
+            {
+                self.discovered.insert(key, (run.started, found.clone()));
             }
         }
 
@@ -579,8 +603,8 @@ impl Collector {
 impl Drop for Collector {
     /// A replaced pipeline's discoveries stop with it.
     fn drop(&mut self) {
-        for (_, abort) in self.discovering.values() {
-            abort.abort();
+        for run in self.discovering.values() {
+            run.abort.abort();
         }
     }
 }
@@ -647,8 +671,7 @@ async fn scope(
     job_ids: Vec<usize>,
     now: i64,
     per_call: usize,
-    cached: Option<Arc<Found>>,
-    discovering: Option<Discovery>,
+    known: Known,
     select: impl Fn(&discovery::Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> ScopeResult {
     let session = match aws.session(&role, &region).await {
@@ -657,14 +680,12 @@ async fn scope(
             return ScopeResult::failed(role, region, job_ids, e);
         }
     };
-    let fresh = cached.is_none();
-    let found = match (cached, discovering) {
-        (Some(f), _) => f,
-        (None, Some(d)) => match d.await {
+    let found = match known {
+        Known::Cached(f) => f,
+        Known::Running(d) => match d.await {
             Ok(f) => f,
             Err(e) => return ScopeResult::failed(role, region, job_ids, e),
         },
-        (None, None) => Arc::new(discovery::discover(&session, &jobs, &job_ids).await),
     };
     let plan = plan::plan_some(&jobs, &found.targets, now, per_call, select);
     let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
@@ -708,7 +729,6 @@ async fn scope(
         region,
         account: session.account.clone(),
         found,
-        fresh,
         plan,
         calls,
         error: None,

@@ -118,7 +118,8 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
     };
     let config = w.config(&root);
     let mut problems = w.problems;
-    radix_integers(text, &root, &mut problems);
+    let lines: Vec<&str> = text.lines().collect();
+    radix_integers(&lines, &root, &mut problems);
     problems.sort_by_key(|p| (p.pos, p.severity));
     if problems.iter().any(|p| p.severity == Severity::Error) || config.is_none() {
         return Err(ConfigError {
@@ -134,14 +135,21 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
 
 /// YAML reads an unquoted `0x1F` or `0o17` as a number (31, 15): legal, but rarely meant in a
 /// config (an id, a name), so say what it was read as.
-fn radix_integers(text: &str, node: &yaml::Node, out: &mut Vec<Problem>) {
+fn radix_integers(lines: &[&str], node: &yaml::Node, out: &mut Vec<Problem>) {
     match &node.value {
         yaml::Value::Int(i) => {
-            let line = text.lines().nth(node.pos.line.saturating_sub(1) as usize);
-            let at: String = line
-                .unwrap_or("")
+            let line = lines.get(node.pos.line.saturating_sub(1) as usize);
+            let line = line.copied().unwrap_or("");
+            // Columns count characters; on an ASCII line (any number's) they are bytes too,
+            // so a long line is not walked once per number.
+            let col = node.pos.column.saturating_sub(1) as usize;
+            let rest = if line.is_ascii() {
+                line.get(col..).unwrap_or("")
+            } else {
+                line.char_indices().nth(col).map_or("", |(b, _)| &line[b..])
+            };
+            let at: String = rest
                 .chars()
-                .skip(node.pos.column.saturating_sub(1) as usize)
                 .take_while(|c| !matches!(c, ' ' | '\t' | ',' | ']' | '}' | '#'))
                 .take(40)
                 .collect();
@@ -158,10 +166,10 @@ fn radix_integers(text: &str, node: &yaml::Node, out: &mut Vec<Problem>) {
                 ));
             }
         }
-        yaml::Value::Seq(items) => items.iter().for_each(|n| radix_integers(text, n, out)),
+        yaml::Value::Seq(items) => items.iter().for_each(|n| radix_integers(lines, n, out)),
         yaml::Value::Map(entries) => entries
             .iter()
-            .for_each(|(_, n)| radix_integers(text, n, out)),
+            .for_each(|(_, n)| radix_integers(lines, n, out)),
         _ => {}
     }
 }

@@ -23,10 +23,15 @@ struct Obj<'n> {
     path: String,
     entries: &'n [(Key, Node)],
     used: Vec<bool>,
+    /// Keys reported as meaningless here: taken once, then invisible to later reads.
+    hidden: Vec<&'static str>,
 }
 
 impl<'n> Obj<'n> {
     fn take(&mut self, key: &str) -> Option<(&'n Key, &'n Node)> {
+        if self.hidden.contains(&key) {
+            return None;
+        }
         let i = self.entries.iter().position(|(k, _)| k.name == key)?;
         self.used[i] = true;
         let (k, v) = &self.entries[i];
@@ -150,6 +155,7 @@ impl Walker {
                 path: path.to_string(),
                 entries,
                 used: vec![false; entries.len()],
+                hidden: Vec::new(),
             }),
             Err(m) => {
                 self.error(node.pos, path, m);
@@ -507,6 +513,20 @@ impl Walker {
                     format!("`{key}` has no meaning on {what}; it is ignored"),
                 );
             }
+            o.hidden.push(key);
+        }
+    }
+
+    /// YACE's `roundingPeriod` is deprecated there and only warned about; the same here, at
+    /// start and on reload, so a config that started also reloads.
+    fn deprecated_rounding_period(&mut self, o: &mut Obj<'_>) {
+        if let Some((k, _)) = o.take("roundingPeriod") {
+            let path = o.child("roundingPeriod");
+            self.warn(
+                k.pos,
+                &path,
+                "`roundingPeriod` is deprecated in YACE and has no effect here: windows follow the schedule",
+            );
         }
     }
 
@@ -521,6 +541,7 @@ impl Walker {
         let mut o = self.obj(node, path)?;
         let errors_before = self.error_count();
         self.not_for_kind(&mut o, kind);
+        self.deprecated_rounding_period(&mut o);
 
         // Namespace: discovery jobs say `type`, static and custom ones `namespace`.
         let mut namespace = String::new();
@@ -1019,6 +1040,7 @@ impl Walker {
     fn metric(&mut self, node: &Node, path: &str, job: &Inherited) -> Option<Metric> {
         let mut o = self.obj(node, path)?;
         let errors_before = self.error_count();
+        self.deprecated_rounding_period(&mut o);
         let name = match o.get("name") {
             Some(n) => self.nonempty_string(n, &o.child("name")),
             None => {

@@ -477,6 +477,27 @@ fn discovery_only_keys_on_other_jobs_are_reported_with_their_position() {
     }
     // The same keys on a discovery job are fine.
     ok(&one_job("discovery", "recentlyActiveOnly: true"));
+    // Reported as ignored, and really ignored.
+    let l = parse_str(
+        &one_job("customNamespace", "awsDimensions: [ClusterName]"),
+        Path::new("c.yml"),
+        false,
+    )
+    .unwrap();
+    assert_eq!(l.config.jobs[0].dimension_names, None);
+}
+
+#[test]
+fn yaces_deprecated_rounding_period_is_a_warning_at_start_and_on_reload() {
+    let l = ok(&one_job("discovery", "roundingPeriod: 60"));
+    assert!(
+        l.warnings
+            .iter()
+            .any(|w| w.severity == Severity::Warning && w.message.contains("deprecated")),
+        "{:?}",
+        l.warnings
+    );
+    ok(&one_job("customNamespace", "roundingPeriod: 60"));
 }
 
 #[test]

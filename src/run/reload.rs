@@ -56,7 +56,8 @@ impl Reloader {
             {
                 let mut st = self.state.reload.lock().expect("not poisoned");
                 st.successful = result.is_ok();
-                if result == Ok(Reloaded::Swapped) {
+                // As Prometheus: every successful reload, a no-op one too.
+                if result.is_ok() {
                     st.last_success = crate::aws::now_secs();
                 }
             }
@@ -82,8 +83,13 @@ impl Reloader {
         }
         if next.config == self.current.config {
             // Only the web config changed: it is re-read on its own; no new pipeline.
-            if let Some(w) = &self.exporter.web {
-                w.refresh();
+            if let Some(w) = &self.exporter.web
+                && !w.refresh()
+            {
+                return Err(
+                    "the web config change was rejected (see the log); the old one keeps serving"
+                        .into(),
+                );
             }
             self.current = next;
             tracing::info!("config reload: only the web config changed; re-read it");

@@ -16,21 +16,28 @@ const FLUSH_AT: usize = 64 << 10;
 
 /// Whether the client accepts gzip (`Accept-Encoding: gzip`, not with `q=0`).
 pub fn accepted(headers: &axum::http::HeaderMap) -> bool {
-    headers
+    // (coding, refused with q=0) for each listed coding.
+    let codings: Vec<(String, bool)> = headers
         .get_all(axum::http::header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|part| {
+        .map(|part| {
             let mut it = part.split(';').map(str::trim);
-            let coding = it.next().unwrap_or("");
+            let coding = it.next().unwrap_or("").to_ascii_lowercase();
             let q_zero = it.any(|p| {
                 p.strip_prefix("q=")
                     .and_then(|q| q.parse::<f32>().ok())
                     .is_some_and(|q| q == 0.0)
             });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+            (coding, q_zero)
         })
+        .collect();
+    // gzip named explicitly decides; else a `*` that is not refused.
+    match codings.iter().find(|(c, _)| c == "gzip") {
+        Some((_, refused)) => !refused,
+        None => codings.iter().any(|(c, refused)| c == "*" && !refused),
+    }
 }
 
 /// The gzip stream of `chunks`, as chunks.
@@ -118,6 +125,8 @@ mod tests {
             ("identity", false),
             ("br", false),
             ("*", true),
+            ("gzip;q=0, *", false),
+            ("*;q=0", false),
         ] {
             h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(v));
             assert_eq!(accepted(&h), want, "{v}");

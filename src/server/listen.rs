@@ -110,12 +110,13 @@ pub async fn serve(
                 .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_READ_TIMEOUT);
+            // No HTTP/2 keep-alive pings: a ping and its answer would count as traffic and keep
+            // an idle connection from ever timing out.
             builder
                 .http2()
                 .timer(TokioTimer::new())
                 .max_concurrent_streams(64)
-                .keep_alive_interval(Some(IDLE_TIMEOUT / 2))
-                .keep_alive_timeout(HEADER_READ_TIMEOUT);
+                .keep_alive_interval(None);
             if active.as_ref().is_some_and(|a| !a.config.http2) {
                 builder = builder.http1_only();
             }
@@ -165,8 +166,14 @@ pub async fn serve(
     }
 }
 
-/// Resolves once nothing was read or written for [`IDLE_TIMEOUT`].
+/// Resolves once nothing was read or written for [`IDLE_TIMEOUT`], or nothing at all was
+/// read in the first [`HEADER_READ_TIMEOUT`] (before hyper knows HTTP/1 from HTTP/2, its own
+/// header timeout does not run).
 async fn idle(last: &AtomicU64, born: Instant) {
+    tokio::time::sleep(HEADER_READ_TIMEOUT).await;
+    if last.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     loop {
         let at = born + Duration::from_millis(last.load(Ordering::Relaxed));
         let quiet = at.elapsed();
@@ -189,8 +196,9 @@ impl<S> Tracked<S> {
         Tracked { inner, last, born }
     }
     fn touch(&self) {
-        self.last
-            .store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
+        // At least 1: 0 means "nothing yet".
+        let ms = (self.born.elapsed().as_millis() as u64).max(1);
+        self.last.store(ms, Ordering::Relaxed);
     }
 }
 

@@ -193,10 +193,12 @@ impl Web {
         })
     }
 
-    /// Checks the files now (not at most once a second), as a reload asks.
-    pub fn refresh(&self) {
+    /// Checks the files now (not at most once a second), as a reload asks; false if the
+    /// files on disk were rejected (the old web config keeps serving).
+    pub fn refresh(&self) -> bool {
         self.check.lock().expect("not poisoned").due = true;
         self.current();
+        self.check.lock().expect("not poisoned").rejected.is_none()
     }
 
     /// The web config in force, re-read first if a file changed.
