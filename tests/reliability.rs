@@ -51,14 +51,7 @@ fn http_reload_is_off_without_the_lifecycle_flag_and_sighup_still_works() {
     assert!(!exp.log().contains("config reload"), "nothing was reloaded");
     // SIGHUP is not an HTTP route: it reloads whatever the flag says.
     std::fs::write(&cfg, std::fs::read_to_string(&cfg).unwrap() + "# changed\n").unwrap();
-    let pid = exp.proc.0.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    exp.sighup();
     wait_for("the SIGHUP reload", 30, || {
         exp.log().contains("config reloaded")
     });
@@ -183,14 +176,7 @@ fn a_reload_is_answered_while_a_collection_is_in_flight() {
     });
     std::fs::write(&cfg, seed + "# two\n").unwrap();
     let t = Instant::now();
-    let pid = exp.proc.0.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    exp.sighup();
     wait_for("the SIGHUP reload", 15, || {
         exp.log().matches("config reloaded").count() == 2
     });

@@ -99,14 +99,7 @@ fn bad_configs_are_rejected_and_good_ones_swapped_in() {
 
     // SIGHUP: back to the seed's config.
     std::fs::write(&cfg, &seed).unwrap();
-    let pid = exp.proc.0.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    exp.sighup();
     wait_for("the SIGHUP reload", || {
         services(&parse(&exp.metrics())) == before
     });

@@ -76,6 +76,17 @@ fn shown(s: &str) -> String {
     }
 }
 
+/// Keys of discovery jobs that mean nothing on a static job (besides `type` and `searchTags`).
+const DISCOVERY_KEYS: &[&str] = &[
+    "dimensionNameRequirements",
+    "recentlyActiveOnly",
+    "includeContextOnInfoMetrics",
+    "awsDimensions",
+    "additionalDimensions",
+    "enableMetricData",
+    "discoveryInterval",
+];
+
 /// The most seconds `length` and `delay` may be: CloudWatch keeps data 15 months (455 days).
 const MAX_SECONDS: u32 = 455 * 86_400;
 
@@ -475,18 +486,7 @@ impl Walker {
     fn not_for_kind(&mut self, o: &mut Obj<'_>, kind: JobKind) {
         let (keys, what): (&[&str], &str) = match kind {
             JobKind::Discovery => return,
-            JobKind::Static => (
-                &[
-                    "dimensionNameRequirements",
-                    "recentlyActiveOnly",
-                    "includeContextOnInfoMetrics",
-                    "awsDimensions",
-                    "additionalDimensions",
-                    "enableMetricData",
-                    "discoveryInterval",
-                ],
-                "a static job",
-            ),
+            JobKind::Static => (DISCOVERY_KEYS, "a static job"),
             JobKind::Custom => (
                 &[
                     "includeContextOnInfoMetrics",
@@ -832,17 +832,10 @@ impl Walker {
             "roleArns",
         ];
         match kind {
-            JobKind::Discovery => known.extend([
-                "type",
-                "searchTags",
-                "dimensionNameRequirements",
-                "recentlyActiveOnly",
-                "includeContextOnInfoMetrics",
-                "awsDimensions",
-                "additionalDimensions",
-                "enableMetricData",
-                "discoveryInterval",
-            ]),
+            JobKind::Discovery => {
+                known.extend(["type", "searchTags"]);
+                known.extend(DISCOVERY_KEYS);
+            }
             JobKind::Custom => known.extend([
                 "name",
                 "namespace",

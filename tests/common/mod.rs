@@ -376,6 +376,13 @@ pub fn exporter(moto: &Moto, args: &[&str]) -> Exporter {
 }
 
 impl Exporter {
+    /// Sends the exporter SIGHUP.
+    pub fn sighup(&self) {
+        let pid = self.proc.0.id().to_string();
+        let ok = Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+        assert!(ok.success());
+    }
+
     pub fn metrics(&self) -> String {
         let (status, body) = get(&format!("{}/metrics", self.url));
         assert_eq!(status, 200);
