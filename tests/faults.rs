@@ -7,14 +7,6 @@ use common::fault_proxy::{Fault, FaultProxy};
 use common::*;
 use std::time::{Duration, Instant};
 
-fn start_through(proxy: &FaultProxy, moto: &Moto, args: &[&str]) -> Exporter {
-    let mut cmd = cw_exporter(moto);
-    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args(args);
-    let e = spawn_exporter(cmd, "http", free_port());
-    wait_ready(&e);
-    e
-}
-
 fn sum(lines: &[Line], name: &str, pred: impl Fn(&Line) -> bool) -> f64 {
     named(lines, name)
         .into_iter()
@@ -37,7 +29,7 @@ fn most_calls_failing_for_several_cycles_then_recovery() {
     let expected = moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let services = expected["services"].as_object().unwrap().len();
     let proxy = FaultProxy::start(&moto.url);
-    let exp = start_through(
+    let exp = exporter_through(
         &proxy,
         &moto,
         &[
@@ -209,7 +201,7 @@ fn throttling_backs_off_as_the_retry_after_hint_says() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let proxy = FaultProxy::start(&moto.url);
-    let exp = start_through(
+    let exp = exporter_through(
         &proxy,
         &moto,
         &[

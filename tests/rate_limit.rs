@@ -37,16 +37,17 @@ fn calls_are_paced_per_api() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let proxy = FaultProxy::start(&moto.url);
-    let mut cmd = cw_exporter(&moto);
-    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args([
-        "--config.file=examples/seed-config.yml",
-        "--aws.rate-limit=ListMetrics=4",
-        "--aws.rate-limit=GetMetricData=3",
-        // ~72 queries: 8 GetMetricData calls per cycle.
-        "--metrics-per-query=10",
-    ]);
-    let exp = spawn_exporter(cmd, "http", free_port());
-    wait_ready(&exp);
+    let exp = exporter_through(
+        &proxy,
+        &moto,
+        &[
+            "--config.file=examples/seed-config.yml",
+            "--aws.rate-limit=ListMetrics=4",
+            "--aws.rate-limit=GetMetricData=3",
+            // ~72 queries: 8 GetMetricData calls per cycle.
+            "--metrics-per-query=10",
+        ],
+    );
     let seen = proxy.seen();
     // The seed's config lists 16 metric names: 16 ListMetrics at 4/s span at least 3.75 s.
     let (n, d) = span(&seen, "ListMetrics");

@@ -126,15 +126,16 @@ fn a_reload_is_answered_while_a_collection_is_in_flight() {
     let proxy = FaultProxy::start(&moto.url);
     let seed = std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap();
     let cfg = write_config(&seed);
-    let mut cmd = cw_exporter(&moto);
-    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args([
-        &format!("--config.file={}", cfg.display()),
-        "--scraping-interval=2",
-        "--aws.timeout=180",
-        "--web.enable-lifecycle",
-    ]);
-    let exp = spawn_exporter(cmd, "http", free_port());
-    wait_ready(&exp);
+    let exp = exporter_through(
+        &proxy,
+        &moto,
+        &[
+            &format!("--config.file={}", cfg.display()),
+            "--scraping-interval=2",
+            "--aws.timeout=180",
+            "--web.enable-lifecycle",
+        ],
+    );
     // From now on GetMetricData answers after 40 s: the next cycles hang on it.
     proxy.set_for("GetMetricData", &[Fault::Latency(40_000)]);
     let slow = |p: &FaultProxy| {
@@ -316,14 +317,15 @@ fn broken_hostile_and_circular_aws_answers_are_failures_with_safe_text() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "1", "--minutes", "10"]);
     let proxy = FaultProxy::start(&moto.url);
-    let mut cmd = cw_exporter(&moto);
-    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args([
-        "--config.file=examples/seed-config.yml",
-        "--scraping-interval=1",
-        "--failed-series-retention=600",
-    ]);
-    let exp = spawn_exporter(cmd, "http", free_port());
-    wait_ready(&exp);
+    let exp = exporter_through(
+        &proxy,
+        &moto,
+        &[
+            "--config.file=examples/seed-config.yml",
+            "--scraping-interval=1",
+            "--failed-series-retention=600",
+        ],
+    );
     let success = |lines: &[Line]| {
         named(lines, "cw_exporter_collection_success")
             .iter()

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::config::cap;
+
 /// The longest message kept, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 300;
 /// The longest error code kept as a label value.
@@ -83,14 +85,6 @@ pub fn code(raw: &str) -> String {
         raw.to_string()
     } else {
         OTHER_CODE.to_string()
-    }
-}
-
-/// At most `n` characters, with `…` where it was cut.
-pub fn cap(s: &str, n: usize) -> String {
-    match s.char_indices().nth(n) {
-        None => s.to_string(),
-        Some((at, _)) => format!("{}…", &s[..at]),
     }
 }
 

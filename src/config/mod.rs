@@ -174,6 +174,14 @@ fn radix_integers(lines: &[&str], node: &yaml::Node, out: &mut Vec<Problem>) {
     }
 }
 
+/// At most `n` characters of `s`, with `…` where it was cut: for text echoed in messages.
+pub fn cap(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}…", &s[..at]),
+    }
+}
+
 /// The largest config (or web config) file read: real configs are kilobytes, and a path
 /// pointing at `/dev/zero` or a log must not fill memory.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;

@@ -69,11 +69,7 @@ struct Inherited {
 /// Text from the file echoed in a message, capped: a message must stay readable, and a file
 /// that is not a config at all (a symlink to something else) must not be echoed back whole.
 fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    match s.char_indices().nth(MAX) {
-        None => s.to_string(),
-        Some((at, _)) => format!("{}…", &s[..at]),
-    }
+    super::cap(s, 60)
 }
 
 /// Keys of discovery jobs that mean nothing on a static job (besides `type` and `searchTags`).

@@ -16,23 +16,7 @@ const FLUSH_AT: usize = 64 << 10;
 
 /// Whether the client accepts gzip (`Accept-Encoding: gzip`, not with `q=0`).
 pub fn accepted(headers: &axum::http::HeaderMap) -> bool {
-    // (coding, refused with q=0) for each listed coding.
-    let codings: Vec<(String, bool)> = headers
-        .get_all(axum::http::header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|part| {
-            let mut it = part.split(';').map(str::trim);
-            let coding = it.next().unwrap_or("").to_ascii_lowercase();
-            let q_zero = it.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (coding, q_zero)
-        })
-        .collect();
+    let codings = super::listed(headers, axum::http::header::ACCEPT_ENCODING);
     // gzip named explicitly decides; else a `*` that is not refused.
     match codings.iter().find(|(c, _)| c == "gzip") {
         Some((_, refused)) => !refused,

@@ -122,16 +122,21 @@ pub async fn serve(
             }
             let last = Arc::new(AtomicU64::new(0));
             let born = Instant::now();
-            match active.and_then(|a| a.tls.clone()) {
-                None => {
-                    let io = Tracked::new(stream, last.clone(), born);
+            // Plain or TLS, the connection is served the same way: tracked for idleness,
+            // watched for the graceful stop.
+            macro_rules! serve_tracked {
+                ($io:expr) => {{
+                    let io = Tracked::new($io, last.clone(), born);
                     let conn = builder.serve_connection(TokioIo::new(io), service);
                     let conn = watcher.watch(conn.into_owned());
                     tokio::select! {
                         _ = conn => {}
                         _ = idle(&last, born) => tracing::debug!(%peer, "idle connection closed"),
                     }
-                }
+                }};
+            }
+            match active.and_then(|a| a.tls.clone()) {
+                None => serve_tracked!(stream),
                 Some(acceptor) => {
                     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream))
                         .await
@@ -146,13 +151,7 @@ pub async fn serve(
                             return;
                         }
                     };
-                    let io = Tracked::new(tls, last.clone(), born);
-                    let conn = builder.serve_connection(TokioIo::new(io), service);
-                    let conn = watcher.watch(conn.into_owned());
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = idle(&last, born) => tracing::debug!(%peer, "idle connection closed"),
-                    }
+                    serve_tracked!(tls)
                 }
             }
         });

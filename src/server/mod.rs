@@ -104,20 +104,33 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// OpenMetrics when the scraper lists it in `Accept` (Prometheus does, with a q-value), else
-/// the classic text format.
-fn wants_openmetrics(headers: &HeaderMap) -> bool {
+/// The values listed in a header such as `Accept` or `Accept-Encoding`, lower case, each
+/// with whether it is refused (`q=0`).
+fn listed(headers: &HeaderMap, name: header::HeaderName) -> Vec<(String, bool)> {
     headers
-        .get_all(header::ACCEPT)
+        .get_all(name)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|part| {
+        .map(|part| {
             let mut it = part.split(';').map(str::trim);
-            let media = it.next().unwrap_or("");
-            let q_zero = it.any(|p| p == "q=0" || p == "q=0.0");
-            media == "application/openmetrics-text" && !q_zero
+            let value = it.next().unwrap_or("").to_ascii_lowercase();
+            let refused = it.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (value, refused)
         })
+        .collect()
+}
+
+/// OpenMetrics when the scraper lists it in `Accept` (Prometheus does, with a q-value), else
+/// the classic text format.
+fn wants_openmetrics(headers: &HeaderMap) -> bool {
+    listed(headers, header::ACCEPT)
+        .iter()
+        .any(|(media, refused)| media == "application/openmetrics-text" && !refused)
 }
 
 async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {

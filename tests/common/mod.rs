@@ -345,6 +345,16 @@ pub fn spawn_exporter(mut cmd: Command, scheme: &str, port: u16) -> Exporter {
     }
 }
 
+/// Starts the exporter with `args` reaching AWS through `proxy` (in front of `moto`), and
+/// waits until it is ready.
+pub fn exporter_through(proxy: &fault_proxy::FaultProxy, moto: &Moto, args: &[&str]) -> Exporter {
+    let mut cmd = cw_exporter(moto);
+    cmd.env("AWS_ENDPOINT_URL", &proxy.url).args(args);
+    let e = spawn_exporter(cmd, "http", free_port());
+    wait_ready(&e);
+    e
+}
+
 /// Waits until the exporter's /-/ready answers 200 (plain HTTP).
 pub fn wait_ready(e: &Exporter) {
     let start = Instant::now();
