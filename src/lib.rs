@@ -7,11 +7,16 @@ pub mod aws;
 pub mod catalog;
 pub mod collect;
 pub mod config;
+pub mod cost;
 pub mod discovery;
 pub mod exposition;
+pub mod fetch;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;
 pub mod plan;
 pub mod run;
+pub mod schedule;
 pub mod server;
+#[cfg(test)]
+mod test_support;

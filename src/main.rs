@@ -7,9 +7,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::prelude::*;
 
-use cw_exporter::config::{self, Severity};
 use cw_exporter::run::{self, Settings};
-use cw_exporter::server::web::Web;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -173,6 +171,10 @@ fn init_logging(level: LogLevel, format: LogFormat) {
 /// that kept about twice the live heap resident (bench/reports/scale.md). One arena (the
 /// collector's work is mostly one task at a time) and trimming from 128 KiB bring resident
 /// memory close to the live heap.
+#[allow(
+    unsafe_code,
+    reason = "mallopt: glibc's tuning call, no safe wrapper exists"
+)]
 fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets allocator parameters; called first thing, before any thread.
@@ -193,11 +195,7 @@ fn main() -> ExitCode {
         Some(Command::VerifyConfig) => verify(&cli),
         Some(Command::Plan { offline, output }) => {
             init_logging(cli.log_level, cli.log_format);
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            match rt.block_on(run::plan(&settings(&cli), offline)) {
+            match runtime().block_on(run::plan(&settings(&cli), offline)) {
                 Ok(r) => {
                     match output {
                         PlanOutput::Text => print!("{}", r.to_text()),
@@ -216,11 +214,7 @@ fn main() -> ExitCode {
         }
         None => {
             init_logging(cli.log_level, cli.log_format);
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            match rt.block_on(run::run(settings(&cli))) {
+            match runtime().block_on(run::run(settings(&cli))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!("{e:#}");
@@ -250,55 +244,19 @@ fn settings(cli: &Cli) -> Settings {
 }
 
 fn verify(cli: &Cli) -> ExitCode {
-    let web_ok = match &cli.web_config_file {
-        None => true,
-        Some(p) => match Web::load(p) {
-            Ok(_) => {
-                println!("{}: OK", p.display());
-                true
-            }
-            Err(e) => {
-                println!("{e}");
-                false
-            }
-        },
-    };
-    let code = verify_config(cli);
-    if web_ok { code } else { ExitCode::FAILURE }
+    let mut out = std::io::stdout().lock();
+    match run::verify(&cli.config_file, cli.web_config_file.as_deref(), &mut out) {
+        Ok(true) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
 }
 
-fn verify_config(cli: &Cli) -> ExitCode {
-    match config::load(&cli.config_file, true) {
-        Ok(l) => {
-            for w in &l.warnings {
-                println!("{}", w.display(&cli.config_file));
-            }
-            let warnings = l
-                .warnings
-                .iter()
-                .filter(|p| p.severity == Severity::Warning)
-                .count();
-            println!(
-                "{}: OK ({} job(s), {} warning(s))",
-                cli.config_file.display(),
-                l.config.jobs.len(),
-                warnings
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            for p in &e.problems {
-                println!("{}", p.display(&e.file));
-            }
-            let n = e
-                .problems
-                .iter()
-                .filter(|p| p.severity == Severity::Error)
-                .count();
-            println!("{}: {} error(s)", e.file.display(), n);
-            ExitCode::FAILURE
-        }
-    }
+/// The runtime of `plan` and of the exporter itself.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 #[cfg(test)]

@@ -3,10 +3,14 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// What calls are counted by: API, region, account and outcome.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CallKey {
+    /// The API, e.g. `GetMetricData`.
     pub api: &'static str,
+    /// The region the call went to.
     pub region: String,
+    /// The account the call was made as.
     pub account: String,
     /// `success`, or the AWS error code (`Throttling`, `AccessDenied`, ...), or `timeout`,
     /// `network`, `bad_response` for failures that never reached an AWS answer.
@@ -25,6 +29,7 @@ pub struct Requested {
     pub by_metric: u64,
 }
 
+/// Counts of AWS calls, metrics requested, rate-limiter waits and failed attempts.
 #[derive(Default, Debug)]
 pub struct Accounting {
     calls: Mutex<BTreeMap<CallKey, u64>>,
@@ -58,6 +63,7 @@ impl Accounting {
         super::redact::OTHER_CODE.to_string()
     }
 
+    /// Counts one call of `api` with its outcome (at most [`MAX_OUTCOMES`] distinct values).
     pub fn call(&self, api: &'static str, region: &str, account: &str, outcome: &str) {
         let key = CallKey {
             api,
@@ -73,6 +79,7 @@ impl Accounting {
             .or_default() += 1;
     }
 
+    /// Adds `n` to the metrics requested from GetMetricData in (region, account).
     pub fn metrics_requested(&self, region: &str, account: &str, n: Requested) {
         let mut map = self.requested.lock().expect("not poisoned");
         let r = map
@@ -82,6 +89,7 @@ impl Accounting {
         r.by_metric += n.by_metric;
     }
 
+    /// Counts one failed HTTP attempt (retried or final) with its error code.
     pub fn attempt_failed(&self, api: &str, region: &str, account: &str, outcome: &str) {
         let outcome = self.outcome(outcome);
         *self
@@ -97,6 +105,7 @@ impl Accounting {
             .or_default() += 1;
     }
 
+    /// Adds `secs` a call of `api` waited for the client-side rate limiter.
     pub fn rate_limited(&self, api: &str, region: &str, account: &str, secs: f64) {
         *self
             .limited
@@ -106,18 +115,22 @@ impl Accounting {
             .or_default() += secs;
     }
 
+    /// Seconds waited for the rate limiter so far, by (api, region, account).
     pub fn rate_limit_waits(&self) -> BTreeMap<(String, String, String), f64> {
         self.limited.lock().expect("not poisoned").clone()
     }
 
+    /// Failed HTTP attempts so far, by (api, region, account, error code).
     pub fn attempt_errors(&self) -> BTreeMap<(String, String, String, String), u64> {
         self.attempt_errors.lock().expect("not poisoned").clone()
     }
 
+    /// Calls made so far, by [`CallKey`].
     pub fn calls(&self) -> BTreeMap<CallKey, u64> {
         self.calls.lock().expect("not poisoned").clone()
     }
 
+    /// Metrics requested from GetMetricData so far, by (region, account).
     pub fn requested(&self) -> BTreeMap<(String, String), Requested> {
         self.requested.lock().expect("not poisoned").clone()
     }

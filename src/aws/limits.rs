@@ -18,6 +18,8 @@ pub const DEFAULTS: &[(&str, f64)] = &[
     ("GetResources", 10.0),
 ];
 
+/// The calls per second allowed per API, and when the next call of each (account, region,
+/// API) may start.
 #[derive(Debug)]
 pub struct RateLimits {
     rates: HashMap<String, f64>,
@@ -45,6 +47,7 @@ impl RateLimits {
         }
     }
 
+    /// Calls per second allowed for `api`; None when it has no limit.
     pub fn rate(&self, api: &str) -> Option<f64> {
         self.rates.get(api).copied().filter(|r| *r > 0.0)
     }

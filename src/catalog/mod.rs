@@ -19,6 +19,7 @@ pub struct ResourceType {
 /// One CloudWatch namespace.
 #[derive(Debug)]
 pub struct Namespace {
+    /// The CloudWatch namespace, e.g. `AWS/ECS`.
     pub namespace: &'static str,
     /// YACE's short names for the namespace (the old config dialect's `type`).
     pub aliases: &'static [&'static str],
@@ -42,6 +43,7 @@ const EKS_CLUSTER: ResourceType = ResourceType {
     arn: "arn:{partition}:eks:{region}:{account}:cluster/{ClusterName}",
 };
 
+/// Every namespace the exporter knows how to discover.
 pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "ECS/ContainerInsights",

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use crate::aws::{Accounting, AwsError, CallPoints};
 use crate::collect::JobStatus;
-use crate::collect::cadence::{Cadence, Due};
 use crate::config::{Job, JobKind};
 use crate::discovery::Found;
 use crate::exposition::layout::{Labels, List, Meta, Pair, Row, Rows};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
 use crate::plan::Plan;
+use crate::schedule::cadence::{Cadence, Due};
 
 fn label_or_warn(
     out: &mut BTreeMap<String, String>,
@@ -83,6 +83,8 @@ impl Interner {
 }
 
 impl Shape {
+    /// The rows of one (role, region)'s discovery: built when the discovery changes, reused
+    /// by every cycle until then.
     pub fn new(
         jobs: &[Job],
         cadence: &Cadence,
@@ -336,6 +338,7 @@ fn first_time(what: &str) -> bool {
         .insert(what.to_string())
 }
 
+/// Adds `cw_exporter_build_info`.
 pub fn add_build_info(fs: &mut Families) {
     fs.add(
         "cw_exporter_build_info",

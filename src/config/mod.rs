@@ -13,9 +13,12 @@ use std::path::{Path, PathBuf};
 pub use model::*;
 pub use parse::canonical_statistic;
 
+/// How serious a [`Problem`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The config cannot be used.
     Error,
+    /// Worth saying, but the config can be used.
     Warning,
     /// Migration help: an old-dialect key in an old-dialect file, with its v1alpha1 spelling.
     Note,
@@ -24,10 +27,13 @@ pub enum Severity {
 /// One thing wrong (or worth saying) about a config, with where it is.
 #[derive(Clone, Debug)]
 pub struct Problem {
+    /// How serious it is.
     pub severity: Severity,
+    /// Where it is in the file, when there is a place to point at.
     pub pos: Option<yaml::Pos>,
     /// Dotted path of the key, e.g. `discovery.jobs[1].metrics[0].period`.
     pub path: String,
+    /// What is wrong (or worth saying), in words.
     pub message: String,
 }
 
@@ -68,34 +74,36 @@ impl Problem {
     }
 }
 
-/// A config that could not be used, with every problem found.
-#[derive(Debug)]
+/// A config that could not be used, with every problem found. Shown as a count and then
+/// each error on its own line, `file:line:column: error: path: message`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", errors(.file, .problems))]
 pub struct ConfigError {
+    /// The config file.
     pub file: PathBuf,
+    /// Every problem found, in file order.
     pub problems: Vec<Problem>,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let errors: Vec<_> = self
-            .problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
-        write!(f, "invalid config ({} error(s))", errors.len())?;
-        for p in errors {
-            write!(f, "\n  {}", p.display(&self.file))?;
-        }
-        Ok(())
+/// The errors among `problems`, as [`ConfigError`] shows them.
+fn errors(file: &Path, problems: &[Problem]) -> String {
+    let errors: Vec<_> = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    let mut out = format!("invalid config ({} error(s))", errors.len());
+    for p in errors {
+        out.push_str(&format!("\n  {}", p.display(file)));
     }
+    out
 }
-
-impl std::error::Error for ConfigError {}
 
 /// A usable config and the warnings found on the way.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The parsed config.
     pub config: Config,
+    /// The warnings and notes, in file order.
     pub warnings: Vec<Problem>,
 }
 

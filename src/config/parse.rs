@@ -18,27 +18,46 @@ pub(super) struct Walker {
     pub regex_bytes: usize,
 }
 
-/// A mapping being read: remembers which keys were taken so the rest can be reported.
+/// A mapping being read. The keys asked for are the keys it knows: whatever else it holds is
+/// reported as unknown when it is finished, so no list of known keys is kept by hand.
 struct Obj<'n> {
     path: String,
     entries: &'n [(Key, Node)],
     used: Vec<bool>,
-    /// Keys reported as meaningless here: taken once, then invisible to later reads.
-    hidden: Vec<&'static str>,
+    /// Every key read, present or not, in the order asked.
+    asked: Vec<&'static str>,
 }
 
 impl<'n> Obj<'n> {
-    fn take(&mut self, key: &str) -> Option<(&'n Key, &'n Node)> {
-        if self.hidden.contains(&key) {
-            return None;
+    fn take(&mut self, key: &'static str) -> Option<(&'n Key, &'n Node)> {
+        if !self.asked.contains(&key) {
+            self.asked.push(key);
         }
         let i = self.entries.iter().position(|(k, _)| k.name == key)?;
         self.used[i] = true;
         let (k, v) = &self.entries[i];
         Some((k, v))
     }
-    fn get(&mut self, key: &str) -> Option<&'n Node> {
+    fn get(&mut self, key: &'static str) -> Option<&'n Node> {
         self.take(key).map(|(_, v)| v)
+    }
+    /// `take` for a deprecated key: read, but not listed among the keys known here.
+    fn take_deprecated(&mut self, key: &'static str) -> Option<(&'n Key, &'n Node)> {
+        let asked = self.asked.len();
+        let found = self.take(key);
+        self.asked.truncate(asked);
+        found
+    }
+    /// `take` on a job, for a key only some kinds of job have ([`KIND_KEYS`]): on any other
+    /// kind it is not read, so `finish` reports it.
+    fn take_for(&mut self, kind: JobKind, key: &'static str) -> Option<(&'n Key, &'n Node)> {
+        match only_on(key) {
+            Some(kinds) if !kinds.contains(&kind) => None,
+            _ => self.take(key),
+        }
+    }
+    fn get_for(&mut self, kind: JobKind, key: &'static str) -> Option<&'n Node> {
+        self.take_for(kind, key).map(|(_, v)| v)
     }
     fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _)| k.name == key)
@@ -72,16 +91,41 @@ fn shown(s: &str) -> String {
     super::cap(s, 60)
 }
 
-/// Keys of discovery jobs that mean nothing on a static job (besides `type` and `searchTags`).
-const DISCOVERY_KEYS: &[&str] = &[
-    "dimensionNameRequirements",
-    "recentlyActiveOnly",
-    "includeContextOnInfoMetrics",
-    "awsDimensions",
-    "additionalDimensions",
-    "enableMetricData",
-    "discoveryInterval",
-];
+/// Job keys that only some kinds of job have. Reading consults it ([`Obj::take_for`]), and so
+/// does the message for such a key on another kind: the one place that says which kind has
+/// which. Keys not here are read on every kind.
+pub(super) const KIND_KEYS: &[(&str, &[JobKind])] = {
+    use JobKind::{Custom, Discovery, Static};
+    &[
+        ("type", &[Discovery]),
+        ("namespace", &[Static, Custom]),
+        ("dimensionNameRequirements", &[Discovery, Custom]),
+        ("recentlyActiveOnly", &[Discovery, Custom]),
+        ("discoveryInterval", &[Discovery, Custom]),
+        ("includeContextOnInfoMetrics", &[Discovery]),
+        ("awsDimensions", &[Discovery]),
+        ("additionalDimensions", &[Discovery]),
+        ("enableMetricData", &[Discovery]),
+        ("dimensions", &[Static]),
+    ]
+};
+
+/// The kinds of job that have `key`, if only some do.
+fn only_on(key: &str) -> Option<&'static [JobKind]> {
+    KIND_KEYS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, kinds)| *kinds)
+}
+
+/// How a kind of job is called in messages.
+fn kind_name(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Discovery => "a discovery job",
+        JobKind::Static => "a static job",
+        JobKind::Custom => "a customNamespace job",
+    }
+}
 
 /// The most seconds `length` and `delay` may be: CloudWatch keeps data 15 months (455 days).
 const MAX_SECONDS: u32 = 455 * 86_400;
@@ -162,7 +206,7 @@ impl Walker {
                 path: path.to_string(),
                 entries,
                 used: vec![false; entries.len()],
-                hidden: Vec::new(),
+                asked: Vec::new(),
             }),
             Err(m) => {
                 self.error(node.pos, path, m);
@@ -171,15 +215,28 @@ impl Walker {
         }
     }
 
-    /// Reports keys nobody took. `hint` may say what the key is called in the other dialect.
-    fn finish(&mut self, obj: Obj<'_>, known: &[&str]) {
+    /// Reports the keys of `obj` that were not asked for: an error when strict, else a
+    /// warning.
+    fn finish(&mut self, obj: Obj<'_>) {
+        self.finish_as(obj, None);
+    }
+
+    /// [`Walker::finish`] for a job of `kind`: a key another kind has says so.
+    fn finish_as(&mut self, obj: Obj<'_>, kind: Option<JobKind>) {
+        let known = &obj.asked;
         for (i, (k, _)) in obj.entries.iter().enumerate() {
             if obj.used[i] {
                 continue;
             }
             let path = obj.child(&k.name);
             let mut msg = format!("unknown key `{}`", shown(&k.name));
-            if let Some(s) = known.iter().find(|c| c.eq_ignore_ascii_case(&k.name)) {
+            if let (Some(kind), Some(_)) = (kind, only_on(&k.name)) {
+                msg = format!(
+                    "`{}` has no meaning on {}; it is ignored",
+                    k.name,
+                    kind_name(kind)
+                );
+            } else if let Some(s) = known.iter().find(|c| c.eq_ignore_ascii_case(&k.name)) {
                 msg.push_str(&format!(" (did you mean `{s}`?)"));
             } else if !known.is_empty() {
                 msg.push_str(&format!("; known keys here: {}", known.join(", ")));
@@ -356,7 +413,7 @@ impl Walker {
                     }
                 }
             }
-            self.finish(disc, &["exportedTagsOnMetrics", "jobs"]);
+            self.finish(disc);
         }
         for (key, kind) in [
             ("static", JobKind::Static),
@@ -389,16 +446,7 @@ impl Walker {
                         .into(),
             });
         }
-        self.finish(
-            top,
-            &[
-                "apiVersion",
-                "sts-region",
-                "discovery",
-                "static",
-                "customNamespace",
-            ],
-        );
+        self.finish(top);
         Some(Config {
             dialect,
             sts_region,
@@ -477,46 +525,10 @@ impl Walker {
         self.push(severity, pos, path, message);
     }
 
-    /// Keys that mean something on another kind of job only: reported where they are (as an
-    /// unknown key is: an error when strict, else a warning) and not read.
-    fn not_for_kind(&mut self, o: &mut Obj<'_>, kind: JobKind) {
-        let (keys, what): (&[&str], &str) = match kind {
-            JobKind::Discovery => return,
-            JobKind::Static => (DISCOVERY_KEYS, "a static job"),
-            JobKind::Custom => (
-                &[
-                    "includeContextOnInfoMetrics",
-                    "awsDimensions",
-                    "additionalDimensions",
-                    "enableMetricData",
-                    "dimensions",
-                ],
-                "a customNamespace job",
-            ),
-        };
-        let sev = if self.strict {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        for key in keys {
-            if let Some((k, _)) = o.take(key) {
-                let path = o.child(key);
-                self.push(
-                    sev,
-                    k.pos,
-                    &path,
-                    format!("`{key}` has no meaning on {what}; it is ignored"),
-                );
-            }
-            o.hidden.push(key);
-        }
-    }
-
     /// YACE's `roundingPeriod` is deprecated there and only warned about; the same here, at
     /// start and on reload, so a config that started also reloads.
     fn deprecated_rounding_period(&mut self, o: &mut Obj<'_>) {
-        if let Some((k, _)) = o.take("roundingPeriod") {
+        if let Some((k, _)) = o.take_deprecated("roundingPeriod") {
             let path = o.child("roundingPeriod");
             self.warn(
                 k.pos,
@@ -536,14 +548,13 @@ impl Walker {
     ) -> Option<Job> {
         let mut o = self.obj(node, path)?;
         let errors_before = self.error_count();
-        self.not_for_kind(&mut o, kind);
         self.deprecated_rounding_period(&mut o);
 
         // Namespace: discovery jobs say `type`, static and custom ones `namespace`.
         let mut namespace = String::new();
         let mut catalog_ns = None;
         match kind {
-            JobKind::Discovery => match o.take("type") {
+            JobKind::Discovery => match o.take_for(kind, "type") {
                 None => self.error(
                     node.pos,
                     path,
@@ -579,7 +590,7 @@ impl Walker {
                     }
                 }
             },
-            JobKind::Static | JobKind::Custom => match o.get("namespace") {
+            JobKind::Static | JobKind::Custom => match o.get_for(kind, "namespace") {
                 None => self.error(node.pos, path, "this job needs `namespace`"),
                 Some(n) => {
                     if let Some(t) = self.nonempty_string(n, &o.child("namespace")) {
@@ -641,7 +652,7 @@ impl Walker {
                     let external_id = ro
                         .get("externalId")
                         .and_then(|n| self.nonempty_string(n, &format!("{rp}.externalId")));
-                    self.finish(ro, &["roleArn", "externalId"]);
+                    self.finish(ro);
                     roles.push(Role {
                         role_arn,
                         external_id,
@@ -701,11 +712,11 @@ impl Walker {
 
         // Dimension rules.
         let mut dimension_names: Option<Vec<String>> = None;
-        if let Some(n) = o.get("dimensionNameRequirements") {
+        if let Some(n) = o.get_for(kind, "dimensionNameRequirements") {
             dimension_names = self.string_list(n, &o.child("dimensionNameRequirements"));
         }
         let mut fixed_dimensions = Vec::new();
-        if let Some((k, n)) = o.take("awsDimensions") {
+        if let Some((k, n)) = o.take_for(kind, "awsDimensions") {
             let p = o.child("awsDimensions");
             let listed = self.string_list(n, &p).unwrap_or_default();
             let mut set: Vec<String> = catalog_ns
@@ -740,7 +751,7 @@ impl Walker {
         } else {
             "additionalDimensions"
         };
-        if let Some((k, n)) = o.take(dims_key) {
+        if let Some((k, n)) = o.take_for(kind, dims_key) {
             let p = o.child(dims_key);
             if kind != JobKind::Static {
                 self.old_key_note(
@@ -769,17 +780,16 @@ impl Walker {
             names.dedup();
         }
 
-        let flag = |w: &mut Self, o: &mut Obj<'_>, key: &str| -> Option<bool> {
-            o.get(key).and_then(|n| w.bool(n, &o.child(key)))
+        let flag = |w: &mut Self, o: &mut Obj<'_>, key: &'static str| -> Option<bool> {
+            o.get_for(kind, key).and_then(|n| w.bool(n, &o.child(key)))
         };
         let recently_active_only = flag(self, &mut o, "recentlyActiveOnly").unwrap_or(false);
         let include_context_on_info =
             flag(self, &mut o, "includeContextOnInfoMetrics").unwrap_or(false);
-        let discovery_interval = match o.get("discoveryInterval") {
-            Some(n) if kind != JobKind::Static => self.seconds(n, &o.child("discoveryInterval")),
-            _ => None,
-        };
-        if let Some((_, n)) = o.take("enableMetricData") {
+        let discovery_interval = o
+            .get_for(kind, "discoveryInterval")
+            .and_then(|n| self.seconds(n, &o.child("discoveryInterval")));
+        if let Some((_, n)) = o.take_for(kind, "enableMetricData") {
             self.bool(n, &o.child("enableMetricData"));
             *saw_emd = true;
         }
@@ -809,39 +819,7 @@ impl Walker {
             }
         }
 
-        let mut known = vec![
-            "regions",
-            "roles",
-            "customTags",
-            "metrics",
-            "statistics",
-            "period",
-            "length",
-            "delay",
-            "nilToZero",
-            "addCloudwatchTimestamp",
-            "exportAllDataPoints",
-            "collectionInterval",
-            "windowMode",
-            "region",
-            "roleArn",
-            "roleArns",
-        ];
-        match kind {
-            JobKind::Discovery => {
-                known.extend(["type", "searchTags"]);
-                known.extend(DISCOVERY_KEYS);
-            }
-            JobKind::Custom => known.extend([
-                "name",
-                "namespace",
-                "dimensionNameRequirements",
-                "recentlyActiveOnly",
-                "discoveryInterval",
-            ]),
-            JobKind::Static => known.extend(["name", "namespace", "dimensions"]),
-        }
-        self.finish(o, &known);
+        self.finish_as(o, Some(kind));
 
         if self.error_count() > errors_before {
             return None;
@@ -890,8 +868,8 @@ impl Walker {
         &mut self,
         node: &Node,
         path: &str,
-        kname: &str,
-        vname: &str,
+        kname: &'static str,
+        vname: &'static str,
     ) -> Option<(String, String)> {
         let mut o = self.obj(node, path)?;
         let k = o
@@ -906,14 +884,14 @@ impl Walker {
         if v.is_none() && !o.has(vname) {
             self.error(node.pos, path, format!("needs `{vname}`"));
         }
-        self.finish(o, &[kname, vname]);
+        self.finish(o);
         Some((k?, v?))
     }
 
     fn tag_filter(&mut self, node: &Node, path: &str, dialect: Dialect) -> Option<TagFilter> {
         let mut o = self.obj(node, path)?;
         // Old dialect: `Key`/`Value`; v1alpha1: `key`/`value`.
-        let mut pick = |w: &mut Self, lower: &str, upper: &str| -> Option<String> {
+        let mut pick = |w: &mut Self, lower: &'static str, upper: &'static str| -> Option<String> {
             if let Some(n) = o.get(lower) {
                 return w.string(n, &format!("{path}.{lower}"));
             }
@@ -928,7 +906,7 @@ impl Walker {
         };
         let key = pick(self, "key", "Key");
         let value = pick(self, "value", "Value");
-        self.finish(o, &["key", "value", "Key", "Value"]);
+        self.finish(o);
         let Some(key) = key else {
             self.error(node.pos, path, "a search tag needs `key`");
             return None;
@@ -1038,21 +1016,7 @@ impl Walker {
             }
         };
         let own = self.inherited(&mut o);
-        self.finish(
-            o,
-            &[
-                "name",
-                "statistics",
-                "period",
-                "length",
-                "delay",
-                "nilToZero",
-                "addCloudwatchTimestamp",
-                "exportAllDataPoints",
-                "collectionInterval",
-                "windowMode",
-            ],
-        );
+        self.finish(o);
         let statistics = own.statistics.or_else(|| job.statistics.clone());
         let statistics = match statistics {
             Some(s) if !s.is_empty() => s,

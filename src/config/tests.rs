@@ -487,6 +487,47 @@ fn discovery_only_keys_on_other_jobs_are_reported_with_their_position() {
     assert_eq!(l.config.jobs[0].dimension_names, None);
 }
 
+/// The table of which kind of job has which key is what reading obeys: each kind it names
+/// reads the key, every other kind reports it as meaningless there.
+#[test]
+fn each_kind_of_job_reads_exactly_the_kind_keys_the_table_gives_it() {
+    let value = |key: &str| match key {
+        "type" => "AWS/ECS",
+        "namespace" => "MyApp",
+        "recentlyActiveOnly" | "includeContextOnInfoMetrics" | "enableMetricData" => "true",
+        "discoveryInterval" => "60",
+        "dimensionNameRequirements" | "awsDimensions" => "[ClusterName]",
+        "additionalDimensions" | "dimensions" => "[{name: a, value: b}]",
+        other => panic!("a value for `{other}` in this test"),
+    };
+    for (key, kinds) in super::parse::KIND_KEYS {
+        for (kind, name) in [
+            (JobKind::Discovery, "discovery"),
+            (JobKind::Static, "static"),
+            (JobKind::Custom, "customNamespace"),
+        ] {
+            // The heads already set these.
+            let in_head = match kind {
+                JobKind::Discovery => *key == "type",
+                _ => *key == "namespace",
+            };
+            if in_head {
+                continue;
+            }
+            let text = one_job(name, &format!("{key}: {}", value(key)));
+            if kinds.contains(&kind) {
+                ok(&text);
+            } else {
+                let errs = errors(&text, true);
+                assert!(
+                    errs.len() == 1 && errs[0].contains(&format!("`{key}` has no meaning on")),
+                    "{key} on {name}: {errs:?}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn yaces_deprecated_rounding_period_is_a_warning_at_start_and_on_reload() {
     let l = ok(&one_job("discovery", "roundingPeriod: 60"));

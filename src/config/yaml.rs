@@ -13,7 +13,9 @@ use serde_saphyr::Spanned;
 /// A 1-based position in the source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Pos {
+    /// The line, from 1.
     pub line: u32,
+    /// The column, from 1, counted in characters.
     pub column: u32,
 }
 
@@ -23,26 +25,40 @@ impl fmt::Display for Pos {
     }
 }
 
+/// A YAML value; lists and mappings hold positioned nodes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// `null`, or no value at all.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// An integer that fits an `i64`.
     Int(i64),
+    /// A floating-point number (or an integer too large for an `i64`).
     Float(f64),
+    /// A string.
     Str(String),
+    /// A list, in file order.
     Seq(Vec<Node>),
+    /// A mapping, its entries in file order.
     Map(Vec<(Key, Node)>),
 }
 
+/// A value and where it is in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// Where the value is.
     pub pos: Pos,
+    /// The value itself.
     pub value: Value,
 }
 
+/// A mapping key and where it is in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Key {
+    /// The key's text.
     pub name: String,
+    /// Where the key is.
     pub pos: Pos,
 }
 

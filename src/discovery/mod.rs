@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::aws::{AwsError, Session};
+use crate::aws::{Api, AwsError};
 use crate::catalog;
 use crate::config::{Job, JobKind, Role};
 use crate::model::{Dim, ListedMetric, TaggedResource};
@@ -15,6 +15,7 @@ use crate::model::{Dim, ListedMetric, TaggedResource};
 /// One series a job exports: a metric entry of the job, with concrete dimensions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
+    /// Index of the job in the config.
     pub job: usize,
     /// Index into the job's `metrics`.
     pub metric: usize,
@@ -29,7 +30,9 @@ pub struct Target {
 /// A resource seen by a discovery job: becomes an `aws_<ns>_info` series.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
+    /// Index of the job that saw it.
     pub job: usize,
+    /// Its ARN (the `name` label).
     pub arn: Arc<str>,
     /// All its tags, when the tagging API was asked; empty otherwise.
     pub tags: Vec<(String, String)>,
@@ -38,7 +41,9 @@ pub struct Resource {
 /// What discovery found for one (role, region).
 #[derive(Debug, Default)]
 pub struct Found {
+    /// Every series to fetch, in the jobs' order.
     pub targets: Vec<Target>,
+    /// Every resource seen (for the `_info` series).
     pub resources: Vec<Resource>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
@@ -67,7 +72,7 @@ pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
 }
 
 /// Runs discovery for the jobs of one (role, region).
-pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Found {
+pub async fn discover<A: Api>(session: &A, jobs: &[Job], job_ids: &[usize]) -> Found {
     let mut found = Found::default();
     // One ListMetrics listing per (namespace, metric name), shared by every job that needs it.
     // Listing by name lets CloudWatch do the filtering: a Container Insights namespace holds
@@ -147,7 +152,7 @@ pub async fn discover(session: &Session, jobs: &[Job], job_ids: &[usize]) -> Fou
             None
         };
         let (targets, resources, unassociated) =
-            select(i, job, &listed, tags, &session.region, &session.account);
+            select(i, job, &listed, tags, session.region(), session.account());
         found.targets.extend(targets);
         found.resources.extend(resources);
         found.unassociated += unassociated;

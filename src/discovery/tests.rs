@@ -1,6 +1,5 @@
 use super::*;
-use crate::config::parse_str;
-use std::path::Path;
+use crate::test_support::jobs;
 
 fn lm(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
     ListedMetric {
@@ -13,13 +12,6 @@ fn lm(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
             })
             .collect(),
     }
-}
-
-fn jobs(text: &str) -> Vec<Job> {
-    parse_str(text, Path::new("t.yml"), true)
-        .unwrap()
-        .config
-        .jobs
 }
 
 fn seed_listing() -> Vec<ListedMetric> {

@@ -32,16 +32,22 @@ pub type Labels = Arc<[Pair]>;
 /// A family's name and help text (every CloudWatch series is a gauge).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Meta {
+    /// The family's name.
     pub name: Arc<str>,
+    /// The `# HELP` text.
     pub help: Arc<str>,
 }
 
 /// One sample of a CloudWatch series (see [`List::from_samples`]).
 #[derive(Clone, Debug)]
 pub struct Sample {
+    /// Its family.
     pub meta: Arc<Meta>,
+    /// Its labels.
     pub labels: Labels,
+    /// Its value.
     pub value: f64,
+    /// Its timestamp (milliseconds since the epoch), if it has one.
     pub timestamp_ms: Option<i64>,
 }
 
@@ -53,6 +59,7 @@ pub type Rows = Arc<[Row]>;
 /// A list of series: their rows and, per row, this cycle's value (and timestamp).
 #[derive(Clone, Debug, Default)]
 pub struct List {
+    /// The rows (family and labels), shared by every cycle of the same shape.
     pub rows: Rows,
     /// One per row.
     pub values: Vec<f64>,
@@ -78,10 +85,12 @@ impl List {
         }
     }
 
+    /// How many rows the list has.
     pub fn len(&self) -> usize {
         self.rows.len()
     }
 
+    /// Whether the list has no rows.
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

@@ -3,26 +3,36 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+/// A family's metric type, as its `# TYPE` line says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// A gauge: any family that is not a counter.
     Gauge,
     /// The family name ends in `_total`.
     Counter,
 }
 
+/// One sample of a family: its labels, value and optional timestamp.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     /// Sorted by name; every sample of a family has the same names.
     pub labels: Vec<(String, String)>,
+    /// The sample's value.
     pub value: f64,
+    /// Milliseconds since the epoch, written after the value when set.
     pub timestamp_ms: Option<i64>,
 }
 
+/// A metric family: its name, help text, type and samples.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Family {
+    /// The metric name.
     pub name: String,
+    /// The `# HELP` text.
     pub help: String,
+    /// The `# TYPE`.
     pub kind: Kind,
+    /// Its samples; [`Families::finish`] sorts them by label values, then timestamp.
     pub samples: Vec<Sample>,
 }
 
@@ -39,6 +49,8 @@ pub struct Families {
 }
 
 impl Families {
+    /// Adds a sample to the family `name`. The family's first sample sets its help and kind
+    /// (`help` is called only then).
     pub fn add(
         &mut self,
         name: &str,
@@ -56,6 +68,8 @@ impl Families {
         entry.2.push((labels, value, timestamp_ms));
     }
 
+    /// The families, sorted by name, with even label names and no duplicates; and how many
+    /// duplicates were dropped.
     pub fn finish(mut self) -> (Vec<Family>, usize) {
         let mut out = Vec::with_capacity(self.map.len());
         for (name, (help, kind, samples)) in std::mem::take(&mut self.map) {

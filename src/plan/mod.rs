@@ -13,8 +13,6 @@ use crate::config::Job;
 use crate::discovery::Target;
 use crate::model::Dim;
 
-pub mod report;
-
 /// The window `[start, end)` a metric entry wants at `now`: `[now−length−delay, now−delay]`
 /// with the end truncated to the period.
 pub fn window(now: i64, period: u32, length: u32, delay: u32) -> (i64, i64) {
@@ -26,9 +24,13 @@ pub fn window(now: i64, period: u32, length: u32, delay: u32) -> (i64, i64) {
 /// Where one (target, statistic) finds its datapoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
+    /// Index of the call in the plan's `calls`.
     pub call: u32,
+    /// Index of the query in that call.
     pub query: u32,
+    /// Start of the target's own window, in Unix seconds (the call's may be wider).
     pub start: i64,
+    /// End of the target's own window (exclusive), in Unix seconds.
     pub end: i64,
 }
 
@@ -37,7 +39,9 @@ pub struct Slot {
 /// when the call is made, so a plan of 100k queries holds no strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QueryRef {
+    /// Index into the targets planned.
     pub target: u32,
+    /// Index into the target's metric's statistics.
     pub stat: u32,
     /// Every requester reads only the newest datapoint of one same window end, so the others
     /// need not be kept (at 100k queries of an hour's 5-minute points, they were 12 times the
@@ -45,10 +49,15 @@ pub struct QueryRef {
     pub newest_only: bool,
 }
 
+/// One GetMetricData call: a time range and the queries it asks for.
 #[derive(Clone, Debug)]
 pub struct Call {
+    /// Start of the range, in Unix seconds: the queries' earliest start, aligned to their
+    /// periods.
     pub start: i64,
+    /// End of the range, in Unix seconds: the queries' latest end.
     pub end: i64,
+    /// The queries, at most `per_call` of them.
     pub queries: Vec<QueryRef>,
 }
 
@@ -76,8 +85,11 @@ impl Call {
     }
 }
 
+/// The GetMetricData calls for the targets of one (role, region), and where each target's
+/// datapoints are in them.
 #[derive(Debug, Default)]
 pub struct Plan {
+    /// The calls to make.
     pub calls: Vec<Call>,
     /// One slot per statistic of each target's metric, target after target (flat: one
     /// allocation instead of one per target).
@@ -97,6 +109,7 @@ impl Plan {
         &self.slots[start..end]
     }
 
+    /// How many queries the calls make, all together.
     pub fn queries(&self) -> usize {
         self.calls.iter().map(|c| c.queries.len()).sum()
     }
@@ -231,28 +244,10 @@ pub fn plan_some(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse_str;
-    use std::path::Path;
-    use std::sync::Arc;
-
-    fn jobs(text: &str) -> Vec<Job> {
-        parse_str(text, Path::new("t.yml"), true)
-            .unwrap()
-            .config
-            .jobs
-    }
+    use crate::test_support::{self, jobs};
 
     fn target(job: usize, metric: usize, cluster: &str) -> Target {
-        Target {
-            job,
-            metric,
-            dimensions: Arc::from(vec![Dim {
-                name: "ClusterName".into(),
-                value: cluster.into(),
-            }]),
-            resource: Arc::from("r"),
-            tags: Arc::from(Vec::new()),
-        }
+        test_support::target(job, metric, "ClusterName", cluster)
     }
 
     const TWO_JOBS: &str = r#"apiVersion: v1alpha1

@@ -4,6 +4,7 @@
 mod plan_driver;
 mod reload;
 pub mod settings;
+mod verify;
 
 use std::sync::Arc;
 
@@ -12,19 +13,20 @@ use tokio::sync::mpsc;
 
 use crate::aws::{Accounting, Aws, RateLimits};
 use crate::collect::{Collector, Snapshot};
-use crate::config::{self, Severity};
+use crate::config::{self, ConfigError, Severity};
 use crate::server::web::{self, Web};
 use crate::server::{AppState, ReloadReply, ReloadStatus, listen, router};
 pub use plan_driver::{PlanError, plan};
 pub use reload::Fingerprint;
 pub use settings::Settings;
+pub use verify::verify;
 
 /// Why the exporter could not start (once running, nothing stops it but a signal).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// The config file could not be read or is invalid.
+    /// The config file could not be read, or is invalid.
     #[error("{0}")]
-    Config(String),
+    Config(#[from] ConfigError),
     /// `--web.config.file` could not be used.
     #[error("--web.config.file: {0}")]
     WebConfig(String),
@@ -47,9 +49,9 @@ pub struct Exporter {
 impl Exporter {
     /// Parses config text: warnings logged, errors returned as text. At start unknown keys
     /// are warnings (an existing YACE deployment must come up); a reload is strict.
-    fn parse_config(&self, text: &str, strict: bool) -> Result<config::Config, String> {
+    fn parse_config(&self, text: &str, strict: bool) -> Result<config::Config, ConfigError> {
         let file = &self.settings.config_file;
-        let loaded = config::parse_str(text, file, strict).map_err(|e| e.to_string())?;
+        let loaded = config::parse_str(text, file, strict)?;
         for w in &loaded.warnings {
             match w.severity {
                 Severity::Note => tracing::debug!("{}", w.display(file)),
@@ -79,8 +81,7 @@ impl Exporter {
 
 /// Runs the exporter until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), StartError> {
-    let text =
-        config::read(&settings.config_file).map_err(|e| StartError::Config(e.to_string()))?;
+    let text = config::read(&settings.config_file)?;
     let addr = settings::resolve_listen(&settings.listen_address)
         .await
         .map_err(StartError::Listen)?;
@@ -94,9 +95,7 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
         limits: Arc::new(RateLimits::new(&settings.rate_limits)),
         settings,
     });
-    let cfg = exporter
-        .parse_config(&text, false)
-        .map_err(StartError::Config)?;
+    let cfg = exporter.parse_config(&text, false)?;
     let collector = exporter.collector(cfg).await;
     let fingerprint = Fingerprint::new(text, &exporter.settings);
 

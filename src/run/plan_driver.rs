@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Settings;
-use crate::aws::{Accounting, Aws, RateLimits};
-use crate::collect::cadence::Cadence;
+use crate::aws::{Accounting, Aws, RateLimits, Sessions};
 use crate::config::{self, Severity};
+use crate::cost::{self, Report};
 use crate::discovery;
-use crate::plan::report::{self, Report};
+use crate::schedule::cadence::Cadence;
 
 /// Why `plan` could not make its report.
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +32,12 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
     let jobs = loaded.config.jobs;
     let mut scopes = Vec::new();
     let default_age = Duration::from_secs(settings.discovery_interval);
-    let age = |ids: &[usize]| crate::collect::discovery_age(&jobs, ids, default_age).as_secs();
+    let age = |ids: &[usize]| crate::schedule::discovery_age(&jobs, ids, default_age).as_secs();
     match offline {
         Some(n) => {
             for ((_, region), ids) in discovery::scopes(&jobs) {
                 let (targets, estimated) = discovery::assumed(&jobs, &ids, n);
-                scopes.push(report::Scope {
+                scopes.push(cost::Scope {
                     region,
                     jobs: ids.clone(),
                     targets,
@@ -86,7 +86,7 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                     .map(|(api, n)| (api.clone(), n - before.get(&api).copied().unwrap_or(0)))
                     .filter(|(_, n)| *n > 0)
                     .collect();
-                scopes.push(report::Scope {
+                scopes.push(cost::Scope {
                     region: region.clone(),
                     jobs: ids.clone(),
                     targets: found.targets,
@@ -97,7 +97,7 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
         }
     }
     let cadence = Cadence::new(&jobs, settings.scraping_interval);
-    let report = report::report(
+    let report = cost::report(
         &jobs,
         &scopes,
         settings.metrics_per_query,

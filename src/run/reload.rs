@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use super::{Exporter, Settings};
 use crate::collect::Collector;
 use crate::config;
-use crate::server::{AppState, ReloadReply, Reloaded};
+use crate::server::{AppState, ReloadError, ReloadReply, Reloaded};
 
 /// The bytes a running pipeline was built from. Kept whole: configs are small (capped at
 /// [`config::MAX_FILE_BYTES`]) and equality must be exact.
@@ -67,13 +67,13 @@ impl Reloader {
         }
     }
 
-    async fn reload(&mut self) -> Result<Reloaded, String> {
+    async fn reload(&mut self) -> Result<Reloaded, ReloadError> {
         let s = &self.exporter.settings;
         let text = match config::read(&s.config_file) {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!("config reload rejected, the old config keeps running: {e}");
-                return Err(e.to_string());
+                return Err(ReloadError::Config(Arc::new(e)));
             }
         };
         let next = Fingerprint::new(text, s);
@@ -86,10 +86,7 @@ impl Reloader {
             if let Some(w) = &self.exporter.web
                 && !w.refresh()
             {
-                return Err(
-                    "the web config change was rejected (see the log); the old one keeps serving"
-                        .into(),
-                );
+                return Err(ReloadError::WebConfig);
             }
             self.current = next;
             tracing::info!("config reload: only the web config changed; re-read it");
@@ -100,13 +97,13 @@ impl Reloader {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("config reload rejected, the old config keeps running: {e}");
-                return Err(e);
+                return Err(ReloadError::Config(Arc::new(e)));
             }
         };
         let collector = self.exporter.collector(cfg).await;
         let jobs = collector.jobs().len();
         if self.swap.send(collector).await.is_err() {
-            return Err("the collection loop is not running".into());
+            return Err(ReloadError::Stopped);
         }
         self.current = next;
         tracing::info!(jobs, "config reloaded");

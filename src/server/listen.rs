@@ -36,6 +36,10 @@ const MAX_CONNECTIONS: usize = 1024;
 /// How many connections to serve at once: at most [`MAX_CONNECTIONS`], and at most three
 /// quarters of the open-file limit, so AWS calls, config reads and accept itself keep
 /// descriptors when clients take the rest.
+#[allow(
+    unsafe_code,
+    reason = "getrlimit: one libc call, no safe wrapper in the tree"
+)]
 pub fn connection_limit() -> usize {
     let mut lim = libc::rlimit {
         rlim_cur: 0,

@@ -35,20 +35,40 @@ pub enum Reloaded {
 
 /// Where a reload request gets its answer: what it did, or the config's errors
 /// (file:line:column).
-pub type ReloadReply = oneshot::Sender<Result<Reloaded, String>>;
+pub type ReloadReply = oneshot::Sender<Result<Reloaded, ReloadError>>;
+
+/// Why a reload was refused: the old config keeps running. Shared by every request the one
+/// reload answered.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The config could not be read, or is invalid (every error, with its position).
+    #[error("{0}")]
+    Config(Arc<crate::config::ConfigError>),
+    /// The web config changed and the change could not be used.
+    #[error("the web config change was rejected (see the log); the old one keeps serving")]
+    WebConfig,
+    /// The collection loop is gone (the exporter is stopping).
+    #[error("the collection loop is not running")]
+    Stopped,
+}
 
 /// The outcome of the last config (re)load.
 #[derive(Clone, Debug)]
 pub struct ReloadStatus {
+    /// Whether the last (re)load was used.
     pub successful: bool,
     /// Seconds since the epoch of the last successful load.
     pub last_success: i64,
 }
 
+/// The Prometheus text format's content type.
 pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// OpenMetrics' content type.
 pub const OPENMETRICS_FORMAT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
+/// What the routes share: the snapshot to serve and the reload channel.
 pub struct AppState {
+    /// The last cycle's snapshot: swapped in by the collector, read by every scrape.
     pub snapshot: ArcSwap<Snapshot>,
     /// Shown on `/`.
     pub config_file: String,
@@ -56,6 +76,7 @@ pub struct AppState {
     pub reload_tx: mpsc::Sender<ReloadReply>,
     /// `--web.enable-lifecycle`: without it the HTTP reload routes answer 403.
     pub lifecycle: bool,
+    /// The outcome of the last (re)load, for the self-metrics.
     pub reload: Mutex<ReloadStatus>,
 }
 
@@ -92,6 +113,7 @@ impl AppState {
     }
 }
 
+/// The routes: `/metrics`, the landing page, health and readiness, reload.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))

@@ -32,8 +32,11 @@ pub const OPEN_PATHS: &[&str] = &["/-/healthy", "/-/ready", "/healthz"];
 /// (~50 ms at cost 10), and a scraper sends the same header every time.
 const AUTH_CACHE: usize = 64;
 
+/// One loaded version of the web config: its settings and TLS acceptor.
 pub struct Active {
+    /// The settings as read.
     pub config: WebConfig,
+    /// The TLS acceptor, if TLS is configured.
     pub tls: Option<TlsAcceptor>,
     headers: Vec<(HeaderName, HeaderValue)>,
     verified: Mutex<Vec<String>>,
@@ -50,6 +53,7 @@ struct Check {
     rejected: Option<Vec<Stamp>>,
 }
 
+/// The web config file, reloaded when it changes on disk.
 pub struct Web {
     path: PathBuf,
     active: ArcSwap<Active>,

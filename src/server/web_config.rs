@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use crate::config::yaml::{self, Node, Pos, Value};
 use crate::config::{Problem, Severity};
 
+/// A checked web config: TLS, basic auth users and HTTP server settings.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebConfig {
+    /// `tls_server_config`; None when the file sets none (plain HTTP).
     pub tls: Option<TlsSettings>,
     /// user → bcrypt hash, in file order.
     pub basic_auth_users: Vec<(String, String)>,
@@ -21,16 +23,24 @@ pub struct WebConfig {
     pub http2: bool,
 }
 
+/// The checked `tls_server_config`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TlsSettings {
+    /// `cert_file`: the server's certificate chain (PEM).
     pub cert_file: PathBuf,
+    /// `key_file`: the server's private key (PEM).
     pub key_file: PathBuf,
+    /// `client_ca_file`: the CA certificates client certificates are verified against.
     pub client_ca_file: Option<PathBuf>,
+    /// `client_auth_type`: whether client certificates are asked for and verified.
     pub client_auth: ClientAuth,
+    /// `min_version` (default TLS 1.2).
     pub min_version: TlsVersion,
+    /// `max_version` (default TLS 1.3).
     pub max_version: TlsVersion,
 }
 
+/// The supported values of `client_auth_type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientAuth {
     /// `NoClientCert`: no client certificate asked for.
@@ -41,15 +51,20 @@ pub enum ClientAuth {
     Require,
 }
 
+/// A TLS protocol version: only 1.2 and 1.3 are offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TlsVersion {
+    /// TLS 1.2 (`TLS12`).
     Tls12,
+    /// TLS 1.3 (`TLS13`).
     Tls13,
 }
 
 /// The parsed config and what was said about it (warnings), or every error found.
 pub struct Parsed {
+    /// The checked config.
     pub config: WebConfig,
+    /// The warnings (e.g. ignored cipher settings), in file order.
     pub warnings: Vec<Problem>,
 }
 

@@ -23,14 +23,17 @@ pub struct Cadence {
 pub struct Due(Vec<u64>);
 
 impl Due {
+    /// Whether the group of `interval` is due.
     pub fn contains(&self, interval: u64) -> bool {
         self.0.binary_search(&interval).is_ok()
     }
 
+    /// Whether nothing is due.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The intervals due, ascending.
     pub fn intervals(&self) -> &[u64] {
         &self.0
     }

@@ -7,18 +7,23 @@ use serde::Serialize;
 
 use crate::aws::RateLimits;
 use crate::aws::accounting::requested;
-use crate::collect::cadence::{Cadence, Due, rediscover};
 use crate::config::Job;
 use crate::discovery::Target;
+use crate::schedule::cadence::{Cadence, Due, rediscover};
 
 /// List prices (USD): GetMetricData per metric requested; ListMetrics per API request.
 pub const GET_METRIC_DATA_PER_METRIC: f64 = 0.01 / 1000.0;
+/// List price (USD) of one ListMetrics request.
 pub const LIST_METRICS_PER_REQUEST: f64 = 0.01 / 1000.0;
+/// Hours in a month, for the monthly figures (365 × 24 / 12).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
+/// One job's queries in the first cycle, when everything is due.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct JobCost {
+    /// The job's label, e.g. `discovery.jobs[1]`.
     pub job: String,
+    /// The job's CloudWatch namespace.
     pub namespace: String,
     /// Queries this job asks for (series × statistics), before sharing with other jobs.
     pub queries: usize,
@@ -29,20 +34,26 @@ pub struct JobCost {
 /// One cadence group: the metrics collected at one interval.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct GroupCost {
+    /// The group's collection interval, in seconds.
     pub interval_seconds: u64,
     /// Distinct queries of this group alone (shared with another group due at the same
     /// moment, a query is fetched once).
     pub metrics_billed_per_collection: usize,
+    /// How many times per hour the group is collected.
     pub collections_per_hour: f64,
 }
 
+/// What a config costs: per job, per cadence group, and per cycle, hour and month.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct Report {
+    /// Every job, in config order.
     pub jobs: Vec<JobCost>,
+    /// The cadence groups that have queries, one per collection interval.
     pub groups: Vec<GroupCost>,
     /// Distinct queries of the first cycle, when every group is due: the metrics GetMetricData
     /// bills for it (and every cycle, when all metrics share one interval).
     pub metrics_billed_per_cycle: usize,
+    /// GetMetricData calls of the first cycle.
     pub get_metric_data_calls_per_cycle: usize,
     /// Cycles (moments at which some group is due) per hour.
     pub cycles_per_hour: f64,
@@ -58,24 +69,32 @@ pub struct Report {
     pub discovery_runs_per_hour: f64,
     /// Discovery calls per hour, by API: each (role, region)'s calls at its own rate.
     pub discovery_calls_per_hour: BTreeMap<String, f64>,
+    /// GetMetricData calls per hour.
     pub get_metric_data_calls_per_hour: f64,
     /// Every statistic counted: the reading the exporter bills by.
     pub metrics_billed_per_hour: f64,
     /// The other reading of the pricing page: up to five statistics of one metric in one
     /// call count once (see `aws::accounting::Requested`).
     pub metrics_billed_per_hour_by_metric: f64,
+    /// GetMetricData per month (USD, list price) by the other reading, rounded to cents.
     pub dollars_per_month_get_metric_data_by_metric: f64,
+    /// GetMetricData per month (USD, list price), every statistic counted, rounded to cents.
     pub dollars_per_month_get_metric_data: f64,
+    /// ListMetrics per month (USD, list price), rounded to cents.
     pub dollars_per_month_list_metrics: f64,
+    /// GetMetricData (every statistic counted) and ListMetrics per month (USD), rounded to
+    /// cents.
     pub dollars_per_month: f64,
 }
 
 /// One (role, region), as discovery found (or would find) it.
 #[derive(Debug, Default)]
 pub struct Scope {
+    /// Its region.
     pub region: String,
     /// Its jobs (indexes into the config's jobs): it is touched when one of them is due.
     pub jobs: Vec<usize>,
+    /// The series discovery found (or would find) in it.
     pub targets: Vec<Target>,
     /// Calls one discovery of it makes, by API.
     pub discovery_calls: BTreeMap<String, u64>,
@@ -104,7 +123,7 @@ pub fn report(
         .chain(scopes.iter().map(|s| &s.discovery_interval_seconds))
         .filter(|g| **g > 0)
     {
-        horizon = (horizon / super::gcd(horizon, *g))
+        horizon = (horizon / crate::plan::gcd(horizon, *g))
             .saturating_mul(*g)
             .min(HORIZON_CAP);
     }
@@ -150,7 +169,9 @@ pub fn report(
         let (mut calls, mut queries, mut by_metric) = (0, 0, 0);
         for s in scopes {
             // Time does not change the number or packing of queries.
-            let p = super::plan_some(jobs, &s.targets, 0, per_call, |t, w| wanted(t).then_some(w));
+            let p = crate::plan::plan_some(jobs, &s.targets, 0, per_call, |t, w| {
+                wanted(t).then_some(w)
+            });
             calls += p.calls.len();
             queries += p.queries();
             for c in &p.calls {
@@ -204,7 +225,7 @@ pub fn report(
         targets, region, ..
     } in scopes
     {
-        let p = super::plan(jobs, targets, 0, per_call);
+        let p = crate::plan::plan(jobs, targets, 0, per_call);
         calls += p.calls.len();
         *calls_by_region.entry(region).or_default() += p.calls.len();
         billed_total += p.queries();
@@ -255,6 +276,8 @@ fn round_cents(x: f64) -> f64 {
 }
 
 impl Report {
+    /// The report as plain text: a table of the jobs' queries, then the totals per cycle, hour
+    /// and month.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
@@ -380,36 +403,17 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse_str;
-    use crate::model::Dim;
-    use std::path::Path;
-    use std::sync::Arc;
+    use crate::test_support::{self, jobs};
 
     #[test]
     fn the_seed_config_on_fifty_services() {
-        let jobs = parse_str(
-            include_str!("../../examples/seed-config.yml"),
-            Path::new("c"),
-            true,
-        )
-        .unwrap()
-        .config
-        .jobs;
+        let jobs = jobs(include_str!("../../examples/seed-config.yml"));
         let mut targets = Vec::new();
         for (ji, job) in jobs.iter().enumerate() {
             let n = if ji == 0 { 3 } else { 50 };
             for m in 0..job.metrics.len() {
                 for i in 0..n {
-                    targets.push(Target {
-                        job: ji,
-                        metric: m,
-                        dimensions: Arc::from(vec![Dim {
-                            name: "ServiceName".into(),
-                            value: format!("s{i}"),
-                        }]),
-                        resource: Arc::from("r"),
-                        tags: Arc::from(Vec::new()),
-                    });
+                    targets.push(target(ji, m, i));
                 }
             }
         }
@@ -439,10 +443,6 @@ mod tests {
             text.contains("per cycle: 2 GetMetricData call(s), 706 metrics billed"),
             "{text}"
         );
-    }
-
-    fn jobs(text: &str) -> Vec<Job> {
-        parse_str(text, Path::new("c"), true).unwrap().config.jobs
     }
 
     /// The report of one (role, region) holding every job, discovered every 600 s with
@@ -498,16 +498,7 @@ mod tests {
     }
 
     fn target(job: usize, metric: usize, i: usize) -> Target {
-        Target {
-            job,
-            metric,
-            dimensions: Arc::from(vec![Dim {
-                name: "ServiceName".into(),
-                value: format!("s{i}"),
-            }]),
-            resource: Arc::from("r"),
-            tags: Arc::from(Vec::new()),
-        }
+        test_support::target(job, metric, "ServiceName", &format!("s{i}"))
     }
 
     #[test]

@@ -1,0 +1,376 @@
+//! What the collector remembers from one cycle to the next, changed only through these
+//! methods. None of them calls AWS or reads the clock: time is the schedule's moment (whole
+//! seconds from its start) or a given epoch second, so each rule is tested as a function.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::JobStatus;
+use crate::aws::AwsError;
+use crate::config::{Job, Role};
+use crate::discovery::Found;
+use crate::exposition::layout::List;
+use crate::schedule::cadence::{Cadence, Due, rediscover};
+
+/// A (role, region).
+pub type Scope = (Role, String);
+/// Per window-mode (job, metric) of a (role, region), where its last window ended.
+pub type WindowEnds = Arc<HashMap<(usize, usize), i64>>;
+/// A (job, cadence group, role, region).
+type GroupKey = (usize, u64, Role, String);
+
+/// The collector's memory.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Each job's last successful collection (epoch seconds).
+    last_success: Vec<Option<i64>>,
+    /// Each job's most recent error and when.
+    last_error: Vec<Option<(String, i64)>>,
+    /// Each (job, cadence group)'s error at its last collection (None: it succeeded).
+    outcome: HashMap<(usize, u64), Option<String>>,
+    /// The last complete discovery of each (role, region), and the moment it started.
+    discovered: HashMap<Scope, (u64, Arc<Found>)>,
+    /// Each (job, group, role, region)'s series from its last successful collection, and the
+    /// moment of that collection.
+    last_good: HashMap<GroupKey, (u64, Vec<List>)>,
+    /// Where each window-mode metric's last successful window ended.
+    window_ends: HashMap<Scope, WindowEnds>,
+}
+
+impl State {
+    /// The state before the first cycle of `jobs` jobs.
+    pub fn new(jobs: usize) -> State {
+        State {
+            last_success: vec![None; jobs],
+            last_error: vec![None; jobs],
+            ..State::default()
+        }
+    }
+
+    /// The discovery of `scope` to reuse at `moment`: its last complete one, if younger than
+    /// `max_age` seconds.
+    pub fn discovery(&self, scope: &Scope, moment: u64, max_age: u64) -> Option<Arc<Found>> {
+        self.discovered
+            .get(scope)
+            .filter(|(at, _)| !rediscover(Some(*at), moment, max_age))
+            .map(|(_, f)| f.clone())
+    }
+
+    /// A discovery of `scope` that started at `started` has ended. A complete one is kept,
+    /// dated by its start, even if its cycle then failed (a fetch that timed out must not make
+    /// it start over); a partial or failed one is not, so the next cycle tries again.
+    pub fn discovery_ended(
+        &mut self,
+        scope: Scope,
+        started: u64,
+        found: &Result<Arc<Found>, Arc<AwsError>>,
+    ) {
+        if let Ok(found) = found
+            && found.failed.is_empty()
+        {
+            self.discovered.insert(scope, (started, found.clone()));
+        }
+    }
+
+    /// Where the window-mode metrics of `scope` last ended.
+    pub fn window_ends(&self, scope: &Scope) -> WindowEnds {
+        self.window_ends.get(scope).cloned().unwrap_or_default()
+    }
+
+    /// The windows of `scope` that succeeded ended at these times: the next ones start there.
+    pub fn windows_ended(&mut self, scope: &Scope, ends: Vec<((usize, usize), i64)>) {
+        if ends.is_empty() {
+            return;
+        }
+        let mut all = self
+            .window_ends
+            .get(scope)
+            .map(|m| (**m).clone())
+            .unwrap_or_default();
+        all.extend(ends);
+        self.window_ends.insert(scope.clone(), Arc::new(all));
+    }
+
+    /// A cycle starts: the due groups of every job touched start as successes, so any scope's
+    /// error can fail them.
+    pub fn begin(&mut self, touched: &[usize], cadence: &Cadence, due: &Due) {
+        for &j in touched {
+            for &g in cadence.of_job(j) {
+                if due.contains(g) {
+                    self.outcome.insert((j, g), None);
+                }
+            }
+        }
+    }
+
+    /// One (role, region)'s collection at `moment`. Each due group of its `jobs` either keeps
+    /// this collection's series (`fresh`), or, if its job is in `failed`, takes the job's error
+    /// and keeps its last good series until they are older than `retention(group)` seconds,
+    /// then drops them (so Prometheus marks them stale).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        moment: u64,
+        scope: &Scope,
+        jobs: &[usize],
+        cadence: &Cadence,
+        due: &Due,
+        failed: &HashMap<usize, Arc<AwsError>>,
+        mut fresh: HashMap<(usize, u64), Vec<List>>,
+        retention: impl Fn(u64) -> u64,
+    ) {
+        for &j in jobs {
+            for &g in cadence.of_job(j) {
+                if !due.contains(g) {
+                    continue;
+                }
+                let key = (j, g, scope.0.clone(), scope.1.clone());
+                if let Some(e) = failed.get(&j) {
+                    let outcome = self.outcome.entry((j, g)).or_default();
+                    outcome.get_or_insert_with(|| e.to_string());
+                    if self
+                        .last_good
+                        .get(&key)
+                        .is_some_and(|(at, _)| moment.saturating_sub(*at) > retention(g))
+                    {
+                        self.last_good.remove(&key);
+                    }
+                } else {
+                    let list = fresh.remove(&(j, g)).unwrap_or_default();
+                    self.last_good.insert(key, (moment, list));
+                }
+            }
+        }
+    }
+
+    /// Every job's state after a cycle that touched `touched` and finished at `finished`
+    /// (epoch seconds): a job succeeds when each of its groups did at its last collection.
+    pub fn status(
+        &mut self,
+        jobs: &[Job],
+        cadence: &Cadence,
+        touched: &[usize],
+        finished: i64,
+    ) -> Vec<JobStatus> {
+        let mut status: Vec<JobStatus> = jobs
+            .iter()
+            .enumerate()
+            .map(|(j, job)| {
+                let error = cadence
+                    .of_job(j)
+                    .iter()
+                    .find_map(|&g| self.outcome.get(&(j, g)).cloned().flatten());
+                JobStatus {
+                    label: job.label.clone(),
+                    namespace: job.namespace.clone(),
+                    success: error.is_none(),
+                    error,
+                    series: 0,
+                    last_success: None,
+                    interval_seconds: cadence.info(j),
+                    last_error: None,
+                }
+            })
+            .collect();
+        for ((j, ..), (_, list)) in &self.last_good {
+            status[*j].series += list.iter().map(List::len).sum::<usize>();
+        }
+        for &j in touched {
+            match &status[j].error {
+                None => self.last_success[j] = Some(finished),
+                Some(e) => self.last_error[j] = Some((e.clone(), finished)),
+            }
+        }
+        for (j, s) in status.iter_mut().enumerate() {
+            s.last_success = self.last_success[j];
+            s.last_error = self.last_error[j].clone();
+        }
+        status
+    }
+
+    /// The series to serve: each group's from this collection where it succeeded, its last
+    /// good ones where it failed (for a bounded time), what it last collected where it was not
+    /// due. In a fixed order, so the renderer sees the same shape from one cycle to the next.
+    pub fn lists(&self) -> Vec<&List> {
+        let mut lists: Vec<_> = self.last_good.iter().collect();
+        lists.sort_by(|a, b| a.0.cmp(b.0));
+        lists.iter().flat_map(|(_, (_, l))| l.iter()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exposition::layout::{Meta, Row};
+    use crate::test_support::jobs;
+
+    const TWO_GROUPS: &str = "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/ECS
+      regions: [eu-west-1]
+      period: 60
+      length: 60
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+        - name: MemoryUtilization
+          statistics: [Average]
+          collectionInterval: 120
+";
+
+    fn scope() -> Scope {
+        (Role::default(), "eu-west-1".into())
+    }
+
+    fn err(code: &str) -> Arc<AwsError> {
+        Arc::new(AwsError {
+            api: "GetMetricData",
+            region: "eu-west-1".into(),
+            code: code.into(),
+            message: "m".into(),
+        })
+    }
+
+    /// A list of `n` rows: the state only counts and keeps them.
+    fn list(n: usize) -> Vec<List> {
+        let meta = Arc::new(Meta {
+            name: "m".into(),
+            help: "h".into(),
+        });
+        let rows: Vec<Row> = (0..n).map(|_| (meta.clone(), Arc::from(vec![]))).collect();
+        vec![List {
+            rows: rows.into(),
+            values: vec![0.0; n],
+            timestamps: vec![],
+        }]
+    }
+
+    fn setup() -> (Vec<Job>, Cadence) {
+        let js = jobs(TWO_GROUPS);
+        let c = Cadence::new(&js, 60);
+        (js, c)
+    }
+
+    #[test]
+    fn a_failing_group_keeps_its_last_good_series_for_the_retention_then_drops_them() {
+        let (js, c) = setup();
+        let mut st = State::new(1);
+        let due = c.due_at(0);
+        st.begin(&[0], &c, &due);
+        let fresh = HashMap::from([((0, 60), list(3)), ((0, 120), list(2))]);
+        st.record(0, &scope(), &[0], &c, &due, &HashMap::new(), fresh, |g| {
+            3 * g
+        });
+        let s = st.status(&js, &c, &[0], 1000);
+        assert!(s[0].success);
+        assert_eq!((s[0].series, s[0].last_success), (5, Some(1000)));
+
+        // The 60 s group fails from moment 60 on; the 120 s group is not due at 60.
+        let failed = HashMap::from([(0, err("Throttling"))]);
+        for moment in [60, 120, 180] {
+            let due = c.due_at(moment);
+            st.begin(&[0], &c, &due);
+            st.record(
+                moment,
+                &scope(),
+                &[0],
+                &c,
+                &due,
+                &failed,
+                HashMap::new(),
+                |g| 3 * g,
+            );
+        }
+        let s = st.status(&js, &c, &[0], 1180);
+        assert!(!s[0].success);
+        assert!(s[0].error.as_deref().unwrap().contains("Throttling"));
+        assert_eq!(s[0].series, 5, "180 s old is not older than 3 × 60 s: kept");
+        assert_eq!(s[0].last_success, Some(1000));
+        assert_eq!(s[0].last_error.as_ref().unwrap().1, 1180);
+
+        // Each group by its own interval: at 240 the 60 s group's are past 3 × 60 s, the
+        // 120 s group's (also collected at 0) within 3 × 120 s; at 480 past it.
+        for (moment, left) in [(240, 2), (360, 2), (480, 0)] {
+            let due = c.due_at(moment);
+            st.begin(&[0], &c, &due);
+            st.record(
+                moment,
+                &scope(),
+                &[0],
+                &c,
+                &due,
+                &failed,
+                HashMap::new(),
+                |g| 3 * g,
+            );
+            let s = st.status(&js, &c, &[0], 1000 + moment as i64);
+            assert_eq!(s[0].series, left, "at {moment}");
+        }
+        assert_eq!(st.lists().len(), 0);
+    }
+
+    #[test]
+    fn a_job_succeeds_again_only_when_each_of_its_groups_did() {
+        let (js, c) = setup();
+        let mut st = State::new(1);
+        let failed = HashMap::from([(0, err("InternalError"))]);
+        let due = c.due_at(0);
+        st.begin(&[0], &c, &due);
+        st.record(0, &scope(), &[0], &c, &due, &failed, HashMap::new(), |g| g);
+        // At 60 only the 60 s group is collected, and succeeds: the 120 s one still failed.
+        let due = c.due_at(60);
+        st.begin(&[0], &c, &due);
+        let fresh = HashMap::from([((0, 60), list(1))]);
+        st.record(60, &scope(), &[0], &c, &due, &HashMap::new(), fresh, |g| g);
+        let s = st.status(&js, &c, &[0], 60);
+        assert!(!s[0].success, "{:?}", s[0]);
+        let due = c.due_at(120);
+        st.begin(&[0], &c, &due);
+        st.record(
+            120,
+            &scope(),
+            &[0],
+            &c,
+            &due,
+            &HashMap::new(),
+            HashMap::new(),
+            |g| g,
+        );
+        assert!(st.status(&js, &c, &[0], 120)[0].success);
+        assert_eq!(st.status(&js, &c, &[], 130)[0].last_success, Some(120));
+    }
+
+    #[test]
+    fn only_a_complete_discovery_is_reused_and_only_while_young() {
+        let mut st = State::new(1);
+        let partial = Found {
+            failed: vec![(0, err("AccessDenied"))],
+            ..Found::default()
+        };
+        st.discovery_ended(scope(), 0, &Ok(Arc::new(partial)));
+        assert!(st.discovery(&scope(), 0, 600).is_none());
+        st.discovery_ended(scope(), 0, &Err(err("timeout")));
+        assert!(st.discovery(&scope(), 0, 600).is_none());
+        st.discovery_ended(scope(), 60, &Ok(Arc::new(Found::default())));
+        assert!(st.discovery(&scope(), 60, 600).is_some());
+        assert!(st.discovery(&scope(), 659, 600).is_some());
+        assert!(st.discovery(&scope(), 660, 600).is_none(), "600 s old");
+        assert!(
+            st.discovery(&(Role::default(), "us-east-1".into()), 60, 600)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn window_ends_accumulate_per_scope() {
+        let mut st = State::new(1);
+        st.windows_ended(&scope(), vec![((0, 0), 100), ((0, 1), 100)]);
+        st.windows_ended(&scope(), vec![((0, 1), 160)]);
+        st.windows_ended(&scope(), vec![]);
+        let ends = st.window_ends(&scope());
+        assert_eq!(ends.get(&(0, 0)), Some(&100));
+        assert_eq!(ends.get(&(0, 1)), Some(&160));
+        assert!(st.window_ends(&(Role::default(), "x".into())).is_empty());
+    }
+}

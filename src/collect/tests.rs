@@ -1,0 +1,263 @@
+//! Whole cycles on the in-memory fake: retention, partial failure, discovery reuse, cadence
+//! and timeouts, each checked in the snapshot and in the calls made. Time is tokio's paused
+//! clock where a test needs calls that take long; the schedule's moments advance one cycle
+//! at a time because each `cycle()` collects the next due moment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Collector, Options, Snapshot};
+use crate::aws::fake::{Estate, Fake, listed};
+use crate::test_support::jobs;
+
+/// Two jobs in one (role, region): ECS CPU every 60 s (and memory every 120 s), and ECS
+/// running tasks every 60 s.
+const CONFIG: &str = "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/ECS
+      regions: [eu-west-1]
+      period: 60
+      length: 60
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+        - name: MemoryUtilization
+          statistics: [Maximum]
+          collectionInterval: 120
+    - type: AWS/ECS
+      regions: [eu-west-1]
+      period: 60
+      length: 60
+      metrics:
+        - name: RunningTaskCount
+          statistics: [Average]
+";
+
+fn estate() -> Estate {
+    let mut e = Estate {
+        value: 7.0,
+        ..Estate::default()
+    };
+    for service in ["api", "web"] {
+        for metric in ["CPUUtilization", "MemoryUtilization", "RunningTaskCount"] {
+            e.metrics.push((
+                "AWS/ECS".into(),
+                listed(metric, &[("ClusterName", "prod"), ("ServiceName", service)]),
+            ));
+        }
+    }
+    e
+}
+
+fn options() -> Options {
+    Options {
+        interval: Duration::from_secs(60),
+        // One query per call: a failed call fails only the job it belongs to.
+        metrics_per_query: 1,
+        labels_snake_case: false,
+        discovery_interval: Duration::from_secs(600),
+        failed_series_retention: None,
+        cycle_timeout: Duration::from_secs(30),
+    }
+}
+
+fn collector(fake: &Fake, opts: Options) -> Collector<Fake> {
+    Collector::new(jobs(CONFIG), Arc::new(fake.clone()), opts)
+}
+
+/// The CloudWatch series of a snapshot (name and labels, `_info` left out), sorted.
+fn series(s: &Snapshot) -> Vec<String> {
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    let mut out: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_ecs_") && !l.starts_with("aws_ecs_info{"))
+        .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+fn named(s: &Snapshot, prefix: &str) -> usize {
+    series(s).iter().filter(|l| l.starts_with(prefix)).count()
+}
+
+#[tokio::test]
+async fn a_cycle_exports_every_series_and_bills_each_query_once() {
+    let fake = Fake::new(estate());
+    let mut c = collector(&fake, options());
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| j.success), "{:?}", s.jobs);
+    assert_eq!(named(&s, "aws_ecs_cpuutilization_average"), 2);
+    assert_eq!(named(&s, "aws_ecs_memory_utilization_maximum"), 2);
+    assert_eq!(named(&s, "aws_ecs_running_task_count_average"), 2);
+    assert_eq!(fake.calls("ListMetrics"), 3, "one listing per metric name");
+    assert_eq!(fake.calls("GetMetricData"), 6, "one query per call");
+    assert_eq!(s.metrics_billed_total, 6);
+    assert_eq!(
+        s.jobs[0].series, 6,
+        "4 series and the 2 services' aws_ecs_info"
+    );
+    assert!(
+        series(&s)[0].contains(r#"dimension_ServiceName="api""#),
+        "{:?}",
+        series(&s)
+    );
+}
+
+#[tokio::test]
+async fn one_failed_call_fails_only_the_job_whose_queries_it_held() {
+    let fake = Fake::new(estate());
+    fake.set(|e| e.failing_metric = Some("RunningTaskCount".into()));
+    let mut c = collector(&fake, options());
+    let s = c.cycle().await;
+    assert!(s.jobs[0].success);
+    assert!(!s.jobs[1].success);
+    assert!(s.jobs[1].error.as_deref().unwrap().contains("AccessDenied"));
+    assert_eq!(named(&s, "aws_ecs_cpuutilization_average"), 2);
+    assert_eq!(named(&s, "aws_ecs_running_task_count_average"), 0);
+}
+
+#[tokio::test]
+async fn a_failing_job_keeps_its_last_good_series_for_three_intervals_then_drops_them() {
+    let fake = Fake::new(estate());
+    let mut c = collector(&fake, options());
+    let first = c.cycle().await; // moment 0
+    assert_eq!(series(&first).len(), 6);
+    fake.set(|e| {
+        e.failing.insert("GetMetricData", "Throttling".into());
+        e.value = 99.0;
+    });
+    // Moments 60, 120, 180: failing, the last good series (and values) are still served.
+    for _ in 0..3 {
+        let s = c.cycle().await;
+        assert!(s.jobs.iter().all(|j| !j.success));
+        assert_eq!(series(&s), series(&first));
+        let text = String::from_utf8(s.to_vec(false)).unwrap();
+        assert!(!text.contains(" 99\n"), "no value from a failed call");
+    }
+    // Moment 240: the 60 s group's series are 240 s old, past 3 × 60 s: dropped. The 120 s
+    // group's are 240 s old too, within its 360 s: kept.
+    let s = c.cycle().await;
+    assert_eq!(named(&s, "aws_ecs_cpuutilization_average"), 0);
+    assert_eq!(named(&s, "aws_ecs_running_task_count_average"), 0);
+    assert_eq!(named(&s, "aws_ecs_memory_utilization_maximum"), 2);
+    assert!(s.jobs.iter().all(|j| !j.success), "still failing");
+    // Recovery brings them back with the new value.
+    fake.set(|e| {
+        e.failing.clear();
+    });
+    let s = c.cycle().await; // moment 300: the 120 s group is not due
+    assert!(s.jobs[1].success && !s.jobs[0].success, "{:?}", s.jobs);
+    assert_eq!(named(&s, "aws_ecs_cpuutilization_average"), 2);
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    assert!(text.contains("aws_ecs_cpuutilization_average{"), "{text}");
+    assert!(text.contains("} 99\n"), "{text}");
+    let s = c.cycle().await; // moment 360
+    assert!(s.jobs.iter().all(|j| j.success), "{:?}", s.jobs);
+}
+
+#[tokio::test]
+async fn discovery_is_reused_for_its_interval_and_groups_are_fetched_when_due() {
+    let fake = Fake::new(estate());
+    let mut c = collector(&fake, options());
+    c.cycle().await; // moment 0: everything
+    assert_eq!(
+        (fake.calls("ListMetrics"), fake.calls("GetMetricData")),
+        (3, 6)
+    );
+    let s = c.cycle().await; // moment 60: the 120 s group is not due
+    assert_eq!(s.groups, vec![60]);
+    assert_eq!(
+        (fake.calls("ListMetrics"), fake.calls("GetMetricData")),
+        (3, 10)
+    );
+    assert_eq!(
+        named(&s, "aws_ecs_memory_utilization_maximum"),
+        2,
+        "a group not due keeps serving what it last collected"
+    );
+    for _ in 2..10 {
+        c.cycle().await; // moments 120 … 540
+    }
+    assert_eq!(
+        fake.calls("ListMetrics"),
+        3,
+        "the discovery of moment 0 serves 600 s"
+    );
+    c.cycle().await; // moment 600
+    assert_eq!(fake.calls("ListMetrics"), 6);
+    // 6 calls at each even moment (0 … 600: 6 of them past 0), 4 at each odd one (5).
+    assert_eq!(fake.calls("GetMetricData"), 6 + 6 * 5 + 4 * 5);
+}
+
+#[tokio::test]
+async fn a_failed_discovery_is_tried_again_next_cycle() {
+    let fake = Fake::new(estate());
+    fake.set(|e| {
+        e.failing.insert("ListMetrics", "AccessDenied".into());
+    });
+    let mut c = collector(&fake, options());
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| !j.success));
+    assert!(s.jobs[0].error.as_deref().unwrap().contains("ListMetrics"));
+    assert_eq!(fake.calls("GetMetricData"), 0);
+    fake.set(|e| e.failing.clear());
+    let s = c.cycle().await;
+    assert_eq!(fake.calls("ListMetrics"), 6, "discovered again");
+    assert_eq!(series(&s).len(), 4, "the 120 s group is not due at 60");
+    // A job succeeds once each of its groups has: the 120 s one is next collected at 120.
+    assert!(s.jobs[1].success && !s.jobs[0].success, "{:?}", s.jobs);
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| j.success), "{:?}", s.jobs);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_discovery_survives_its_cycles_fetch_timing_out() {
+    let fake = Fake::new(estate());
+    fake.set(|e| {
+        e.delay.insert("GetMetricData", Duration::from_secs(60));
+    });
+    let mut opts = options();
+    opts.cycle_timeout = Duration::from_secs(10);
+    let mut c = collector(&fake, opts);
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| !j.success));
+    let error = s.jobs[0].error.clone().unwrap();
+    assert!(error.contains("did not finish within 10s"), "{error}");
+    assert!(!error.contains("discovery is still running"), "{error}");
+    assert_eq!(fake.calls("ListMetrics"), 3);
+    fake.set(|e| e.delay.clear());
+    let s = c.cycle().await;
+    assert!(s.jobs[1].success, "{:?}", s.jobs);
+    assert_eq!(series(&s).len(), 4);
+    assert_eq!(
+        fake.calls("ListMetrics"),
+        3,
+        "the complete discovery was kept"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_discovery_outlives_its_cycle_and_the_next_cycle_joins_it() {
+    let fake = Fake::new(estate());
+    // Three listings of 8 s each: 24 s, past one 10 s cycle, within the next.
+    fake.set(|e| {
+        e.delay.insert("ListMetrics", Duration::from_secs(8));
+    });
+    let mut opts = options();
+    opts.cycle_timeout = Duration::from_secs(10);
+    let mut c = collector(&fake, opts);
+    let s = c.cycle().await;
+    let error = s.jobs[0].error.clone().unwrap();
+    assert!(error.contains("discovery is still running"), "{error}");
+    let s = c.cycle().await;
+    assert!(!s.jobs[0].success, "still running after 20 s");
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| j.success), "{:?}", s.jobs);
+    assert_eq!(
+        fake.calls("ListMetrics"),
+        3,
+        "one discovery, joined, never restarted"
+    );
+}
