@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cw_exporter::exposition::layout::{Labels, List, Meta, Renderer, Sample};
+use cw_exporter::exposition::layout::{Labels, List, Meta, Renderer, Series};
 
 const CLUSTERS: usize = 50;
 const SERVICES: usize = 143;
@@ -52,17 +52,16 @@ fn meta(metric: &str) -> Arc<Meta> {
             }
         })
         .collect();
-    Arc::new(Meta {
-        name: format!("aws_ecs_containerinsights_{snake}_average").into(),
-        help: format!(
+    Arc::new(Meta::gauge(
+        format!("aws_ecs_containerinsights_{snake}_average"),
+        format!(
             "CloudWatch ECS/ContainerInsights {metric} Average, period 300s, over the last 3600s"
-        )
-        .into(),
-    })
+        ),
+    ))
 }
 
 /// One list per job, as the collector hands them over.
-fn workload(n_clusters: usize, n_services: usize) -> Vec<Vec<Sample>> {
+fn workload(n_clusters: usize, n_services: usize) -> Vec<Vec<Series>> {
     let account = "123456789012".to_string();
     let region = "us-east-1".to_string();
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
@@ -72,10 +71,10 @@ fn workload(n_clusters: usize, n_services: usize) -> Vec<Vec<Sample>> {
         x ^= x << 17;
         (x % 10_000_000) as f64 / 1000.0
     };
-    let info = Arc::new(Meta {
-        name: "aws_ecs_containerinsights_info".into(),
-        help: "A ECS/ContainerInsights resource the exporter discovered (value is always 0)".into(),
-    });
+    let info = Arc::new(Meta::gauge(
+        "aws_ecs_containerinsights_info",
+        "A ECS/ContainerInsights resource the exporter discovered (value is always 0)",
+    ));
     let (mut clusters, mut services) = (Vec::new(), Vec::new());
     let cluster_metas: Vec<_> = CLUSTER_METRICS.iter().map(|m| meta(m)).collect();
     let service_metas: Vec<_> = SERVICE_METRICS.iter().map(|m| meta(m)).collect();
@@ -89,14 +88,14 @@ fn workload(n_clusters: usize, n_services: usize) -> Vec<Vec<Sample>> {
             ("region", region.clone()),
         ]);
         for m in &cluster_metas {
-            clusters.push(Sample {
+            clusters.push(Series {
                 meta: m.clone(),
                 labels: l.clone(),
                 value: value(),
                 timestamp_ms: None,
             });
         }
-        clusters.push(Sample {
+        clusters.push(Series {
             meta: info.clone(),
             labels: labels(&[("name", arn)]),
             value: 0.0,
@@ -113,14 +112,14 @@ fn workload(n_clusters: usize, n_services: usize) -> Vec<Vec<Sample>> {
                 ("region", region.clone()),
             ]);
             for m in &service_metas {
-                services.push(Sample {
+                services.push(Series {
                     meta: m.clone(),
                     labels: l.clone(),
                     value: value(),
                     timestamp_ms: None,
                 });
             }
-            services.push(Sample {
+            services.push(Series {
                 meta: info.clone(),
                 labels: labels(&[("name", arn)]),
                 value: 0.0,
@@ -148,7 +147,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         let lists: Vec<List> = workload(2, 3)
             .iter()
-            .map(|l| List::from_samples(l))
+            .map(|l| List::from_series(l))
             .collect();
         let slices: Vec<&List> = lists.iter().collect();
         let text = Renderer::default().prepare(&slices).to_vec(false);
@@ -160,7 +159,7 @@ fn main() {
     }
     let lists: Vec<List> = workload(CLUSTERS, SERVICES)
         .iter()
-        .map(|l| List::from_samples(l))
+        .map(|l| List::from_series(l))
         .collect();
     let slices: Vec<&List> = lists.iter().collect();
     let n: usize = slices.iter().map(|s| s.len()).sum();

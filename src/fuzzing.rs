@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{self, Severity};
-use crate::exposition::layout::{List, Meta, Pair, Renderer, Sample};
+use crate::exposition::layout::{List, Meta, Pair, Renderer, Series};
 use crate::exposition::names::{label_suffix, metric_name, valid_label_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
 
@@ -77,16 +77,13 @@ pub fn exposition(data: &[u8]) {
         .iter()
         .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
         .collect();
-    let sample = Sample {
-        meta: Arc::new(Meta {
-            name: name.as_str().into(),
-            help: help.as_str().into(),
-        }),
+    let sample = Series {
+        meta: Arc::new(Meta::gauge(name.as_str(), help.as_str())),
         labels: pairs.into(),
         value: number,
         timestamp_ms: None,
     };
-    let fast = Renderer::default().prepare(&[&List::from_samples(&[sample])]);
+    let fast = Renderer::default().prepare(&[&List::from_series(&[sample])]);
     let general_om = render_openmetrics(&fams);
     assert_eq!(fast.to_vec(false), render_text(&fams));
     assert_eq!(

@@ -1,7 +1,7 @@
 //! The project's rules, loaded in a real Prometheus scraping cw-exporter on moto seeded with a
 //! healthy estate and three incidents: exactly the expected alerts go pending, and no other.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeSet;
 

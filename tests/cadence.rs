@@ -1,7 +1,7 @@
 //! Cadence groups: each is collected at its own interval, and groups due at the same moment
 //! share GetMetricData calls.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! The Kubernetes manifests, rendered with kustomize, validated against the Kubernetes schemas,
 //! and their exact container args, env, config and credentials run against moto.
 
-mod common;
+use crate::common;
 use common::kube::*;
 use common::*;
 use serde_json::Value;

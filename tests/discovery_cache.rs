@@ -1,6 +1,6 @@
 //! Discovery runs on its own clock: a steady-state cycle only calls GetMetricData.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,6 +1,6 @@
 //! The exporter keeps serving, and says so, when AWS cannot be reached.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

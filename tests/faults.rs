@@ -2,7 +2,7 @@
 //! truncated bodies on most calls for several cycles. Every scrape is answered, the health
 //! series say what happened, and the first clean cycle recovers without a restart.
 
-mod common;
+use crate::common;
 use common::fault_proxy::{Fault, FaultProxy};
 use common::*;
 use std::time::{Duration, Instant};

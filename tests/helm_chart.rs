@@ -2,7 +2,7 @@
 //! every file in its ci/, validated (Kubernetes and CRD schemas, verify-config, promtool), and
 //! each rendered Deployment run as the kubelet would against moto.
 
-mod common;
+use crate::common;
 use common::kube::*;
 use common::*;
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Tags (search and export), EKS on Fargate, AWS/ECS, and a real Prometheus scraping the exporter.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! `cw-exporter plan` prints what the exporter then does, call for call.
 
-mod common;
+use crate::common;
 use common::*;
 
 #[test]

@@ -1,7 +1,7 @@
 //! The client-side rate limiter, observed where the calls arrive: a config that would make
 //! calls as fast as moto answers is paced to the configured calls per second.
 
-mod common;
+use crate::common;
 use common::fault_proxy::{FaultProxy, Seen};
 use common::*;
 use std::time::{Duration, Instant};

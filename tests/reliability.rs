@@ -3,7 +3,7 @@
 //! collection is in flight, slow and idle clients are cut off, AWS answers that are broken,
 //! hostile or going round in circles are failures with bounded, redacted text.
 
-mod common;
+use crate::common;
 use common::fault_proxy::{Fault, FaultProxy};
 use common::*;
 use std::io::{Read, Write};

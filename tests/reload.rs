@@ -1,7 +1,7 @@
 //! Reload: SIGHUP, POST /-/reload and YACE's POST /reload; a bad config is rejected with its
 //! position and the old one keeps serving.
 
-mod common;
+use crate::common;
 use common::*;
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,7 @@
 //! The helpers `scripts/demo` and `scripts/test` share: they honour a Rust developer's
 //! environment and say what they reuse.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Secrets never reach a log line (at any level), an error, `/` or `/metrics`; SIGTERM stops the
 //! exporter cleanly.
 
-mod common;
+use crate::common;
 use common::*;
 
 const KEY_ID: &str = "AKIDCANARY7Q2X";

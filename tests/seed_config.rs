@@ -1,6 +1,6 @@
 //! The seed's config, unchanged, against moto seeded with a Fargate estate.
 
-mod common;
+use crate::common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,6 @@
 //! The `verify-config` and `version` subcommands, run as a user would.
 
-mod common;
+use crate::common;
 use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String) {

@@ -2,7 +2,7 @@
 //! Prometheus scrape and `promtool check web-config`; re-read on change; bad files refused with
 //! their position; no credential material in the log.
 
-mod common;
+use crate::common;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Window mode against a real Prometheus: every datapoint since the last poll arrives once per
 //! poll, with its CloudWatch timestamp, and Prometheus stores each at that time.
 
-mod common;
+use crate::common;
 use common::*;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::{Accounting, Api, AwsError, CallPoints, MetricQuery, Sessions, accounting};
 use crate::config::Role;
-use crate::model::{Dim, ListedMetric, TaggedResource};
+use crate::model::{ListedMetric, TaggedResource};
 
 /// The account every fake session acts in.
 pub const ACCOUNT: &str = "123456789012";
@@ -59,21 +59,6 @@ impl Fake {
             .filter(|(k, _)| k.api == api)
             .map(|(_, n)| n)
             .sum()
-    }
-}
-
-/// A series of `metric` with `dims`, as ListMetrics lists it.
-pub fn listed(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
-    ListedMetric {
-        metric: metric.into(),
-        dimensions: dims
-            .iter()
-            .map(|(n, v)| Dim {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .into(),
     }
 }
 

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use crate::aws::{Aws, AwsError, Sessions, now_secs};
 use crate::config::Job;
 use crate::discovery;
-use crate::exposition::layout::Renderer;
+use crate::exposition::layout::{Exposition, Renderer};
 use crate::exposition::text::Families;
 use crate::schedule::{cadence, discovery_age, window_mode};
 use cadence::Cadence;
@@ -282,15 +282,14 @@ impl<S: Sessions> Collector<S> {
         let acc = aws.accounting();
         let mut families = Families::default();
         series::add_self_metrics(&mut families, acc, &status, duration);
-        let (own_text, own_openmetrics) = snapshot::small(families);
+
         self.advance(moment);
         Snapshot {
             next_at: Some(self.start_epoch + self.next as i64),
             calls_total: acc.calls().values().sum(),
             metrics_billed_total: acc.requested().values().map(|r| r.queries).sum(),
             cloudwatch,
-            own_text,
-            own_openmetrics,
+            own: Exposition::of(families),
             jobs: status,
             finished_at: Some(now_secs()),
             groups: due.intervals().to_vec(),

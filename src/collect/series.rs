@@ -156,14 +156,13 @@ impl Shape {
                     label_or_warn(&mut labels, "custom_tag_", k, v, snake);
                 }
             }
-            let meta = Arc::new(Meta {
-                name: name.into(),
-                help: format!(
+            let meta = Arc::new(Meta::gauge(
+                name,
+                format!(
                     "A {} resource the exporter discovered (value is always 0)",
                     job.namespace
-                )
-                .into(),
-            });
+                ),
+            ));
             info_rows
                 .entry((r.job, cadence.info(r.job)))
                 .or_default()
@@ -222,10 +221,7 @@ fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
             String::new()
         }
     );
-    Some(Arc::new(Meta {
-        name: name.into(),
-        help: help.into(),
-    }))
+    Some(Arc::new(Meta::gauge(name, help)))
 }
 
 /// The series of one (role, region) for the cadence groups `due`, per (job, group): the fixed

@@ -1,23 +1,20 @@
-//! What a cycle hands to the server: the CloudWatch series laid out for rendering, the
-//! exporter's own series already rendered, and each job's state.
+//! What a cycle hands to the server: the CloudWatch series and the exporter's own, each laid
+//! out for the one writer, and each job's state.
 
 use bytes::Bytes;
 
 use super::JobStatus;
 use super::series;
 use crate::exposition::layout::Exposition;
-use crate::exposition::text::{Families, render_openmetrics, render_text};
+use crate::exposition::text::Families;
 
 /// What `/metrics` serves: made once per cycle, read by every scrape.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The CloudWatch series: written out per scrape from their layout and values.
     pub cloudwatch: Exposition,
-    /// The exporter's own series, rendered (a few dozen lines): text, and OpenMetrics without
-    /// `# EOF` (the server ends the response).
-    pub own_text: Bytes,
-    /// The same in OpenMetrics, without `# EOF`.
-    pub own_openmetrics: Bytes,
+    /// The exporter's own series (a few dozen), written after them by the same writer.
+    pub own: Exposition,
     /// Every job's state after the cycle.
     pub jobs: Vec<JobStatus>,
     /// When the last cycle finished (seconds since the epoch); None before the first.
@@ -48,38 +45,23 @@ impl Snapshot {
     pub fn starting() -> Snapshot {
         let mut fs = Families::default();
         series::add_build_info(&mut fs);
-        let (own_text, own_openmetrics) = small(fs);
         Snapshot {
-            own_text,
-            own_openmetrics,
+            own: Exposition::of(fs),
             ..Snapshot::default()
         }
     }
 
     /// The exposition in chunks, to be written in order (OpenMetrics without `# EOF`).
     pub fn chunks(&self, openmetrics: bool) -> impl Iterator<Item = Bytes> + Send + 'static {
-        let own = if openmetrics {
-            self.own_openmetrics.clone()
-        } else {
-            self.own_text.clone()
-        };
         self.cloudwatch
             .chunks(openmetrics)
-            .chain(std::iter::once(own))
+            .chain(self.own.chunks(openmetrics))
     }
 
     /// All of it in one buffer.
     pub fn to_vec(&self, openmetrics: bool) -> Vec<u8> {
         self.chunks(openmetrics).flat_map(|c| c.to_vec()).collect()
     }
-}
-
-/// A few series through the general path: text, and OpenMetrics without `# EOF`.
-pub(super) fn small(fs: Families) -> (Bytes, Bytes) {
-    let (fams, _) = fs.finish();
-    let mut om = render_openmetrics(&fams);
-    om.truncate(om.len() - b"# EOF\n".len());
-    (Bytes::from(render_text(&fams)), Bytes::from(om))
 }
 
 #[cfg(test)]

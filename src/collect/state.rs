@@ -202,22 +202,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::exposition::layout::{Meta, Row};
-    use crate::test_support::jobs;
-
-    const TWO_GROUPS: &str = "apiVersion: v1alpha1
-discovery:
-  jobs:
-    - type: AWS/ECS
-      regions: [eu-west-1]
-      period: 60
-      length: 60
-      metrics:
-        - name: CPUUtilization
-          statistics: [Average]
-        - name: MemoryUtilization
-          statistics: [Average]
-          collectionInterval: 120
-";
+    use crate::test_support::{TWO_ECS_JOBS, jobs};
 
     fn scope() -> Scope {
         (Role::default(), "eu-west-1".into())
@@ -234,10 +219,7 @@ discovery:
 
     /// A list of `n` rows: the state only counts and keeps them.
     fn list(n: usize) -> Vec<List> {
-        let meta = Arc::new(Meta {
-            name: "m".into(),
-            help: "h".into(),
-        });
+        let meta = Arc::new(Meta::gauge("m", "h"));
         let rows: Vec<Row> = (0..n).map(|_| (meta.clone(), Arc::from(vec![]))).collect();
         vec![List {
             rows: rows.into(),
@@ -246,99 +228,81 @@ discovery:
         }]
     }
 
-    fn setup() -> (Vec<Job>, Cadence) {
-        let js = jobs(TWO_GROUPS);
-        let c = Cadence::new(&js, 60);
-        (js, c)
+    /// Job 0 of [`TWO_ECS_JOBS`] (a 60 s group and a 120 s one), collected moment by moment.
+    struct Run {
+        jobs: Vec<Job>,
+        cadence: Cadence,
+        state: State,
+    }
+
+    impl Run {
+        fn new() -> Run {
+            let jobs = jobs(TWO_ECS_JOBS);
+            let cadence = Cadence::new(&jobs, 60);
+            let state = State::new(jobs.len());
+            Run {
+                jobs,
+                cadence,
+                state,
+            }
+        }
+
+        /// Job 0's collection at `moment`: it fails with `error`, or each due group gets its
+        /// `fresh` rows; series are kept three intervals. Returns job 0's status.
+        fn at(&mut self, moment: u64, error: Option<&str>, fresh: &[(u64, usize)]) -> JobStatus {
+            let due = self.cadence.due_at(moment);
+            self.state.begin(&[0], &self.cadence, &due);
+            let failed: HashMap<_, _> = error.map(|e| (0, err(e))).into_iter().collect();
+            let fresh = fresh.iter().map(|&(g, n)| ((0, g), list(n))).collect();
+            let c = &self.cadence;
+            self.state
+                .record(moment, &scope(), &[0], c, &due, &failed, fresh, |g| 3 * g);
+            let finished = 1000 + moment as i64;
+            self.state.status(&self.jobs, c, &[0], finished).remove(0)
+        }
     }
 
     #[test]
     fn a_failing_group_keeps_its_last_good_series_for_the_retention_then_drops_them() {
-        let (js, c) = setup();
-        let mut st = State::new(1);
-        let due = c.due_at(0);
-        st.begin(&[0], &c, &due);
-        let fresh = HashMap::from([((0, 60), list(3)), ((0, 120), list(2))]);
-        st.record(0, &scope(), &[0], &c, &due, &HashMap::new(), fresh, |g| {
-            3 * g
-        });
-        let s = st.status(&js, &c, &[0], 1000);
-        assert!(s[0].success);
-        assert_eq!((s[0].series, s[0].last_success), (5, Some(1000)));
-
+        let mut run = Run::new();
+        let s = run.at(0, None, &[(60, 3), (120, 2)]);
+        assert!(s.success);
+        assert_eq!((s.series, s.last_success), (5, Some(1000)));
         // The 60 s group fails from moment 60 on; the 120 s group is not due at 60.
-        let failed = HashMap::from([(0, err("Throttling"))]);
         for moment in [60, 120, 180] {
-            let due = c.due_at(moment);
-            st.begin(&[0], &c, &due);
-            st.record(
-                moment,
-                &scope(),
-                &[0],
-                &c,
-                &due,
-                &failed,
-                HashMap::new(),
-                |g| 3 * g,
-            );
+            let s = run.at(moment, Some("Throttling"), &[]);
+            assert!(!s.success);
+            assert!(s.error.as_deref().unwrap().contains("Throttling"));
+            assert_eq!(s.series, 5, "at {moment}: not older than 3 × 60 s, kept");
+            assert_eq!(s.last_success, Some(1000));
+            assert_eq!(s.last_error.as_ref().unwrap().1, 1000 + moment as i64);
         }
-        let s = st.status(&js, &c, &[0], 1180);
-        assert!(!s[0].success);
-        assert!(s[0].error.as_deref().unwrap().contains("Throttling"));
-        assert_eq!(s[0].series, 5, "180 s old is not older than 3 × 60 s: kept");
-        assert_eq!(s[0].last_success, Some(1000));
-        assert_eq!(s[0].last_error.as_ref().unwrap().1, 1180);
-
         // Each group by its own interval: at 240 the 60 s group's are past 3 × 60 s, the
         // 120 s group's (also collected at 0) within 3 × 120 s; at 480 past it.
         for (moment, left) in [(240, 2), (360, 2), (480, 0)] {
-            let due = c.due_at(moment);
-            st.begin(&[0], &c, &due);
-            st.record(
-                moment,
-                &scope(),
-                &[0],
-                &c,
-                &due,
-                &failed,
-                HashMap::new(),
-                |g| 3 * g,
+            assert_eq!(
+                run.at(moment, Some("Throttling"), &[]).series,
+                left,
+                "at {moment}"
             );
-            let s = st.status(&js, &c, &[0], 1000 + moment as i64);
-            assert_eq!(s[0].series, left, "at {moment}");
         }
-        assert_eq!(st.lists().len(), 0);
+        assert_eq!(run.state.lists().len(), 0);
     }
 
     #[test]
     fn a_job_succeeds_again_only_when_each_of_its_groups_did() {
-        let (js, c) = setup();
-        let mut st = State::new(1);
-        let failed = HashMap::from([(0, err("InternalError"))]);
-        let due = c.due_at(0);
-        st.begin(&[0], &c, &due);
-        st.record(0, &scope(), &[0], &c, &due, &failed, HashMap::new(), |g| g);
+        let mut run = Run::new();
+        run.at(0, Some("InternalError"), &[]);
         // At 60 only the 60 s group is collected, and succeeds: the 120 s one still failed.
-        let due = c.due_at(60);
-        st.begin(&[0], &c, &due);
-        let fresh = HashMap::from([((0, 60), list(1))]);
-        st.record(60, &scope(), &[0], &c, &due, &HashMap::new(), fresh, |g| g);
-        let s = st.status(&js, &c, &[0], 60);
-        assert!(!s[0].success, "{:?}", s[0]);
-        let due = c.due_at(120);
-        st.begin(&[0], &c, &due);
-        st.record(
-            120,
-            &scope(),
-            &[0],
-            &c,
-            &due,
-            &HashMap::new(),
-            HashMap::new(),
-            |g| g,
+        let s = run.at(60, None, &[(60, 1)]);
+        assert!(!s.success, "{s:?}");
+        assert!(run.at(120, None, &[]).success);
+        let later = run.state.status(&run.jobs, &run.cadence, &[], 9999);
+        assert_eq!(
+            later[0].last_success,
+            Some(1120),
+            "a job not touched keeps its date"
         );
-        assert!(st.status(&js, &c, &[0], 120)[0].success);
-        assert_eq!(st.status(&js, &c, &[], 130)[0].last_success, Some(120));
     }
 
     #[test]

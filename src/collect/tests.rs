@@ -7,32 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Collector, Options, Snapshot};
-use crate::aws::fake::{Estate, Fake, listed};
-use crate::test_support::jobs;
-
-/// Two jobs in one (role, region): ECS CPU every 60 s (and memory every 120 s), and ECS
-/// running tasks every 60 s.
-const CONFIG: &str = "apiVersion: v1alpha1
-discovery:
-  jobs:
-    - type: AWS/ECS
-      regions: [eu-west-1]
-      period: 60
-      length: 60
-      metrics:
-        - name: CPUUtilization
-          statistics: [Average]
-        - name: MemoryUtilization
-          statistics: [Maximum]
-          collectionInterval: 120
-    - type: AWS/ECS
-      regions: [eu-west-1]
-      period: 60
-      length: 60
-      metrics:
-        - name: RunningTaskCount
-          statistics: [Average]
-";
+use crate::aws::fake::{Estate, Fake};
+use crate::test_support::{TWO_ECS_JOBS, jobs, listed};
 
 fn estate() -> Estate {
     let mut e = Estate {
@@ -63,7 +39,7 @@ fn options() -> Options {
 }
 
 fn collector(fake: &Fake, opts: Options) -> Collector<Fake> {
-    Collector::new(jobs(CONFIG), Arc::new(fake.clone()), opts)
+    Collector::new(jobs(TWO_ECS_JOBS), Arc::new(fake.clone()), opts)
 }
 
 /// The CloudWatch series of a snapshot (name and labels, `_info` left out), sorted.

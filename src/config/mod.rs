@@ -3,15 +3,18 @@
 //! Parse, then validate: [`yaml::parse`] gives a tree in which everything has a line and column;
 //! [`parse::Walker`] reads it, collecting every problem with its position.
 
+mod metric;
 pub mod model;
 mod parse;
+mod regions;
+pub(crate) mod walk;
 pub mod yaml;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use metric::canonical_statistic;
 pub use model::*;
-pub use parse::canonical_statistic;
 
 /// How serious a [`Problem`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -120,12 +123,11 @@ pub fn parse_str(text: &str, file: &Path, strict: bool) -> Result<Loaded, Config
         }],
     })?;
     let mut w = parse::Walker {
-        problems: Vec::new(),
-        strict,
+        walk: walk::Walk::new(strict),
         regex_bytes: 0,
     };
     let config = w.config(&root);
-    let mut problems = w.problems;
+    let mut problems = w.walk.problems;
     let lines: Vec<&str> = text.lines().collect();
     radix_integers(&lines, &root, &mut problems);
     problems.sort_by_key(|p| (p.pos, p.severity));

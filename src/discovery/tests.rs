@@ -1,18 +1,5 @@
 use super::*;
-use crate::test_support::jobs;
-
-fn lm(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
-    ListedMetric {
-        metric: metric.into(),
-        dimensions: dims
-            .iter()
-            .map(|(n, v)| Dim {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect(),
-    }
-}
+use crate::test_support::{jobs, listed as lm};
 
 fn seed_listing() -> Vec<ListedMetric> {
     vec![

@@ -22,25 +22,38 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::text::{escape_help, escape_label_value, write_float, write_timestamp};
+use super::text::{Families, Kind, escape_help, escape_label_value, write_float, write_timestamp};
 
 /// A label's name and value.
 pub type Pair = (Arc<str>, Arc<str>);
 /// Label names and values, sorted by name.
 pub type Labels = Arc<[Pair]>;
 
-/// A family's name and help text (every CloudWatch series is a gauge).
+/// A family's name, help text and type.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Meta {
     /// The family's name.
     pub name: Arc<str>,
     /// The `# HELP` text.
     pub help: Arc<str>,
+    /// Gauge (every CloudWatch series) or counter (some of the exporter's own).
+    pub kind: Kind,
 }
 
-/// One sample of a CloudWatch series (see [`List::from_samples`]).
+impl Meta {
+    /// A gauge family.
+    pub fn gauge(name: impl Into<Arc<str>>, help: impl Into<Arc<str>>) -> Meta {
+        Meta {
+            name: name.into(),
+            help: help.into(),
+            kind: Kind::Gauge,
+        }
+    }
+}
+
+/// One series and its value (see [`List::from_series`]).
 #[derive(Clone, Debug)]
-pub struct Sample {
+pub struct Series {
     /// Its family.
     pub meta: Arc<Meta>,
     /// Its labels.
@@ -68,8 +81,8 @@ pub struct List {
 }
 
 impl List {
-    /// A list from samples, with rows of its own (a new shape for the renderer).
-    pub fn from_samples(samples: &[Sample]) -> List {
+    /// A list from series, with rows of its own (a new shape for the renderer).
+    pub fn from_series(samples: &[Series]) -> List {
         let timestamps = if samples.iter().any(|s| s.timestamp_ms.is_some()) {
             samples.iter().map(|s| s.timestamp_ms).collect()
         } else {
@@ -115,6 +128,35 @@ pub struct Exposition {
 const ROWS_PER_CHUNK: usize = 256;
 
 impl Exposition {
+    /// A few series collected the general way (the exporter's own), laid out and written by
+    /// the same writer as the CloudWatch series. Each call is a new layout: for dozens of
+    /// series, not for the CloudWatch ones.
+    pub fn of(families: Families) -> Exposition {
+        let (families, _) = families.finish();
+        let mut series = Vec::new();
+        for f in families {
+            let meta = Arc::new(Meta {
+                name: f.name.into(),
+                help: f.help.into(),
+                kind: f.kind,
+            });
+            for s in f.samples {
+                let labels: Vec<Pair> = s
+                    .labels
+                    .into_iter()
+                    .map(|(k, v)| (Arc::from(k), Arc::from(v)))
+                    .collect();
+                series.push(Series {
+                    meta: meta.clone(),
+                    labels: labels.into(),
+                    value: s.value,
+                    timestamp_ms: s.timestamp_ms,
+                });
+            }
+        }
+        Renderer::default().prepare(&[&List::from_series(&series)])
+    }
+
     /// Samples dropped because an identical one (name, labels, timestamp) came first.
     pub fn duplicates(&self) -> usize {
         self.layout.duplicates
@@ -405,17 +447,25 @@ fn block(names: &[&Arc<str>], values: &[&str]) -> Box<[u8]> {
 
 fn head(meta: &Meta, openmetrics: bool) -> Bytes {
     let mut out = Vec::new();
+    // OpenMetrics declares a counter without its samples' `_total`.
+    let name = match meta.kind {
+        Kind::Counter if openmetrics => meta.name.strip_suffix("_total").unwrap_or(&meta.name),
+        _ => &meta.name,
+    };
     let help = |out: &mut Vec<u8>| {
         out.extend_from_slice(b"# HELP ");
-        out.extend_from_slice(meta.name.as_bytes());
+        out.extend_from_slice(name.as_bytes());
         out.push(b' ');
         escape_help(out, &meta.help, openmetrics);
         out.push(b'\n');
     };
     let kind = |out: &mut Vec<u8>| {
         out.extend_from_slice(b"# TYPE ");
-        out.extend_from_slice(meta.name.as_bytes());
-        out.extend_from_slice(b" gauge\n");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(match meta.kind {
+            Kind::Gauge => b" gauge\n",
+            Kind::Counter => b" counter\n",
+        });
     };
     if openmetrics {
         kind(&mut out);
@@ -443,10 +493,55 @@ mod tests {
     }
 
     fn meta(name: &str, help: &str) -> Arc<Meta> {
-        Arc::new(Meta {
-            name: name.into(),
-            help: help.into(),
-        })
+        Arc::new(Meta::gauge(name, help))
+    }
+
+    /// The exporter's own series, counters among them, through [`Exposition::of`]: exactly
+    /// what the general writer (the oracle) writes, in both formats.
+    #[test]
+    fn own_series_counters_included_are_written_as_the_general_writer_does() {
+        let build = || {
+            let mut fs = Families::default();
+            let l = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            };
+            for (api, outcome, n) in [("ListMetrics", "success", 3.0), ("GetMetricData", "", 7.0)] {
+                fs.add(
+                    "cw_exporter_api_calls_total",
+                    || "AWS calls \\ made".into(),
+                    Kind::Counter,
+                    l(&[("api", api), ("outcome", outcome)]),
+                    n,
+                    None,
+                );
+            }
+            fs.add(
+                "cw_exporter_api_calls_total",
+                || "ignored: the first help wins".into(),
+                Kind::Counter,
+                l(&[("api", "GetResources")]),
+                1.0,
+                None,
+            );
+            fs.add(
+                "cw_exporter_up",
+                || "up".into(),
+                Kind::Gauge,
+                l(&[]),
+                1.0,
+                None,
+            );
+            fs
+        };
+        let (fams, _) = build().finish();
+        let ours = Exposition::of(build());
+        assert_eq!(text(&ours), String::from_utf8(render_text(&fams)).unwrap());
+        let want = String::from_utf8(render_openmetrics(&fams)).unwrap();
+        assert_eq!(om(&ours), want.strip_suffix("# EOF\n").unwrap());
+        assert!(om(&ours).starts_with("# TYPE cw_exporter_api_calls counter\n"));
     }
 
     fn text(e: &Exposition) -> String {
@@ -458,7 +553,7 @@ mod tests {
     }
 
     /// The same samples through the general path, for comparison.
-    fn general(lists: &[&[Sample]]) -> (String, String, usize) {
+    fn general(lists: &[&[Series]]) -> (String, String, usize) {
         let mut fs = Families::default();
         for s in lists.iter().flat_map(|l| l.iter()) {
             let l: BTreeMap<String, String> = s
@@ -510,10 +605,10 @@ mod tests {
             })
             .collect();
         for round in 0..20 {
-            let lists: Vec<Vec<Sample>> = (0..3)
+            let lists: Vec<Vec<Series>> = (0..3)
                 .map(|_| {
                     (0..next(60))
-                        .map(|_| Sample {
+                        .map(|_| Series {
                             meta: metas[next(5) as usize].clone(),
                             labels: sets[next(40) as usize].clone(),
                             value: next(1000) as f64 / 8.0,
@@ -523,8 +618,8 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let slices: Vec<&[Sample]> = lists.iter().map(|l| l.as_slice()).collect();
-            let built: Vec<List> = lists.iter().map(|l| List::from_samples(l)).collect();
+            let slices: Vec<&[Series]> = lists.iter().map(|l| l.as_slice()).collect();
+            let built: Vec<List> = lists.iter().map(|l| List::from_series(l)).collect();
             let refs: Vec<&List> = built.iter().collect();
             let got = Renderer::default().prepare(&refs);
             let (want_text, want_om, dups) = general(&slices);
@@ -537,15 +632,15 @@ mod tests {
     #[test]
     fn a_large_family_is_written_in_several_chunks_and_still_matches() {
         let m = meta("aws_big", "Big");
-        let samples: Vec<Sample> = (0..3000)
-            .map(|i| Sample {
+        let samples: Vec<Series> = (0..3000)
+            .map(|i| Series {
                 meta: m.clone(),
                 labels: labels(&[("name", &format!("arn:{i:05}"))]),
                 value: f64::from(i) / 7.0,
                 timestamp_ms: (i % 2 == 0).then_some(1_700_000_000_000 + i64::from(i)),
             })
             .collect();
-        let got = Renderer::default().prepare(&[&List::from_samples(&samples)]);
+        let got = Renderer::default().prepare(&[&List::from_series(&samples)]);
         // Header, then the rows in chunks.
         assert_eq!(
             got.chunks(false).count(),
@@ -566,26 +661,26 @@ mod tests {
         let cluster = labels(&[("name", "arn:a")]);
         let other = labels(&[("name", "arn:a"), ("tag_Team", "x")]);
         let mut samples = vec![
-            Sample {
+            Series {
                 meta: cpu.clone(),
                 labels: svc.clone(),
                 value: 1.5,
                 timestamp_ms: None,
             },
-            Sample {
+            Series {
                 meta: mem.clone(),
                 labels: svc.clone(),
                 value: f64::NAN,
                 timestamp_ms: None,
             },
-            Sample {
+            Series {
                 meta: cpu.clone(),
                 labels: cluster.clone(),
                 value: 1234567.0,
                 timestamp_ms: None,
             },
             // The same labels again: dropped as a duplicate.
-            Sample {
+            Series {
                 meta: cpu.clone(),
                 labels: labels(&[("name", "arn:a")]),
                 value: 9.0,
@@ -593,13 +688,13 @@ mod tests {
             },
         ];
         let second = vec![
-            Sample {
+            Series {
                 meta: mem.clone(),
                 labels: other.clone(),
                 value: 0.000012,
                 timestamp_ms: Some(1_700_000_000_123),
             },
-            Sample {
+            Series {
                 meta: mem.clone(),
                 labels: other.clone(),
                 value: 2.0,
@@ -607,7 +702,7 @@ mod tests {
             },
         ];
         let mut r = Renderer::default();
-        let (mut first, mut stamped) = (List::from_samples(&samples), List::from_samples(&second));
+        let (mut first, mut stamped) = (List::from_series(&samples), List::from_series(&second));
         let got = r.prepare(&[&first, &stamped]);
         let (want_text, want_om, dups) = general(&[&samples, &second]);
         assert!(got.rebuilt);
@@ -629,7 +724,7 @@ mod tests {
         assert!(!r.prepare(&[&first, &stamped]).rebuilt);
         // New rows (a new Arc, even with equal content) rebuild it.
         samples[1].labels = labels(&[("name", "arn:c")]);
-        let got = r.prepare(&[&List::from_samples(&samples), &List::from_samples(&second)]);
+        let got = r.prepare(&[&List::from_series(&samples), &List::from_series(&second)]);
         assert!(got.rebuilt);
         assert_eq!(text(&got), general(&[&samples, &second]).0);
         assert!(r.prepare(&[]).to_vec(false).is_empty());

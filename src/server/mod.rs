@@ -22,7 +22,8 @@ pub mod web;
 pub mod web_config;
 
 use crate::collect::Snapshot;
-use crate::exposition::text::{Families, Kind, render_openmetrics, render_text};
+use crate::exposition::layout::Exposition;
+use crate::exposition::text::{Families, Kind};
 
 /// What a successful reload did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,12 +105,12 @@ impl AppState {
             st.last_success as f64,
             None,
         );
-        let (fams, _) = fs.finish();
-        Bytes::from(if openmetrics {
-            render_openmetrics(&fams)
-        } else {
-            render_text(&fams)
-        })
+        let mut out = Exposition::of(fs).to_vec(openmetrics);
+        if openmetrics {
+            // The response's last chunk: OpenMetrics ends with `# EOF`.
+            out.extend_from_slice(b"# EOF\n");
+        }
+        Bytes::from(out)
     }
 }
 

@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::yaml::{self, Node, Pos, Value};
-use crate::config::{Problem, Severity};
+use crate::config::yaml::{self, Node};
+use crate::config::{self, Problem, Severity};
 
 /// A checked web config: TLS, basic auth users and HTTP server settings.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -68,39 +68,38 @@ pub struct Parsed {
     pub warnings: Vec<Problem>,
 }
 
+/// The walk of a web config: the config's walker, always strict (an unknown key there may be
+/// a security setting that would silently not apply).
 struct Walk {
-    problems: Vec<Problem>,
+    walk: config::walk::Walk,
     /// Relative paths in the file are relative to the file's directory, as in exporter-toolkit.
     dir: PathBuf,
 }
 
+impl std::ops::Deref for Walk {
+    type Target = config::walk::Walk;
+    fn deref(&self) -> &config::walk::Walk {
+        &self.walk
+    }
+}
+
+impl std::ops::DerefMut for Walk {
+    fn deref_mut(&mut self) -> &mut config::walk::Walk {
+        &mut self.walk
+    }
+}
+
+/// Keys of exporter-toolkit's `tls_server_config` that are refused: they would weaken or
+/// change verification, and ignoring them would be silently less safe than asked.
+const REFUSED_TLS_KEYS: &[&str] = &["client_allowed_sans", "cert", "key", "client_ca"];
+/// Keys that are accepted and ignored: rustls offers only modern suites and curves.
+const IGNORED_TLS_KEYS: &[&str] = &[
+    "cipher_suites",
+    "curve_preferences",
+    "prefer_server_cipher_suites",
+];
+
 impl Walk {
-    fn error(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
-        self.problems
-            .push(Problem::at(Severity::Error, pos, path, m));
-    }
-    fn warn(&mut self, pos: Pos, path: &str, m: impl Into<String>) {
-        self.problems
-            .push(Problem::at(Severity::Warning, pos, path, m));
-    }
-
-    fn map<'a>(&mut self, n: &'a Node, path: &str) -> &'a [(yaml::Key, Node)] {
-        n.entries().unwrap_or_else(|m| {
-            self.error(n.pos, path, m);
-            &[]
-        })
-    }
-
-    fn string(&mut self, n: &Node, path: &str) -> Option<String> {
-        match n.text() {
-            Ok(s) => Some(s.to_string()),
-            Err(m) => {
-                self.error(n.pos, path, m);
-                None
-            }
-        }
-    }
-
     fn file(&mut self, n: &Node, path: &str) -> Option<PathBuf> {
         let s = self.string(n, path)?;
         if s.is_empty() {
@@ -137,53 +136,68 @@ impl Walk {
         }
     }
 
-    fn tls(&mut self, n: &Node) -> Option<TlsSettings> {
-        let base = "tls_server_config";
-        let (mut cert, mut key, mut ca) = (None, None, None);
-        let mut auth: Option<(ClientAuth, Pos)> = None;
-        let (mut min, mut max) = (TlsVersion::Tls12, TlsVersion::Tls13);
-        let mut any = false;
-        for (k, v) in self.map(n, base) {
-            let path = format!("{base}.{}", k.name);
-            any = true;
-            match k.name.as_str() {
-                "cert_file" => cert = self.file(v, &path),
-                "key_file" => key = self.file(v, &path),
-                "client_ca_file" => ca = self.file(v, &path),
-                "client_auth_type" => {
-                    let Some(s) = self.string(v, &path) else { continue };
-                    auth = match s.as_str() {
-                        "" | "NoClientCert" => Some((ClientAuth::None, v.pos)),
-                        "VerifyClientCertIfGiven" => Some((ClientAuth::VerifyIfGiven, v.pos)),
-                        "RequireAndVerifyClientCert" => Some((ClientAuth::Require, v.pos)),
-                        "RequestClientCert" | "RequireAnyClientCert" => {
-                            self.error(v.pos, &path, format!("{s} accepts certificates nobody verified and is not supported; use VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
-                            None
-                        }
-                        other => {
-                            self.error(v.pos, &path, format!("unknown client_auth_type {other:?}: NoClientCert, VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
-                            None
-                        }
-                    }
-                }
-                "min_version" => min = self.version(v, &path).unwrap_or(min),
-                "max_version" => max = self.version(v, &path).unwrap_or(max),
-                "cipher_suites" | "curve_preferences" | "prefer_server_cipher_suites" => self.warn(
-                    k.pos,
-                    &path,
-                    "ignored: rustls offers only modern cipher suites and curves and chooses among them itself",
-                ),
-                "client_allowed_sans" | "cert" | "key" | "client_ca" => self.error(
-                    k.pos,
-                    &path,
-                    "not supported by cw-exporter; see the README's web security section",
-                ),
-                _ => self.error(k.pos, &path, "unknown key"),
+    fn client_auth(&mut self, v: &Node, path: &str) -> Option<ClientAuth> {
+        let s = self.string(v, path)?;
+        match s.as_str() {
+            "" | "NoClientCert" => Some(ClientAuth::None),
+            "VerifyClientCertIfGiven" => Some(ClientAuth::VerifyIfGiven),
+            "RequireAndVerifyClientCert" => Some(ClientAuth::Require),
+            "RequestClientCert" | "RequireAnyClientCert" => {
+                self.error(v.pos, path, format!("{s} accepts certificates nobody verified and is not supported; use VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
+                None
+            }
+            other => {
+                self.error(v.pos, path, format!("unknown client_auth_type {other:?}: NoClientCert, VerifyClientCertIfGiven or RequireAndVerifyClientCert"));
+                None
             }
         }
-        if !any {
+    }
+
+    fn tls(&mut self, n: &Node) -> Option<TlsSettings> {
+        let base = "tls_server_config";
+        let mut o = self.obj(n, base)?;
+        if o.entries.is_empty() {
             return None;
         }
+        let cert = o
+            .get("cert_file")
+            .and_then(|v| self.file(v, &o.child("cert_file")));
+        let key = o
+            .get("key_file")
+            .and_then(|v| self.file(v, &o.child("key_file")));
+        let ca = o
+            .get("client_ca_file")
+            .and_then(|v| self.file(v, &o.child("client_ca_file")));
+        let auth = o.get("client_auth_type").and_then(|v| {
+            let a = self.client_auth(v, &o.child("client_auth_type"))?;
+            Some((a, v.pos))
+        });
+        let (mut min, mut max) = (TlsVersion::Tls12, TlsVersion::Tls13);
+        if let Some(v) = o.get("min_version") {
+            min = self.version(v, &o.child("min_version")).unwrap_or(min);
+        }
+        if let Some(v) = o.get("max_version") {
+            max = self.version(v, &o.child("max_version")).unwrap_or(max);
+        }
+        for key in IGNORED_TLS_KEYS {
+            if let Some((k, _)) = o.take_unlisted(key) {
+                self.warn(
+                    k.pos,
+                    &o.child(key),
+                    "ignored: rustls offers only modern cipher suites and curves and chooses among them itself",
+                );
+            }
+        }
+        for key in REFUSED_TLS_KEYS {
+            if let Some((k, _)) = o.take_unlisted(key) {
+                self.error(
+                    k.pos,
+                    &o.child(key),
+                    "not supported by cw-exporter; see the README's web security section",
+                );
+            }
+        }
+        self.finish(o);
         let (Some(cert_file), Some(key_file)) = (cert, key) else {
             self.error(n.pos, base, "cert_file and key_file are both required");
             return None;
@@ -223,6 +237,70 @@ impl Walk {
             max_version: max,
         })
     }
+
+    fn users(&mut self, v: &Node, cfg: &mut WebConfig) {
+        for (user, hash) in self.entries(v, "basic_auth_users") {
+            let path = format!("basic_auth_users.{}", user.name);
+            let Some(h) = self.string(hash, &path) else {
+                continue;
+            };
+            // Never echo the hash: it is credential material.
+            if h.parse::<bcrypt::HashParts>().is_err() {
+                self.error(hash.pos, &path, "not a bcrypt hash (expected $2a$, $2b$ or $2y$ followed by the cost and 53 characters)");
+                continue;
+            }
+            if cfg.basic_auth_users.iter().any(|(u, _)| *u == user.name) {
+                self.error(user.pos, &path, "user listed twice");
+                continue;
+            }
+            cfg.basic_auth_users.push((user.name.clone(), h));
+        }
+    }
+
+    fn http_server(&mut self, v: &Node, cfg: &mut WebConfig) {
+        let Some(mut o) = self.obj(v, "http_server_config") else {
+            return;
+        };
+        if let Some(b) = o.get("http2").and_then(|n| self.bool(n, &o.child("http2"))) {
+            cfg.http2 = b;
+        }
+        if let Some(hv) = o.get("headers") {
+            let path = o.child("headers");
+            for (name, value) in self.entries(hv, &path) {
+                let p = format!("{path}.{}", name.name);
+                let Some(val) = self.string(value, &p) else {
+                    continue;
+                };
+                let valid = axum::http::HeaderName::from_bytes(name.name.as_bytes()).is_ok()
+                    && axum::http::HeaderValue::from_str(&val).is_ok();
+                if !valid {
+                    self.error(name.pos, &p, "not a valid HTTP header");
+                    continue;
+                }
+                let lower = name.name.to_ascii_lowercase();
+                if [
+                    "authorization",
+                    "www-authenticate",
+                    "content-type",
+                    "content-length",
+                    "content-encoding",
+                    "date",
+                    "server",
+                ]
+                .contains(&lower.as_str())
+                {
+                    self.error(
+                        name.pos,
+                        &p,
+                        "this header is set by the server and cannot be overridden",
+                    );
+                    continue;
+                }
+                cfg.headers.push((name.name.clone(), val));
+            }
+        }
+        self.finish(o);
+    }
 }
 
 /// Parses the text of a web config; `file` names it in problems and anchors relative paths.
@@ -236,93 +314,32 @@ pub fn parse(text: &str, file: &Path) -> Result<Parsed, Vec<Problem>> {
         }]
     })?;
     let mut w = Walk {
-        problems: Vec::new(),
+        walk: config::walk::Walk::new(true),
         dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
     let mut cfg = WebConfig {
         http2: true,
         ..Default::default()
     };
-    for (k, v) in w.map(&root, "") {
-        match k.name.as_str() {
-            "tls_server_config" => cfg.tls = w.tls(v),
-            "basic_auth_users" => {
-                for (user, hash) in w.map(v, "basic_auth_users") {
-                    let path = format!("basic_auth_users.{}", user.name);
-                    let Some(h) = w.string(hash, &path) else {
-                        continue;
-                    };
-                    // Never echo the hash: it is credential material.
-                    if h.parse::<bcrypt::HashParts>().is_err() {
-                        w.error(hash.pos, &path, "not a bcrypt hash (expected $2a$, $2b$ or $2y$ followed by the cost and 53 characters)");
-                        continue;
-                    }
-                    if cfg.basic_auth_users.iter().any(|(u, _)| *u == user.name) {
-                        w.error(user.pos, &path, "user listed twice");
-                        continue;
-                    }
-                    cfg.basic_auth_users.push((user.name.clone(), h));
-                }
-            }
-            "http_server_config" => {
-                for (hk, hv) in w.map(v, "http_server_config") {
-                    let path = format!("http_server_config.{}", hk.name);
-                    match (hk.name.as_str(), &hv.value) {
-                        ("http2", Value::Bool(b)) => cfg.http2 = *b,
-                        ("http2", other) => w.error(
-                            hv.pos,
-                            &path,
-                            format!("expected true or false, found {}", other.kind()),
-                        ),
-                        ("headers", _) => {
-                            for (name, value) in w.map(hv, &path) {
-                                let p = format!("{path}.{}", name.name);
-                                let Some(val) = w.string(value, &p) else {
-                                    continue;
-                                };
-                                let valid =
-                                    axum::http::HeaderName::from_bytes(name.name.as_bytes())
-                                        .is_ok()
-                                        && axum::http::HeaderValue::from_str(&val).is_ok();
-                                if !valid {
-                                    w.error(name.pos, &p, "not a valid HTTP header");
-                                    continue;
-                                }
-                                let lower = name.name.to_ascii_lowercase();
-                                if [
-                                    "authorization",
-                                    "www-authenticate",
-                                    "content-type",
-                                    "content-length",
-                                    "content-encoding",
-                                    "date",
-                                    "server",
-                                ]
-                                .contains(&lower.as_str())
-                                {
-                                    w.error(
-                                        name.pos,
-                                        &p,
-                                        "this header is set by the server and cannot be overridden",
-                                    );
-                                    continue;
-                                }
-                                cfg.headers.push((name.name.clone(), val));
-                            }
-                        }
-                        _ => w.error(hk.pos, &path, "unknown key"),
-                    }
-                }
-            }
-            _ => w.error(k.pos, &k.name, "unknown key"),
+    if let Some(mut top) = w.obj(&root, "") {
+        if let Some(v) = top.get("tls_server_config") {
+            cfg.tls = w.tls(v);
         }
+        if let Some(v) = top.get("basic_auth_users") {
+            w.users(v, &mut cfg);
+        }
+        if let Some(v) = top.get("http_server_config") {
+            w.http_server(v, &mut cfg);
+        }
+        w.finish(top);
     }
-    if w.problems.iter().any(|p| p.severity == Severity::Error) {
-        return Err(w.problems);
+    let problems = w.walk.problems;
+    if problems.iter().any(|p| p.severity == Severity::Error) {
+        return Err(problems);
     }
     Ok(Parsed {
         config: cfg,
-        warnings: w.problems,
+        warnings: problems,
     })
 }
 
@@ -389,8 +406,9 @@ mod tests {
         );
         assert!(e.iter().any(|l| l == "web.yml:4:3: error: tls_server_config: cert_file and key_file are both required"), "{e:?}");
         assert!(
-            e.iter()
-                .any(|l| l == "web.yml:6:1: error: bogus: unknown key"),
+            e.iter().any(|l| l.starts_with(
+                "web.yml:6:1: error: bogus: unknown key `bogus`; known keys here: tls_server_config"
+            )),
             "{e:?}"
         );
     }
