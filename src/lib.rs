@@ -1,7 +1,10 @@
 //! cw-exporter: CloudWatch metrics as Prometheus series, YACE-compatible.
 //!
-//! The pipeline runs one way: [`config`] → [`discovery`] → [`plan`] → [`collect`] →
-//! [`exposition`] → [`server`]. Each stage takes the previous one's output as a value.
+//! The pipeline runs one way: [`config`] → [`schedule`] → [`discovery`] → [`plan`] →
+//! [`fetch`] → [`collect`] → [`server`], driven by [`run`]. Each stage takes the previous one's
+//! output as a value and imports nothing after it (`tests/architecture.rs` checks). AWS is
+//! reached through [`aws`]'s seam; [`model`], [`catalog`] and [`exposition`] (names and the
+//! writer) are leaf libraries the stages share.
 
 pub mod aws;
 pub mod catalog;

@@ -4,6 +4,7 @@
 mod common;
 
 mod alerts_e2e;
+mod architecture;
 mod cadence;
 mod deploy_kit;
 mod discovery_cache;
