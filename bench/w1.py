@@ -18,7 +18,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV = os.environ.get("CW_VENV", os.path.join(ROOT, ".venv"))
 CLUSTERS, SERVICES = 5, 10
-INTERVAL, CYCLES = 30, 3
+INTERVAL, CYCLES = 45, 3
 
 
 def free_port():
@@ -109,10 +109,13 @@ cw.put_metric_data(Namespace='ECS/ContainerInsights', MetricData=data)
         eenv = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "x",
                 "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
         log = f"/tmp/bench-exporter-{eport}.log"
-        # The interval leaves idle time after each cycle (moto takes ~15 s per cycle at this size),
-        # so counters read between cycles are exact.
+        # The interval leaves idle time after each cycle (moto takes ~15-25 s per cycle at this
+        # size), so counters read between cycles are exact. moto answers a 355-query
+        # GetMetricData in up to ~20 s on a slow 2-core machine, past the default attempt
+        # timeout (--aws.timeout / 3): the bench counts calls, not AWS's latency, so it allows more.
         exp_p = subprocess.Popen([f"{ROOT}/target/release/cw-exporter", "--config.file", f"{ROOT}/examples/seed-config.yml",
-                                  "--listen-address", f"127.0.0.1:{eport}", "--scraping-interval", str(INTERVAL)],
+                                  "--listen-address", f"127.0.0.1:{eport}", "--scraping-interval", str(INTERVAL),
+                                  "--aws.timeout", "180"],
                                  env=eenv, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         exp = f"http://127.0.0.1:{eport}"
 
