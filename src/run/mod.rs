@@ -1,6 +1,7 @@
 //! The running exporter: the listener, the collection loop, reloads and signals, built from
 //! one [`Settings`]. `main` parses flags into settings and calls [`run`].
 
+pub mod cli;
 mod plan_driver;
 mod reload;
 pub mod settings;
@@ -73,6 +74,7 @@ impl Exporter {
             self.accounting.clone(),
             self.limits.clone(),
             self.settings.aws_timeout,
+            self.settings.fips,
         )
         .await;
         Collector::new(cfg.jobs, Arc::new(aws), self.settings.collect_options())
@@ -81,6 +83,9 @@ impl Exporter {
 
 /// Runs the exporter until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), StartError> {
+    for note in &settings.notes {
+        note.log();
+    }
     let text = config::read(&settings.config_file)?;
     let addr = settings::resolve_listen(&settings.listen_address)
         .await
