@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::aws::{Accounting, Aws, RateLimits};
 use crate::collect::{Collector, Snapshot};
 use crate::config::{self, ConfigError, Severity};
-use crate::server::web::{self, Web};
+use crate::server::web::{self, Web, WebConfigError};
 use crate::server::{AppState, ReloadReply, ReloadStatus, listen, router};
 pub use plan_driver::{PlanError, plan};
 pub use reload::Fingerprint;
@@ -30,7 +30,7 @@ pub enum StartError {
     Config(#[from] ConfigError),
     /// `--web.config.file` could not be used.
     #[error("--web.config.file: {0}")]
-    WebConfig(String),
+    WebConfig(#[from] WebConfigError),
     /// `--listen-address` is not an address, or nothing can listen there.
     #[error("{0}")]
     Listen(String),
@@ -91,7 +91,7 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
         .await
         .map_err(StartError::Listen)?;
     let web = match &settings.web_config_file {
-        Some(p) => Some(Arc::new(Web::load(p).map_err(StartError::WebConfig)?)),
+        Some(p) => Some(Arc::new(Web::load(p)?)),
         None => None,
     };
     let exporter = Arc::new(Exporter {
