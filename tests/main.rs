@@ -23,3 +23,4 @@ mod seed_config;
 mod verify_config;
 mod web_security;
 mod window_mode;
+mod yace_compat;

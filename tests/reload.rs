@@ -57,9 +57,9 @@ fn bad_configs_are_rejected_and_good_ones_swapped_in() {
         (
             &*seed.replace(
                 "    enableMetricData: true\n    metrics:",
-                "    enableMetricData: true\n    lenght: 60\n    metrics:",
+                "    enableMetricData: true\n    delay: -60\n    metrics:",
             ),
-            format!("{f}:6:5: error: discovery.jobs[0].lenght: unknown key"),
+            format!("{f}:6:12: error: discovery.jobs[0].delay: expected a whole number of seconds"),
         ),
         (
             &*seed.replacen("        - Average", "        - Avg", 1),

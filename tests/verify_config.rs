@@ -28,7 +28,12 @@ fn every_problem_is_printed_with_file_line_and_column() {
     let cfg = common::write_config(
         "discovery:\n  jobs:\n    - type: ecs-containerinsights\n      region: us-east-1\n      lenght: 600\n      metrics:\n        - name: CpuReserved\n          statistics: [Avg]\n",
     );
-    let (code, out) = run(&["verify-config", "--config.file", cfg.to_str().unwrap()]);
+    let (code, out) = run(&[
+        "verify-config",
+        "--strict",
+        "--config.file",
+        cfg.to_str().unwrap(),
+    ]);
     assert_ne!(code, 0);
     let f = cfg.display().to_string();
     assert!(
@@ -44,6 +49,46 @@ fn every_problem_is_printed_with_file_line_and_column() {
         "{out}"
     );
     assert!(out.contains("2 error(s)"), "{out}");
+    // Without --strict, as at start and on reload: the unknown key is a warning, the bad
+    // statistic still an error.
+    let (code, out) = run(&["verify-config", "--config.file", cfg.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(
+        out.contains(&format!(
+            "{f}:5:7: warning: discovery.jobs[0].lenght: unknown key `lenght`"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("1 error(s)"), "{out}");
+}
+
+#[test]
+fn what_yace_tolerates_verifies_starts_and_reloads_and_strict_mode_refuses_it() {
+    // YACE accepts all of these: an unknown key, an empty roleArn (the default credentials),
+    // a roleArn that is not an ARN (STS refuses it when used), roundingPeriod (deprecated).
+    let cfg = common::write_config(
+        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n    - type: AWS/ECS\n      regions: [us-east-1]\n      roles:\n        - roleArn: ''\n      roundingPeriod: 60\n      someNewYaceKey: 1\n      metrics: [{name: CPUUtilization, statistics: [Average]}]\n    - type: AWS/ECS\n      regions: [us-east-1]\n      roles: [{roleArn: not-an-arn}]\n      metrics: [{name: CPUUtilization, statistics: [Average]}]\n",
+    );
+    let (code, out) = run(&["verify-config", "--config.file", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("OK (2 job(s), 3 warning(s))"), "{out}");
+    assert!(out.contains("`not-an-arn` is not a role ARN"), "{out}");
+    let (code, out) = run(&[
+        "verify-config",
+        "--strict",
+        "--config.file",
+        cfg.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("error: discovery.jobs[0].someNewYaceKey: unknown key"), "{out}");
+    assert!(out.contains("1 error(s)"), "{out}");
+    // An externalId without a role is refused, as YACE refuses it.
+    let cfg = common::write_config(
+        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n    - type: AWS/ECS\n      regions: [us-east-1]\n      roles:\n        - {roleArn: '', externalId: x}\n      metrics: [{name: CPUUtilization, statistics: [Average]}]\n",
+    );
+    let (code, out) = run(&["verify-config", "--config.file", cfg.to_str().unwrap()]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("an `externalId` needs a `roleArn`"), "{out}");
 }
 
 #[test]

@@ -113,6 +113,7 @@ impl Aws {
         accounting: Arc<Accounting>,
         limits: Arc<RateLimits>,
         call_timeout: std::time::Duration,
+        fips: bool,
     ) -> Self {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(std::time::Duration::from_secs(5).min(call_timeout))
@@ -122,6 +123,7 @@ impl Aws {
         // Standard mode: transient errors and throttling are retried with exponential backoff
         // and jitter, throttling drawing on the retry token bucket.
         let base = aws_config::defaults(BehaviorVersion::latest())
+            .use_fips(fips)
             .timeout_config(timeouts)
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
             .load()

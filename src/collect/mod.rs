@@ -58,6 +58,11 @@ pub struct Options {
     pub failed_series_retention: Option<Duration>,
     /// The most one (role, region) may take in a cycle; past it its jobs fail with `timeout`.
     pub cycle_timeout: Duration,
+    /// GetMetricData calls in flight per (role, region).
+    pub calls_in_flight: usize,
+    /// An info series for every tagged resource a tag-reading job finds, even one without
+    /// series (YACE's `always-return-info-metrics`).
+    pub always_info_metrics: bool,
 }
 
 /// The state of one config job after the last cycle.
@@ -102,6 +107,8 @@ pub struct Collector<S: Sessions = Aws> {
     /// Each (role, region)'s labels and families, rebuilt when its discovery is.
     shapes: HashMap<Scope, Arc<series::Shape>>,
     renderer: Renderer,
+    /// Identical series dropped, summed over cycles (YACE's duplicate counter).
+    duplicates_total: u64,
 }
 
 impl<S: Sessions> Collector<S> {
@@ -120,6 +127,7 @@ impl<S: Sessions> Collector<S> {
             discovering: HashMap::new(),
             shapes: HashMap::new(),
             renderer: Renderer::default(),
+            duplicates_total: 0,
         }
     }
 
@@ -160,7 +168,7 @@ impl<S: Sessions> Collector<S> {
                 self.cadence.clone(),
                 due.clone(),
             );
-            let per_call = self.opts.metrics_per_query;
+            let (per_call, in_flight) = (self.opts.metrics_per_query, self.opts.calls_in_flight);
             let max_age = discovery_age(&self.jobs, &job_ids, self.opts.discovery_interval);
             let cached = self.state.discovery(&key, moment, max_age.as_secs());
             let deadline = self.opts.cycle_timeout;
@@ -176,6 +184,7 @@ impl<S: Sessions> Collector<S> {
                             region.clone(),
                             job_ids.clone(),
                             deadline * DISCOVERY_DEADLINE_CYCLES,
+                            self.opts.always_info_metrics,
                         );
                         Running {
                             discovery,
@@ -207,7 +216,7 @@ impl<S: Sessions> Collector<S> {
                     (None, None) => unreachable!("a discovery runs when none is cached"),
                 };
                 let work = scope::collect(
-                    aws, jobs, role, region, job_ids, now, per_call, known, select,
+                    aws, jobs, role, region, job_ids, now, per_call, in_flight, known, select,
                 );
                 match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
@@ -281,7 +290,8 @@ impl<S: Sessions> Collector<S> {
         let aws = self.aws.clone();
         let acc = aws.accounting();
         let mut families = Families::default();
-        series::add_self_metrics(&mut families, acc, &status, duration);
+        self.duplicates_total += cloudwatch.duplicates() as u64;
+        series::add_self_metrics(&mut families, acc, &status, duration, self.duplicates_total);
 
         self.advance(moment);
         Snapshot {

@@ -108,6 +108,7 @@ pub async fn collect<S: Sessions>(
     job_ids: Vec<usize>,
     now: i64,
     per_call: usize,
+    in_flight: usize,
     known: Known,
     select: impl Fn(&Target, (i64, i64)) -> Option<(i64, i64)>,
 ) -> ScopeResult {
@@ -124,7 +125,7 @@ pub async fn collect<S: Sessions>(
         },
     };
     let plan = plan::plan_some(&jobs, &found.targets, now, per_call, select);
-    let calls = fetch::fetch(&session, &jobs, &found, &plan).await;
+    let calls = fetch::fetch(&session, &jobs, &found, &plan, in_flight).await;
     ScopeResult {
         role,
         region,
@@ -145,11 +146,12 @@ pub fn discover_in_background<S: Sessions>(
     region: String,
     job_ids: Vec<usize>,
     deadline: Duration,
+    always_info: bool,
 ) -> (Discovery, tokio::task::AbortHandle) {
     let re = region.clone();
     let task = tokio::spawn(async move {
         let session = aws.session(&role, &region).await.map_err(Arc::new)?;
-        let work = discovery::discover(&session, &jobs, &job_ids);
+        let work = discovery::discover(&session, &jobs, &job_ids, always_info);
         match tokio::time::timeout(deadline, work).await {
             Ok(found) => Ok(Arc::new(found)),
             Err(_) => Err(Arc::new(AwsError {

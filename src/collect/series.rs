@@ -355,8 +355,79 @@ fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// The exporter's own series. Label `config_job`, not `job`, so as not to clash with the
 /// target label Prometheus adds.
-pub fn add_self_metrics(fs: &mut Families, acc: &Accounting, jobs: &[JobStatus], duration: f64) {
+/// YACE's own counters under YACE's names and labels, counted from the same accounting as
+/// ours, so dashboards and alerts built on them keep working. APIs YACE calls and we do not
+/// (Auto Scaling, EC2, DMS, ...) stay at 0, as they do in YACE for a config that needs none.
+/// Two of YACE's counters lack `_total`; they are gauges here, so the OpenMetrics output stays
+/// valid (PromQL reads them the same).
+pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u64) {
+    let calls = acc.calls();
+    let count = |api: &str, errors_only: bool| -> u64 {
+        calls
+            .iter()
+            .filter(|(k, _)| k.api == api && (!errors_only || k.outcome != "success"))
+            .map(|(_, n)| n)
+            .sum()
+    };
+    for api in ["GetMetricData", "ListMetrics"] {
+        // As YACE's labelled counters: a series appears once its API was called.
+        let (all, errors) = (count(api, false), count(api, true));
+        if all > 0 {
+            fs.add(
+                "yace_cloudwatch_requests_total",
+                || "CloudWatch API calls (pages), by API: YACE's name, counted as cw_exporter_api_calls_total".into(),
+                Kind::Counter,
+                l(&[("api_name", api)]),
+                all as f64,
+                None,
+            );
+        }
+        if errors > 0 {
+            fs.add(
+                "yace_cloudwatch_request_errors",
+                || "Failed CloudWatch API calls, by API: YACE's name".into(),
+                Kind::Gauge,
+                l(&[("api_name", api)]),
+                errors as f64,
+                None,
+            );
+        }
+    }
+    let billed: u64 = acc.requested().values().map(|r| r.queries).sum();
+    let plain: [(&str, &str, f64); 10] = [
+        ("yace_cloudwatch_getmetricdata_requests_total", "GetMetricData calls (pages): YACE's name", count("GetMetricData", false) as f64),
+        ("yace_cloudwatch_getmetricdata_metrics_requested_total", "Metrics requested from GetMetricData, as AWS bills them: YACE's name for cw_exporter_metrics_requested_total", billed as f64),
+        ("yace_cloudwatch_getmetricstatistics_requests_total", "GetMetricStatistics calls: always 0, cw-exporter uses GetMetricData for every job", 0.0),
+        ("yace_cloudwatch_resourcegrouptaggingapi_requests_total", "Resource Groups Tagging API calls (pages): YACE's name", count("GetResources", false) as f64),
+        ("yace_cloudwatch_autoscalingapi_requests_total", "Auto Scaling API calls: not made by cw-exporter (0)", 0.0),
+        ("yace_cloudwatch_targetgroupapi_requests_total", "Target group API calls: not made by cw-exporter (0)", 0.0),
+        ("yace_cloudwatch_apigatewayapi_requests_total", "API Gateway API calls: not made by cw-exporter (0)", 0.0),
+        ("yace_cloudwatch_ec2api_requests_total", "EC2 API calls: not made by cw-exporter (0)", 0.0),
+        ("yace_cloudwatch_dmsapi_requests_total", "DMS API calls: not made by cw-exporter (0)", 0.0),
+        ("yace_cloudwatch_storagegatewayapi_requests_total", "Storage Gateway API calls: not made by cw-exporter (0)", 0.0),
+    ];
+    for (name, help, value) in plain {
+        fs.add(name, || help.into(), Kind::Counter, BTreeMap::new(), value, None);
+    }
+    fs.add(
+        "yace_cloudwatch_duplicate_metrics_filtered",
+        || "Identical series dropped (only the first is kept), summed over cycles: YACE's name".into(),
+        Kind::Gauge,
+        BTreeMap::new(),
+        duplicates_total as f64,
+        None,
+    );
+}
+
+pub fn add_self_metrics(
+    fs: &mut Families,
+    acc: &Accounting,
+    jobs: &[JobStatus],
+    duration: f64,
+    duplicates_total: u64,
+) {
     add_build_info(fs);
+    add_yace_metrics(fs, acc, duplicates_total);
     for (k, n) in acc.calls() {
         fs.add(
             "cw_exporter_api_calls_total",

@@ -237,3 +237,50 @@ async fn a_slow_discovery_outlives_its_cycle_and_the_next_cycle_joins_it() {
         "one discovery, joined, never restarted"
     );
 }
+
+/// The value of the first line of `s` that starts with `prefix` followed by ' ' or '{'.
+fn value_of(s: &Snapshot, prefix: &str) -> Option<f64> {
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.starts_with(&format!("{prefix} ")) || l.starts_with(&format!("{prefix}{{")))
+        .map(|l| l.rsplit_once(' ').unwrap().1.parse::<f64>().unwrap())
+        .reduce(|a, b| a + b)
+}
+
+#[tokio::test]
+async fn yaces_self_metrics_equal_ours_for_the_same_calls() {
+    let fake = Fake::new(estate());
+    fake.set(|e| e.failing_metric = Some("RunningTaskCount".into()));
+    let mut c = collector(&fake, options());
+    c.cycle().await;
+    let s = c.cycle().await;
+    let ours_gmd = fake.calls("GetMetricData") as f64;
+    assert_eq!(
+        value_of(&s, "yace_cloudwatch_getmetricdata_requests_total"),
+        Some(ours_gmd)
+    );
+    assert_eq!(
+        value_of(&s, r#"yace_cloudwatch_requests_total{api_name="GetMetricData"}"#),
+        Some(ours_gmd)
+    );
+    assert_eq!(
+        value_of(&s, r#"yace_cloudwatch_requests_total{api_name="ListMetrics"}"#),
+        Some(3.0)
+    );
+    // Two cycles, the RunningTaskCount call failing in each (two services, one query a call).
+    assert_eq!(
+        value_of(&s, r#"yace_cloudwatch_request_errors{api_name="GetMetricData"}"#),
+        Some(4.0)
+    );
+    assert_eq!(
+        value_of(&s, "yace_cloudwatch_getmetricdata_metrics_requested_total"),
+        value_of(&s, "cw_exporter_metrics_requested_total")
+    );
+    assert_eq!(
+        value_of(&s, "yace_cloudwatch_resourcegrouptaggingapi_requests_total"),
+        Some(0.0)
+    );
+    assert_eq!(value_of(&s, "yace_cloudwatch_ec2api_requests_total"), Some(0.0));
+    assert_eq!(value_of(&s, "yace_cloudwatch_duplicate_metrics_filtered"), Some(0.0));
+}

@@ -460,6 +460,10 @@ impl Walker {
                     let external_id = ro
                         .get("externalId")
                         .and_then(|n| self.nonempty_string(n, &format!("{rp}.externalId")));
+                    if role_arn.is_none() && external_id.is_some() {
+                        // As YACE: an external id is for assuming a role, and there is none.
+                        self.error(r.pos, &rp, "an `externalId` needs a `roleArn`");
+                    }
                     self.finish(ro);
                     roles.push(Role {
                         role_arn,
@@ -616,17 +620,26 @@ impl Walker {
             .count()
     }
 
+    /// A role to assume: empty means the default credentials (None), as in YACE. Something
+    /// that is not an ARN is a warning, as YACE accepts it too: STS refuses it at run time,
+    /// and the jobs of that role fail with its error.
     fn role_arn(&mut self, node: &Node, path: &str) -> Option<String> {
-        let a = self.nonempty_string(node, path)?;
-        if !a.starts_with("arn:") || a.split(':').count() < 6 {
-            self.error(
-                node.pos,
-                path,
-                format!("`{a}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
-            );
+        let a = self.string(node, path)?;
+        let a = a.trim();
+        if a.is_empty() {
             return None;
         }
-        Some(a)
+        if !a.starts_with("arn:") || a.split(':').count() < 6 {
+            self.warn(
+                node.pos,
+                path,
+                format!(
+                    "`{}` is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME): assuming it will fail",
+                    shown(a)
+                ),
+            );
+        }
+        Some(a.to_string())
     }
 
     fn key_value(

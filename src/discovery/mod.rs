@@ -72,7 +72,15 @@ pub fn scopes(jobs: &[Job]) -> BTreeMap<(Role, String), Vec<usize>> {
 }
 
 /// Runs discovery for the jobs of one (role, region).
-pub async fn discover<A: Api>(session: &A, jobs: &[Job], job_ids: &[usize]) -> Found {
+///
+/// With `always_info` (YACE's `always-return-info-metrics`), a job that reads the tagging API
+/// also gets an info series for each tagged resource its search tags match, series or not.
+pub async fn discover<A: Api>(
+    session: &A,
+    jobs: &[Job],
+    job_ids: &[usize],
+    always_info: bool,
+) -> Found {
     let mut found = Found::default();
     // One ListMetrics listing per (namespace, metric name), shared by every job that needs it.
     // Listing by name lets CloudWatch do the filtering: a Container Insights namespace holds
@@ -151,8 +159,11 @@ pub async fn discover<A: Api>(session: &A, jobs: &[Job], job_ids: &[usize]) -> F
         } else {
             None
         };
-        let (targets, resources, unassociated) =
+        let (targets, mut resources, unassociated) =
             select(i, job, &listed, tags, session.region(), session.account());
+        if always_info && let Some(tags) = tags {
+            resources.extend(without_series(i, job, tags, &resources));
+        }
         found.targets.extend(targets);
         found.resources.extend(resources);
         found.unassociated += unassociated;
@@ -268,12 +279,7 @@ pub fn select(
                 let resource_tags = tags.and_then(|t| t.get(&arn));
                 if !job.search_tags.is_empty() {
                     let Some(rtags) = resource_tags else { continue };
-                    let all_match = job.search_tags.iter().all(|f| {
-                        rtags
-                            .iter()
-                            .any(|(k, v)| *k == f.key && f.value.is_match(v))
-                    });
-                    if !all_match {
+                    if !matches_search_tags(job, rtags) {
                         continue;
                     }
                 }
@@ -325,6 +331,37 @@ pub fn select(
         })
         .collect();
     (targets, resources, unassociated)
+}
+
+/// The tagged resources a job's search tags match that `have` (the resources with series)
+/// lacks, in ARN order: what YACE's `always-return-info-metrics` adds as info series.
+pub fn without_series(
+    job_index: usize,
+    job: &Job,
+    tags: &TagMap,
+    have: &[Resource],
+) -> Vec<Resource> {
+    let mut out: Vec<Resource> = tags
+        .iter()
+        .filter(|(arn, _)| !have.iter().any(|r| *r.arn == ***arn))
+        .filter(|(_, rtags)| matches_search_tags(job, rtags))
+        .map(|(arn, rtags)| Resource {
+            job: job_index,
+            arn: Arc::from(arn.as_str()),
+            tags: rtags.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.arn.cmp(&b.arn));
+    out
+}
+
+/// Whether a resource's tags match every search tag of the job.
+fn matches_search_tags(job: &Job, rtags: &[(String, String)]) -> bool {
+    job.search_tags.iter().all(|f| {
+        rtags
+            .iter()
+            .any(|(k, v)| *k == f.key && f.value.is_match(v))
+    })
 }
 
 /// The job's dimension rules: an exact set of names (if any) and fixed name=value pairs.

@@ -177,3 +177,40 @@ fn scopes_group_jobs_by_role_and_region() {
     assert_eq!(s.len(), 1);
     assert_eq!(s.values().next().unwrap(), &vec![0, 1]);
 }
+
+#[test]
+fn always_return_info_metrics_adds_matching_tagged_resources_that_have_no_series() {
+    let js = jobs(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: ECS/ContainerInsights
+    regions: [eu-west-1]
+    searchTags: [{key: env, value: "^prod"}]
+    metrics:
+    - name: CpuReserved
+      statistics: [Average]
+"#,
+    );
+    let tag = |env: &str| vec![("env".to_string(), env.to_string())];
+    let tags: TagMap = [
+        ("arn:aws:ecs:r:1:service/prod/api", tag("production")),
+        ("arn:aws:ecs:r:1:service/prod/idle", tag("prod")),
+        ("arn:aws:ecs:r:1:service/prod/web", tag("dev")),
+        ("arn:aws:ecs:r:1:cluster/empty", tag("prod")),
+    ]
+    .into_iter()
+    .map(|(a, t)| (a.to_string(), t))
+    .collect();
+    let listing = seed_listing();
+    let (_, have, _) = select(0, &js[0], &listing.iter().collect::<Vec<_>>(), Some(&tags), "r", "1");
+    let have_arns: Vec<&str> = have.iter().map(|r| &*r.arn).collect();
+    assert!(have_arns.contains(&"arn:aws:ecs:r:1:service/prod/api"), "{have_arns:?}");
+    let added = without_series(0, &js[0], &tags, &have);
+    let added: Vec<&str> = added.iter().map(|r| &*r.arn).collect();
+    // Matching the search tags, without series; not `web` (dev), not what already has series.
+    assert_eq!(
+        added,
+        ["arn:aws:ecs:r:1:cluster/empty", "arn:aws:ecs:r:1:service/prod/idle"]
+    );
+}

@@ -11,28 +11,30 @@ use crate::config::Job;
 use crate::discovery::Found;
 use crate::plan::Plan;
 
-/// How many GetMetricData calls of one (role, region) run at once.
+/// How many GetMetricData calls of one (role, region) run at once, unless YACE's
+/// `-cloudwatch-concurrency` says otherwise.
 pub const CALLS_IN_FLIGHT: usize = 4;
 
 /// One call's datapoints, or why the call failed.
 pub type Fetched = Result<CallPoints, Arc<AwsError>>;
 
-/// Makes every call of `plan` (made from `found`'s targets) through `session`, at most [`CALLS_IN_FLIGHT`] at once, and
-/// returns their results in the plan's order.
+/// Makes every call of `plan` (made from `found`'s targets) through `session`, at most
+/// `in_flight` at once, and returns their results in the plan's order.
 pub async fn fetch<A: Api>(
     session: &A,
     jobs: &Arc<Vec<Job>>,
     found: &Arc<Found>,
     plan: &Plan,
+    in_flight: usize,
 ) -> Vec<Fetched> {
-    let limit = Arc::new(Semaphore::new(CALLS_IN_FLIGHT));
+    let limit = Arc::new(Semaphore::new(in_flight.max(1)));
     let mut set = JoinSet::new();
     for (i, call) in plan.calls.iter().enumerate() {
         let (session, call, limit) = (session.clone(), call.clone(), limit.clone());
         let (jobs, found) = (jobs.clone(), found.clone());
         set.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("never closed");
-            // Built only now, so at most CALLS_IN_FLIGHT calls' queries exist at once.
+            // Built only now, so at most `in_flight` calls' queries exist at once.
             let queries = call.metric_queries(&jobs, &found.targets);
             let r = session
                 .get_metric_data(&queries, call.start, call.end)

@@ -1,6 +1,7 @@
 //! The running exporter: the listener, the collection loop, reloads and signals, built from
 //! one [`Settings`]. `main` parses flags into settings and calls [`run`].
 
+pub mod cli;
 mod plan_driver;
 mod reload;
 pub mod settings;
@@ -14,7 +15,7 @@ use tokio::sync::mpsc;
 use crate::aws::{Accounting, Aws, RateLimits};
 use crate::collect::{Collector, Snapshot};
 use crate::config::{self, ConfigError, Severity};
-use crate::server::web::{self, Web};
+use crate::server::web::{self, Web, WebConfigError};
 use crate::server::{AppState, ReloadReply, ReloadStatus, listen, router};
 pub use plan_driver::{PlanError, plan};
 pub use reload::Fingerprint;
@@ -29,7 +30,7 @@ pub enum StartError {
     Config(#[from] ConfigError),
     /// `--web.config.file` could not be used.
     #[error("--web.config.file: {0}")]
-    WebConfig(String),
+    WebConfig(#[from] WebConfigError),
     /// `--listen-address` is not an address, or nothing can listen there.
     #[error("{0}")]
     Listen(String),
@@ -73,6 +74,7 @@ impl Exporter {
             self.accounting.clone(),
             self.limits.clone(),
             self.settings.aws_timeout,
+            self.settings.fips,
         )
         .await;
         Collector::new(cfg.jobs, Arc::new(aws), self.settings.collect_options())
@@ -81,12 +83,15 @@ impl Exporter {
 
 /// Runs the exporter until SIGTERM or Ctrl-C.
 pub async fn run(settings: Settings) -> Result<(), StartError> {
+    for note in &settings.notes {
+        note.log();
+    }
     let text = config::read(&settings.config_file)?;
     let addr = settings::resolve_listen(&settings.listen_address)
         .await
         .map_err(StartError::Listen)?;
     let web = match &settings.web_config_file {
-        Some(p) => Some(Arc::new(Web::load(p).map_err(StartError::WebConfig)?)),
+        Some(p) => Some(Arc::new(Web::load(p)?)),
         None => None,
     };
     let exporter = Arc::new(Exporter {

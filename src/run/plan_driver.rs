@@ -20,6 +20,9 @@ pub struct PlanError(String);
 /// Runs discovery once (or, with `offline`, assumes that many series per metric) and reports
 /// what the config will cost. Warnings go to stderr.
 pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report, PlanError> {
+    for note in &settings.notes {
+        note.log();
+    }
     let file = &settings.config_file;
     let loaded = config::load(file, false).map_err(|e| PlanError(e.to_string()))?;
     for w in loaded
@@ -56,6 +59,7 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                 acc.clone(),
                 Arc::new(RateLimits::new(&settings.rate_limits)),
                 settings.aws_timeout,
+                settings.fips,
             )
             .await;
             // The account id is looked up once per role for the process, not per discovery.
@@ -74,7 +78,7 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                     .await
                     .map_err(|e| PlanError(e.to_string()))?;
                 let before = totals();
-                let found = discovery::discover(&session, &jobs, &ids).await;
+                let found = discovery::discover(&session, &jobs, &ids, settings.always_info_metrics).await;
                 if let Some((j, e)) = found.failed.first() {
                     return Err(PlanError(format!(
                         "discovery for {} failed: {e}",

@@ -92,8 +92,9 @@ impl Reloader {
             tracing::info!("config reload: only the web config changed; re-read it");
             return Ok(Reloaded::Unchanged);
         }
-        // Strict: the old config keeps running, and whoever reloads is there to read the error.
-        let cfg = match self.exporter.parse_config(&next.config, true) {
+        // As tolerant as at start (unknown keys are warnings), so a config that started also
+        // reloads; an error keeps the old config running, and whoever reloads reads it.
+        let cfg = match self.exporter.parse_config(&next.config, false) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("config reload rejected, the old config keeps running: {e}");

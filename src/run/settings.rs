@@ -34,6 +34,51 @@ pub struct Settings {
     pub metrics_per_query: usize,
     /// `--labels-snake-case`.
     pub labels_snake_case: bool,
+    /// GetMetricData calls in flight per (role, region) (YACE's `-cloudwatch-concurrency`);
+    /// None: [`crate::fetch::CALLS_IN_FLIGHT`].
+    pub calls_in_flight: Option<usize>,
+    /// YACE's `-fips`: AWS's FIPS endpoints.
+    pub fips: bool,
+    /// YACE's `-enable-feature=always-return-info-metrics`.
+    pub always_info_metrics: bool,
+    /// What to say once at start about YACE flags that were mapped or ignored.
+    pub notes: Vec<Note>,
+}
+
+/// One thing to say at start about the flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// A warning (the flag does not do what it did in YACE), or information.
+    pub warning: bool,
+    /// The text.
+    pub text: String,
+}
+
+impl Note {
+    /// Information: the flag is accepted and what it becomes is said.
+    pub fn info(text: String) -> Note {
+        Note {
+            warning: false,
+            text,
+        }
+    }
+
+    /// A warning: the flag is accepted but what it asked for does not exist here.
+    pub fn warn(text: String) -> Note {
+        Note {
+            warning: true,
+            text,
+        }
+    }
+
+    /// Writes it to the log.
+    pub fn log(&self) {
+        if self.warning {
+            tracing::warn!("{}", self.text);
+        } else {
+            tracing::info!("{}", self.text);
+        }
+    }
 }
 
 impl Settings {
@@ -54,6 +99,10 @@ impl Settings {
             discovery_interval: Duration::from_secs(self.discovery_interval),
             failed_series_retention: self.failed_series_retention.map(Duration::from_secs),
             cycle_timeout: self.cycle_timeout(),
+            calls_in_flight: self
+                .calls_in_flight
+                .unwrap_or(crate::fetch::CALLS_IN_FLIGHT),
+            always_info_metrics: self.always_info_metrics,
         }
     }
 }

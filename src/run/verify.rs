@@ -1,5 +1,6 @@
-//! `verify-config`: the config (strictly: unknown keys are errors) and the web config checked
-//! without running anything, every problem with its file, line and column.
+//! `verify-config`: the config and the web config checked without running anything, every
+//! problem with its file, line and column. As at start and on reload, unknown keys are
+//! warnings; `strict` (`--strict`) makes them errors.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -12,6 +13,7 @@ use crate::server::web::Web;
 pub fn verify(
     config_file: &Path,
     web_config_file: Option<&Path>,
+    strict: bool,
     out: &mut impl Write,
 ) -> io::Result<bool> {
     let web_ok = match web_config_file {
@@ -30,7 +32,7 @@ pub fn verify(
     let count = |problems: &[config::Problem], severity| {
         problems.iter().filter(|p| p.severity == severity).count()
     };
-    let config_ok = match config::load(config_file, true) {
+    let config_ok = match config::load(config_file, strict) {
         Ok(l) => {
             for w in &l.warnings {
                 writeln!(out, "{}", w.display(config_file))?;

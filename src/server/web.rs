@@ -79,6 +79,29 @@ fn stamps(path: &Path, cfg: Option<&WebConfig>) -> Vec<Stamp> {
     v
 }
 
+/// Why a web config could not be used (at start: the exporter stops; on change: the old one
+/// keeps serving).
+#[derive(Debug, thiserror::Error)]
+pub enum WebConfigError {
+    /// The file could not be read.
+    #[error("{}: {source}", file.display())]
+    Read {
+        /// The web config file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a valid web config: every error, `file:line:column: ...`.
+    #[error("{}", lines.join("\n"))]
+    Invalid {
+        /// The errors, each on its line.
+        lines: Vec<String>,
+    },
+    /// A certificate or key it names cannot be used (the key's text is never shown).
+    #[error("{0}")]
+    Tls(String),
+}
+
 fn certs(file: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_file_iter(file)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
@@ -144,22 +167,28 @@ fn server_config(t: &TlsSettings, http2: bool) -> Result<ServerConfig, String> {
 }
 
 /// Reads and checks the web config and every file it names. Warnings are logged here.
-fn load(path: &Path) -> Result<Active, String> {
-    let text = crate::config::read_text(path, crate::config::MAX_FILE_BYTES)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let parsed = web_config::parse(&text, path).map_err(|ps| {
-        ps.iter()
+fn load(path: &Path) -> Result<Active, WebConfigError> {
+    let text = crate::config::read_text(path, crate::config::MAX_FILE_BYTES).map_err(|source| {
+        WebConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let parsed = web_config::parse(&text, path).map_err(|ps| WebConfigError::Invalid {
+        lines: ps
+            .iter()
             .filter(|p| p.severity == Severity::Error)
             .map(|p| p.display(path).to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect(),
     })?;
     for w in &parsed.warnings {
         tracing::warn!("{}", w.display(path));
     }
     let cfg = parsed.config;
     let tls = match &cfg.tls {
-        Some(t) => Some(TlsAcceptor::from(Arc::new(server_config(t, cfg.http2)?))),
+        Some(t) => Some(TlsAcceptor::from(Arc::new(
+            server_config(t, cfg.http2).map_err(WebConfigError::Tls)?,
+        ))),
         None => None,
     };
     let headers = cfg
@@ -182,7 +211,7 @@ fn load(path: &Path) -> Result<Active, String> {
 
 impl Web {
     /// Loads the web config at start: any error stops the exporter before it listens.
-    pub fn load(path: &Path) -> Result<Web, String> {
+    pub fn load(path: &Path) -> Result<Web, WebConfigError> {
         let active = load(path)?;
         let st = stamps(path, Some(&active.config));
         Ok(Web {
