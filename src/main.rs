@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::prelude::*;
 
-use cw_exporter::run::cli::{Cli, Command, LogFormat, LogLevel, PlanOutput, normalise_args};
 use cw_exporter::run;
+use cw_exporter::run::cli::{Cli, Command, LogFormat, LogLevel, PlanOutput, normalise_args};
 
 fn init_logging(level: LogLevel, format: LogFormat) {
     let level = match level {
@@ -97,7 +97,12 @@ fn main() -> ExitCode {
 
 fn verify(cli: &Cli, strict: bool) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    match run::verify(&cli.config_file, cli.web_config_file.as_deref(), strict, &mut out) {
+    match run::verify(
+        &cli.config_file,
+        cli.web_config_file.as_deref(),
+        strict,
+        &mut out,
+    ) {
         Ok(true) => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     }
@@ -110,4 +115,3 @@ fn runtime() -> tokio::runtime::Runtime {
         .build()
         .expect("tokio runtime")
 }
-

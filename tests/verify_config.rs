@@ -80,7 +80,10 @@ fn what_yace_tolerates_verifies_starts_and_reloads_and_strict_mode_refuses_it() 
         cfg.to_str().unwrap(),
     ]);
     assert_ne!(code, 0, "{out}");
-    assert!(out.contains("error: discovery.jobs[0].someNewYaceKey: unknown key"), "{out}");
+    assert!(
+        out.contains("error: discovery.jobs[0].someNewYaceKey: unknown key"),
+        "{out}"
+    );
     assert!(out.contains("1 error(s)"), "{out}");
     // An externalId without a role is refused, as YACE refuses it.
     let cfg = common::write_config(

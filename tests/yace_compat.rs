@@ -42,21 +42,41 @@ fn a_yace_deployments_args_start_the_exporter_and_yaces_self_metrics_are_served(
             .map(|l| l.value)
             .sum()
     };
-    let gmd = sum("cw_exporter_api_calls_total", Some(("api", "GetMetricData")));
+    let gmd = sum(
+        "cw_exporter_api_calls_total",
+        Some(("api", "GetMetricData")),
+    );
     assert!(gmd >= 1.0);
     assert_eq!(
-        sum("yace_cloudwatch_requests_total", Some(("api_name", "GetMetricData"))),
+        sum(
+            "yace_cloudwatch_requests_total",
+            Some(("api_name", "GetMetricData"))
+        ),
         gmd
     );
-    assert_eq!(sum("yace_cloudwatch_getmetricdata_requests_total", None), gmd);
     assert_eq!(
-        sum("yace_cloudwatch_getmetricdata_metrics_requested_total", None),
+        sum("yace_cloudwatch_getmetricdata_requests_total", None),
+        gmd
+    );
+    assert_eq!(
+        sum(
+            "yace_cloudwatch_getmetricdata_metrics_requested_total",
+            None
+        ),
         sum("cw_exporter_metrics_requested_total", None)
     );
     let log = exp.log();
     assert!(log.contains("level=debug"), "-debug turns on debug logs");
-    for said in ["aws-sdk-v2", "profiling", "list-metrics-limit", "-tag-concurrency"] {
-        assert!(log.contains(said), "the log says what {said} becomes:\n{log}");
+    for said in [
+        "aws-sdk-v2",
+        "profiling",
+        "list-metrics-limit",
+        "-tag-concurrency",
+    ] {
+        assert!(
+            log.contains(said),
+            "the log says what {said} becomes:\n{log}"
+        );
     }
 }
 
@@ -65,7 +85,13 @@ fn a_yace_deployments_args_start_the_exporter_and_yaces_self_metrics_are_served(
 #[test]
 fn the_migration_guides_flag_table_matches_the_binary() {
     let doc = std::fs::read_to_string(repo().join("docs/migrating-from-yace.md")).unwrap();
-    let table = doc.split("## Flags").nth(1).unwrap().split("\n## ").next().unwrap();
+    let table = doc
+        .split("## Flags")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
     let flags: Vec<&str> = table
         .lines()
         .filter_map(|l| l.strip_prefix("| `-"))
@@ -80,12 +106,18 @@ fn the_migration_guides_flag_table_matches_the_binary() {
     for f in &flags {
         assert!(help.contains(&format!("--{f}")), "--help has no --{f}");
     }
-    let group = help.split("YACE compatibility:").nth(1).expect("a YACE group in --help");
+    let group = help
+        .split("YACE compatibility:")
+        .nth(1)
+        .expect("a YACE group in --help");
     for l in group.lines() {
         let l = l.trim_start();
         if let Some(rest) = l.strip_prefix("--") {
-            let name = rest.split(|c: char| c == ' ' || c == '[' || c == '<' || c == '=').next().unwrap();
-            assert!(flags.contains(&name), "--{name} is in --help's YACE group but not in the guide");
+            let name = rest.split([' ', '[', '<', '=']).next().unwrap();
+            assert!(
+                flags.contains(&name),
+                "--{name} is in --help's YACE group but not in the guide"
+            );
         }
     }
 }

@@ -353,8 +353,6 @@ fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The exporter's own series. Label `config_job`, not `job`, so as not to clash with the
-/// target label Prometheus adds.
 /// YACE's own counters under YACE's names and labels, counted from the same accounting as
 /// ours, so dashboards and alerts built on them keep working. APIs YACE calls and we do not
 /// (Auto Scaling, EC2, DMS, ...) stay at 0, as they do in YACE for a config that needs none.
@@ -395,23 +393,73 @@ pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u
     }
     let billed: u64 = acc.requested().values().map(|r| r.queries).sum();
     let plain: [(&str, &str, f64); 10] = [
-        ("yace_cloudwatch_getmetricdata_requests_total", "GetMetricData calls (pages): YACE's name", count("GetMetricData", false) as f64),
-        ("yace_cloudwatch_getmetricdata_metrics_requested_total", "Metrics requested from GetMetricData, as AWS bills them: YACE's name for cw_exporter_metrics_requested_total", billed as f64),
-        ("yace_cloudwatch_getmetricstatistics_requests_total", "GetMetricStatistics calls: always 0, cw-exporter uses GetMetricData for every job", 0.0),
-        ("yace_cloudwatch_resourcegrouptaggingapi_requests_total", "Resource Groups Tagging API calls (pages): YACE's name", count("GetResources", false) as f64),
-        ("yace_cloudwatch_autoscalingapi_requests_total", "Auto Scaling API calls: not made by cw-exporter (0)", 0.0),
-        ("yace_cloudwatch_targetgroupapi_requests_total", "Target group API calls: not made by cw-exporter (0)", 0.0),
-        ("yace_cloudwatch_apigatewayapi_requests_total", "API Gateway API calls: not made by cw-exporter (0)", 0.0),
-        ("yace_cloudwatch_ec2api_requests_total", "EC2 API calls: not made by cw-exporter (0)", 0.0),
-        ("yace_cloudwatch_dmsapi_requests_total", "DMS API calls: not made by cw-exporter (0)", 0.0),
-        ("yace_cloudwatch_storagegatewayapi_requests_total", "Storage Gateway API calls: not made by cw-exporter (0)", 0.0),
+        (
+            "yace_cloudwatch_getmetricdata_requests_total",
+            "GetMetricData calls (pages): YACE's name",
+            count("GetMetricData", false) as f64,
+        ),
+        (
+            "yace_cloudwatch_getmetricdata_metrics_requested_total",
+            "Metrics requested from GetMetricData, as AWS bills them: YACE's name for cw_exporter_metrics_requested_total",
+            billed as f64,
+        ),
+        (
+            "yace_cloudwatch_getmetricstatistics_requests_total",
+            "GetMetricStatistics calls: always 0, cw-exporter uses GetMetricData for every job",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_resourcegrouptaggingapi_requests_total",
+            "Resource Groups Tagging API calls (pages): YACE's name",
+            count("GetResources", false) as f64,
+        ),
+        (
+            "yace_cloudwatch_autoscalingapi_requests_total",
+            "Auto Scaling API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_targetgroupapi_requests_total",
+            "Target group API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_apigatewayapi_requests_total",
+            "API Gateway API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_ec2api_requests_total",
+            "EC2 API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_dmsapi_requests_total",
+            "DMS API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
+        (
+            "yace_cloudwatch_storagegatewayapi_requests_total",
+            "Storage Gateway API calls: not made by cw-exporter (0)",
+            0.0,
+        ),
     ];
     for (name, help, value) in plain {
-        fs.add(name, || help.into(), Kind::Counter, BTreeMap::new(), value, None);
+        fs.add(
+            name,
+            || help.into(),
+            Kind::Counter,
+            BTreeMap::new(),
+            value,
+            None,
+        );
     }
     fs.add(
         "yace_cloudwatch_duplicate_metrics_filtered",
-        || "Identical series dropped (only the first is kept), summed over cycles: YACE's name".into(),
+        || {
+            "Identical series dropped (only the first is kept), summed over cycles: YACE's name"
+                .into()
+        },
         Kind::Gauge,
         BTreeMap::new(),
         duplicates_total as f64,
@@ -419,6 +467,8 @@ pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u
     );
 }
 
+/// The exporter's own series (YACE's among them). Label `config_job`, not `job`, so as not to
+/// clash with the target label Prometheus adds.
 pub fn add_self_metrics(
     fs: &mut Families,
     acc: &Accounting,

@@ -35,6 +35,8 @@ fn options() -> Options {
         discovery_interval: Duration::from_secs(600),
         failed_series_retention: None,
         cycle_timeout: Duration::from_secs(30),
+        calls_in_flight: crate::fetch::CALLS_IN_FLIGHT,
+        always_info_metrics: false,
     }
 }
 
@@ -261,16 +263,25 @@ async fn yaces_self_metrics_equal_ours_for_the_same_calls() {
         Some(ours_gmd)
     );
     assert_eq!(
-        value_of(&s, r#"yace_cloudwatch_requests_total{api_name="GetMetricData"}"#),
+        value_of(
+            &s,
+            r#"yace_cloudwatch_requests_total{api_name="GetMetricData"}"#
+        ),
         Some(ours_gmd)
     );
     assert_eq!(
-        value_of(&s, r#"yace_cloudwatch_requests_total{api_name="ListMetrics"}"#),
+        value_of(
+            &s,
+            r#"yace_cloudwatch_requests_total{api_name="ListMetrics"}"#
+        ),
         Some(3.0)
     );
     // Two cycles, the RunningTaskCount call failing in each (two services, one query a call).
     assert_eq!(
-        value_of(&s, r#"yace_cloudwatch_request_errors{api_name="GetMetricData"}"#),
+        value_of(
+            &s,
+            r#"yace_cloudwatch_request_errors{api_name="GetMetricData"}"#
+        ),
         Some(4.0)
     );
     assert_eq!(
@@ -281,6 +292,12 @@ async fn yaces_self_metrics_equal_ours_for_the_same_calls() {
         value_of(&s, "yace_cloudwatch_resourcegrouptaggingapi_requests_total"),
         Some(0.0)
     );
-    assert_eq!(value_of(&s, "yace_cloudwatch_ec2api_requests_total"), Some(0.0));
-    assert_eq!(value_of(&s, "yace_cloudwatch_duplicate_metrics_filtered"), Some(0.0));
+    assert_eq!(
+        value_of(&s, "yace_cloudwatch_ec2api_requests_total"),
+        Some(0.0)
+    );
+    assert_eq!(
+        value_of(&s, "yace_cloudwatch_duplicate_metrics_filtered"),
+        Some(0.0)
+    );
 }

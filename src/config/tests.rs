@@ -253,7 +253,7 @@ discovery:
     - type: AWS/ECS
       regions: [us-east-1]
       roles:
-        - roleArn: not-an-arn
+        - {roleArn: '', externalId: x}
 "#,
         true,
     );
@@ -267,10 +267,28 @@ discovery:
         "c.yml:18:11: error: discovery.jobs[1].metrics[1]: length 60 is shorter than period 300",
         "c.yml:22:22: error: discovery.jobs[1].metrics[1].nilToZero: expected true or false, found a string",
         "c.yml:23:7: error: discovery.jobs[2]: the job needs `metrics`",
-        "c.yml:26:20: error: discovery.jobs[2].roles[0].roleArn: `not-an-arn` is not a role ARN",
+        "c.yml:26:11: error: discovery.jobs[2].roles[0]: an `externalId` needs a `roleArn`",
     ] {
         assert!(all.contains(want), "missing {want:?} in\n{all}");
     }
+}
+
+#[test]
+fn role_arns_are_as_tolerant_as_yaces() {
+    let l = ok(r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/ECS
+      regions: [us-east-1]
+      roles: [{roleArn: ""}, {roleArn: not-an-arn}, {roleArn: "arn:aws:iam::1:role/r", externalId: e}]
+      metrics: [{name: CPUUtilization, statistics: [Average]}]
+"#);
+    let roles = &l.config.jobs[0].roles;
+    assert_eq!(roles[0], Role::default(), "empty: the default credentials");
+    assert_eq!(roles[1].role_arn.as_deref(), Some("not-an-arn"), "kept: STS refuses it");
+    assert_eq!(roles[2].external_id.as_deref(), Some("e"));
+    assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+    assert!(l.warnings[0].message.contains("`not-an-arn` is not a role ARN"));
 }
 
 #[test]

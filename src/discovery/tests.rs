@@ -203,14 +203,27 @@ discovery:
     .map(|(a, t)| (a.to_string(), t))
     .collect();
     let listing = seed_listing();
-    let (_, have, _) = select(0, &js[0], &listing.iter().collect::<Vec<_>>(), Some(&tags), "r", "1");
+    let (_, have, _) = select(
+        0,
+        &js[0],
+        &listing.iter().collect::<Vec<_>>(),
+        Some(&tags),
+        "r",
+        "1",
+    );
     let have_arns: Vec<&str> = have.iter().map(|r| &*r.arn).collect();
-    assert!(have_arns.contains(&"arn:aws:ecs:r:1:service/prod/api"), "{have_arns:?}");
+    assert!(
+        have_arns.contains(&"arn:aws:ecs:r:1:service/prod/api"),
+        "{have_arns:?}"
+    );
     let added = without_series(0, &js[0], &tags, &have);
     let added: Vec<&str> = added.iter().map(|r| &*r.arn).collect();
     // Matching the search tags, without series; not `web` (dev), not what already has series.
     assert_eq!(
         added,
-        ["arn:aws:ecs:r:1:cluster/empty", "arn:aws:ecs:r:1:service/prod/idle"]
+        [
+            "arn:aws:ecs:r:1:cluster/empty",
+            "arn:aws:ecs:r:1:service/prod/idle"
+        ]
     );
 }

@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use super::Settings;
 use super::settings::Note;
 
+/// The command line.
 #[derive(Parser, Debug)]
 #[command(
     name = "cw-exporter",
@@ -18,6 +19,7 @@ use super::settings::Note;
     after_help = "YACE's single-dash spelling works too: -config.file=config.yml -listen-address=:5000"
 )]
 pub struct Cli {
+    /// A subcommand; none runs the exporter.
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -36,7 +38,7 @@ pub struct Cli {
 
     /// Client-side rate limit, API=CALLS_PER_SECOND (repeatable; 0 = none). Defaults:
     /// GetMetricData=40, ListMetrics=20, GetResources=10, below AWS's default quotas.
-    #[arg(long = "aws.rate-limit", value_parser = cw_exporter::aws::limits::parse_override, global = true)]
+    #[arg(long = "aws.rate-limit", value_parser = crate::aws::limits::parse_override, global = true)]
     pub rate_limits: Vec<(String, f64)>,
 
     /// Exporter-toolkit web config (TLS, basic auth); re-read when it or a file it names changes.
@@ -118,7 +120,10 @@ pub struct YaceFlags {
     #[arg(long = "cloudwatch-concurrency.get-metric-data-limit", value_parser = clap::value_parser!(u64).range(1..=64), global = true)]
     pub get_metric_data_limit: Option<u64>,
     /// Accepted; GetMetricStatistics is never called (static jobs use GetMetricData).
-    #[arg(long = "cloudwatch-concurrency.get-metric-statistics-limit", global = true)]
+    #[arg(
+        long = "cloudwatch-concurrency.get-metric-statistics-limit",
+        global = true
+    )]
     pub get_metric_statistics_limit: Option<u64>,
     /// Accepted; the tagging API is paced by `--aws.rate-limit`, one listing at a time.
     #[arg(long = "tag-concurrency", global = true)]
@@ -137,6 +142,7 @@ pub struct YaceFlags {
     pub debug: bool,
 }
 
+/// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check the config file (and the web config), print every problem with its line and
@@ -161,23 +167,34 @@ pub enum Command {
     },
 }
 
+/// How `plan` prints its report.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PlanOutput {
+    /// Tables for a reader.
     Text,
+    /// The same figures as JSON.
     Json,
 }
 
+/// The least severe log level written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogLevel {
+    /// Everything, each cycle's detail included.
     Debug,
+    /// What happened: cycles, reloads, transitions.
     Info,
+    /// What went wrong but goes on.
     Warn,
+    /// What failed.
     Error,
 }
 
+/// The log line format, on stderr.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum LogFormat {
+    /// `key=value` pairs.
     Logfmt,
+    /// One JSON object a line.
     Json,
 }
 
@@ -233,12 +250,26 @@ impl Cli {
             ));
         }
         for (given, flag, why) in [
-            (y.list_metrics_limit.is_some(), "-cloudwatch-concurrency.list-metrics-limit", "ListMetrics runs one listing at a time per role and region, paced by --aws.rate-limit"),
-            (y.tag_concurrency.is_some(), "-tag-concurrency", "the tagging API is read one listing at a time per namespace, paced by --aws.rate-limit"),
-            (y.get_metric_statistics_limit.is_some(), "-cloudwatch-concurrency.get-metric-statistics-limit", "GetMetricStatistics is never called: static jobs use GetMetricData too"),
+            (
+                y.list_metrics_limit.is_some(),
+                "-cloudwatch-concurrency.list-metrics-limit",
+                "ListMetrics runs one listing at a time per role and region, paced by --aws.rate-limit",
+            ),
+            (
+                y.tag_concurrency.is_some(),
+                "-tag-concurrency",
+                "the tagging API is read one listing at a time per namespace, paced by --aws.rate-limit",
+            ),
+            (
+                y.get_metric_statistics_limit.is_some(),
+                "-cloudwatch-concurrency.get-metric-statistics-limit",
+                "GetMetricStatistics is never called: static jobs use GetMetricData too",
+            ),
         ] {
             if given {
-                notes.push(Note::info(format!("{flag} is accepted and has no effect: {why}")));
+                notes.push(Note::info(format!(
+                    "{flag} is accepted and has no effect: {why}"
+                )));
             }
         }
         if y.profiling_enabled {
@@ -346,7 +377,11 @@ mod tests {
             assert!(said("list-metrics-limit") && said("-tag-concurrency"));
             assert!(said("get-metric-statistics-limit") && said("both set"));
             let warned: Vec<_> = s.notes.iter().filter(|n| n.warning).collect();
-            assert_eq!(warned.len(), 3, "unknown feature, profiling, both limits: {warned:?}");
+            assert_eq!(
+                warned.len(),
+                3,
+                "unknown feature, profiling, both limits: {warned:?}"
+            );
         }
         let s = parse(&["-cloudwatch-concurrency=7", "-fips"]).settings();
         assert_eq!(s.calls_in_flight, Some(7));
@@ -362,11 +397,24 @@ mod tests {
     fn yace_flags_have_their_own_help_group() {
         use clap::CommandFactory;
         let help = Cli::command().render_long_help().to_string();
-        let group = help.split("YACE compatibility:").nth(1).expect("a YACE group");
-        for flag in ["--enable-feature", "--cloudwatch-concurrency", "--tag-concurrency", "--fips", "--profiling.enabled", "--debug"] {
+        let group = help
+            .split("YACE compatibility:")
+            .nth(1)
+            .expect("a YACE group");
+        for flag in [
+            "--enable-feature",
+            "--cloudwatch-concurrency",
+            "--tag-concurrency",
+            "--fips",
+            "--profiling.enabled",
+            "--debug",
+        ] {
             assert!(group.contains(flag), "{flag} in the YACE group");
         }
-        assert!(!group.contains("--scraping-interval"), "ours stay in their group");
+        assert!(
+            !group.contains("--scraping-interval"),
+            "ours stay in their group"
+        );
     }
 
     #[test]

@@ -78,7 +78,8 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                     .await
                     .map_err(|e| PlanError(e.to_string()))?;
                 let before = totals();
-                let found = discovery::discover(&session, &jobs, &ids, settings.always_info_metrics).await;
+                let found =
+                    discovery::discover(&session, &jobs, &ids, settings.always_info_metrics).await;
                 if let Some((j, e)) = found.failed.first() {
                     return Err(PlanError(format!(
                         "discovery for {} failed: {e}",
