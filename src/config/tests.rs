@@ -285,10 +285,18 @@ discovery:
 "#);
     let roles = &l.config.jobs[0].roles;
     assert_eq!(roles[0], Role::default(), "empty: the default credentials");
-    assert_eq!(roles[1].role_arn.as_deref(), Some("not-an-arn"), "kept: STS refuses it");
+    assert_eq!(
+        roles[1].role_arn.as_deref(),
+        Some("not-an-arn"),
+        "kept: STS refuses it"
+    );
     assert_eq!(roles[2].external_id.as_deref(), Some("e"));
     assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
-    assert!(l.warnings[0].message.contains("`not-an-arn` is not a role ARN"));
+    assert!(
+        l.warnings[0]
+            .message
+            .contains("`not-an-arn` is not a role ARN")
+    );
 }
 
 #[test]

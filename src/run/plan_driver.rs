@@ -14,8 +14,22 @@ use crate::schedule::cadence::Cadence;
 
 /// Why `plan` could not make its report.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct PlanError(String);
+pub enum PlanError {
+    /// The config could not be read or is invalid.
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    /// A role's credentials or account could not be had.
+    #[error("{0}")]
+    Aws(#[from] crate::aws::AwsError),
+    /// A job's discovery failed: the report would leave it out.
+    #[error("discovery for {job} failed: {error}")]
+    Discovery {
+        /// The job, as the config names it.
+        job: String,
+        /// Why.
+        error: std::sync::Arc<crate::aws::AwsError>,
+    },
+}
 
 /// Runs discovery once (or, with `offline`, assumes that many series per metric) and reports
 /// what the config will cost. Warnings go to stderr.
@@ -24,7 +38,7 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
         note.log();
     }
     let file = &settings.config_file;
-    let loaded = config::load(file, false).map_err(|e| PlanError(e.to_string()))?;
+    let loaded = config::load(file, false)?;
     for w in loaded
         .warnings
         .iter()
@@ -73,18 +87,15 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                 m
             };
             for ((role, region), ids) in discovery::scopes(&jobs) {
-                let session = aws
-                    .session(&role, &region)
-                    .await
-                    .map_err(|e| PlanError(e.to_string()))?;
+                let session = aws.session(&role, &region).await?;
                 let before = totals();
                 let found =
                     discovery::discover(&session, &jobs, &ids, settings.always_info_metrics).await;
                 if let Some((j, e)) = found.failed.first() {
-                    return Err(PlanError(format!(
-                        "discovery for {} failed: {e}",
-                        jobs[*j].label
-                    )));
+                    return Err(PlanError::Discovery {
+                        job: jobs[*j].label.clone(),
+                        error: e.clone(),
+                    });
                 }
                 let discovery_calls = totals()
                     .into_iter()
