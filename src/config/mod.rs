@@ -1,7 +1,8 @@
 //! Config: YAML in either YACE dialect → positioned tree → one job model.
 //!
 //! Parse, then validate: [`yaml::parse`] gives a tree in which everything has a line and column;
-//! [`parse::Walker`] reads it, collecting every problem with its position.
+//! `parse::Walker` (on the shared `walk::Walk`) reads it, collecting every problem with its
+//! position.
 
 mod metric;
 pub mod model;

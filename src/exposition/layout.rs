@@ -3,7 +3,7 @@
 //! At 100k series the general path ([`super::text::Families`]: a label map per sample, evened
 //! out, sorted and de-duplicated every cycle) took seconds and hundreds of MiB. But between two
 //! discoveries the *shape* of the output — which families, which label sets, in which order —
-//! does not change; only the values do. So a [`Renderer`] keeps a [`Layout`] (families, their
+//! does not change; only the values do. So a [`Renderer`] keeps a `Layout` (families, their
 //! header lines, each row's pre-escaped `{labels}` block, shared by every family that has the
 //! same labels) and, while the input has the same shape, a cycle only writes names, blocks and
 //! values one after the other. The input is [`List`]s whose rows (family, labels) are built once

@@ -33,7 +33,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 /// The most connections served at once, whatever the file-descriptor limit allows.
 const MAX_CONNECTIONS: usize = 1024;
 
-/// How many connections to serve at once: at most [`MAX_CONNECTIONS`], and at most three
+/// How many connections to serve at once: at most `MAX_CONNECTIONS`, and at most three
 /// quarters of the open-file limit, so AWS calls, config reads and accept itself keep
 /// descriptors when clients take the rest.
 #[allow(
