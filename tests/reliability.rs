@@ -298,9 +298,10 @@ fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
     });
     drop(silent);
     let log = small.log();
-    // Once per time the limit is reached, not once per waiting connection.
+    // At most once a minute, not once per waiting connection nor each time the limit is
+    // reached again as connections churn (a slow run once logged it five times in 3 ms).
     let limited = log.matches("connection limit reached").count();
-    assert!((1..=3).contains(&limited), "{log}");
+    assert_eq!(limited, 1, "{log}");
     assert!(!log.contains("accept failed"), "{log}");
 }
 

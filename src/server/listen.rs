@@ -51,6 +51,9 @@ pub fn connection_limit() -> usize {
     (soft / 4 * 3).clamp(8, MAX_CONNECTIONS)
 }
 
+/// How often reaching the connection limit is logged, at most.
+const LIMIT_LOG_EVERY: Duration = Duration::from_secs(60);
+
 /// Serves `app` until `stop` resolves, then waits (bounded) for the requests in flight.
 pub async fn serve(
     listener: TcpListener,
@@ -62,18 +65,17 @@ pub async fn serve(
     let limit = connection_limit();
     let slots = Arc::new(Semaphore::new(limit));
     let mut accept_errors = AcceptErrors::default();
-    let mut at_limit = false;
+    // When the limit was last logged: at most once a minute, since connections that churn at
+    // the limit reach it again each time one closes and a waiting one takes its place.
+    let mut limit_logged: Option<Instant> = None;
     tokio::pin!(stop);
     loop {
         // A slot first: at the limit, new connections wait in the kernel's backlog.
         let permit = match slots.clone().try_acquire_owned() {
-            Ok(p) => {
-                at_limit = false;
-                p
-            }
+            Ok(p) => p,
             Err(_) => {
-                if !at_limit {
-                    at_limit = true;
+                if limit_logged.is_none_or(|at| at.elapsed() >= LIMIT_LOG_EVERY) {
+                    limit_logged = Some(Instant::now());
                     tracing::warn!(
                         limit,
                         "connection limit reached; new connections wait until one closes"
