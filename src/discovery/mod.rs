@@ -341,9 +341,11 @@ pub fn without_series(
     tags: &TagMap,
     have: &[Resource],
 ) -> Vec<Resource> {
+    // A set, not a scan of `have` per tagged resource: both can be thousands long.
+    let have: HashSet<&str> = have.iter().map(|r| &*r.arn).collect();
     let mut out: Vec<Resource> = tags
         .iter()
-        .filter(|(arn, _)| !have.iter().any(|r| *r.arn == ***arn))
+        .filter(|(arn, _)| !have.contains(arn.as_str()))
         .filter(|(_, rtags)| matches_search_tags(job, rtags))
         .map(|(arn, rtags)| Resource {
             job: job_index,
