@@ -46,3 +46,25 @@ pub struct TaggedResource {
     /// Its tags, as (key, value) pairs.
     pub tags: Vec<(String, String)>,
 }
+
+/// A resource as its service's own API describes it: the values of YACE's enhanced metrics.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Described {
+    /// The resource's ARN (the `name` label).
+    pub arn: String,
+    /// The dimensions its series get, as YACE labels them (`DBInstanceIdentifier`, ...).
+    pub dimensions: Vec<Dim>,
+    /// (field, value) as the API gives them (see `catalog::enhanced`); a field the API left
+    /// out is absent.
+    pub values: Vec<(&'static str, f64)>,
+}
+
+impl Described {
+    /// The value of `field`, if the API gave it.
+    pub fn value(&self, field: &str) -> Option<f64> {
+        self.values
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, v)| *v)
+    }
+}

@@ -6,8 +6,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::{Accounting, AwsError};
+use crate::catalog::enhanced::Source;
 use crate::config::Role;
-use crate::model::{Dim, ListedMetric, TaggedResource};
+use crate::model::{Described, Dim, ListedMetric, TaggedResource};
 
 /// Where sessions come from, and where every call is counted.
 pub trait Sessions: Send + Sync + 'static {
@@ -29,6 +30,8 @@ pub trait Api: Clone + Send + Sync + 'static {
     fn region(&self) -> &str;
     /// The account the calls act in.
     fn account(&self) -> &str;
+    /// The account's alias (IAM), if it has one and it could be read: YACE's `account_alias`.
+    fn account_alias(&self) -> Option<&str>;
     /// Every series of one metric of a namespace, all pages, deduplicated.
     fn list_metrics(
         &self,
@@ -41,6 +44,11 @@ pub trait Api: Clone + Send + Sync + 'static {
         &self,
         types: &[&str],
     ) -> impl Future<Output = Result<Vec<TaggedResource>, AwsError>> + Send;
+    /// Every resource of `source` in the region, as its service describes it, all pages.
+    fn describe(
+        &self,
+        source: Source,
+    ) -> impl Future<Output = Result<Vec<Described>, AwsError>> + Send;
     /// One GetMetricData request (all its pages) for ≤ 500 queries over [start, end).
     fn get_metric_data(
         &self,

@@ -24,16 +24,28 @@ pub struct AttemptCounter {
 fn code(e: &Error) -> String {
     use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError;
     use aws_sdk_cloudwatch::operation::list_metrics::ListMetricsError;
+    use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
+    use aws_sdk_dynamodb::operation::list_tables::ListTablesError;
+    use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersError;
+    use aws_sdk_iam::operation::list_account_aliases::ListAccountAliasesError;
+    use aws_sdk_lambda::operation::list_functions::ListFunctionsError;
+    use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError;
     use aws_sdk_resourcegroupstagging::operation::get_resources::GetResourcesError;
-    let c = if let Some(x) = e.downcast_ref::<GetMetricDataError>() {
-        x.code()
-    } else if let Some(x) = e.downcast_ref::<ListMetricsError>() {
-        x.code()
-    } else if let Some(x) = e.downcast_ref::<GetResourcesError>() {
-        x.code()
-    } else {
-        None
-    };
+    fn of<T: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+        e: &Error,
+    ) -> Option<Option<&str>> {
+        e.downcast_ref::<T>().map(|x| x.code())
+    }
+    let c = of::<GetMetricDataError>(e)
+        .or_else(|| of::<ListMetricsError>(e))
+        .or_else(|| of::<GetResourcesError>(e))
+        .or_else(|| of::<ListAccountAliasesError>(e))
+        .or_else(|| of::<DescribeDBInstancesError>(e))
+        .or_else(|| of::<ListFunctionsError>(e))
+        .or_else(|| of::<ListTablesError>(e))
+        .or_else(|| of::<DescribeTableError>(e))
+        .or_else(|| of::<DescribeCacheClustersError>(e))
+        .flatten();
     super::redact::code(c.unwrap_or("unknown"))
 }
 

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Accounting, Api, AwsError, CallPoints, MetricQuery, Sessions, accounting};
+use crate::catalog::enhanced::Source;
 use crate::config::Role;
-use crate::model::{ListedMetric, TaggedResource};
+use crate::model::{Described, ListedMetric, TaggedResource};
 
 /// The account every fake session acts in.
 pub const ACCOUNT: &str = "123456789012";
@@ -28,6 +29,10 @@ pub struct Estate {
     pub failing_metric: Option<String>,
     /// API → how long each call takes (tokio's clock, so paused-time tests do not wait).
     pub delay: HashMap<&'static str, Duration>,
+    /// The account's alias.
+    pub alias: Option<String>,
+    /// What each enhanced-metric source describes.
+    pub described: HashMap<Source, Vec<Described>>,
 }
 
 /// The fake AWS: a [`Sessions`] whose sessions share one [`Estate`].
@@ -69,6 +74,7 @@ impl Sessions for Fake {
         Ok(FakeSession {
             fake: self.clone(),
             region: region.to_string(),
+            alias: self.estate.lock().unwrap().alias.clone(),
         })
     }
 
@@ -82,6 +88,7 @@ impl Sessions for Fake {
 pub struct FakeSession {
     fake: Fake,
     region: String,
+    alias: Option<String>,
 }
 
 impl FakeSession {
@@ -117,6 +124,10 @@ impl Api for FakeSession {
         ACCOUNT
     }
 
+    fn account_alias(&self) -> Option<&str> {
+        self.alias.as_deref()
+    }
+
     async fn list_metrics(
         &self,
         namespace: &str,
@@ -142,6 +153,13 @@ impl Api for FakeSession {
             .filter(|(t, _)| types.contains(&t.as_str()))
             .map(|(_, r)| r.clone())
             .collect())
+    }
+
+    /// One call, named by the source's first API.
+    async fn describe(&self, source: Source) -> Result<Vec<Described>, AwsError> {
+        self.call(source.apis()[0], None).await?;
+        let estate = self.fake.estate.lock().unwrap();
+        Ok(estate.described.get(&source).cloned().unwrap_or_default())
     }
 
     /// One point per period of [start, end), each of the estate's value.

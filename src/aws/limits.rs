@@ -16,6 +16,8 @@ pub const DEFAULTS: &[(&str, f64)] = &[
     ("GetMetricData", 40.0),
     ("ListMetrics", 20.0),
     ("GetResources", 10.0),
+    // One call per DynamoDB table at each discovery of a job with enhanced metrics.
+    ("DescribeTable", 10.0),
 ];
 
 /// The calls per second allowed per API, and when the next call of each (account, region,

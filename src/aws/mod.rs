@@ -18,7 +18,7 @@ use std::time::SystemTime;
 pub use accounting::Accounting;
 pub use api::{Api, CallPoints, MetricQuery, Sessions};
 pub use limits::RateLimits;
-pub use sdk::{Aws, Session};
+pub use sdk::{Aws, Options, Session};
 
 /// A failed AWS call, already reduced to what may be logged: no credentials, no request body.
 #[derive(Debug, thiserror::Error)]

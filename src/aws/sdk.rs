@@ -11,8 +11,11 @@ use tokio::sync::Mutex;
 
 use super::{Accounting, Api, AwsError, CallPoints, MetricQuery, RateLimits, Sessions};
 use super::{accounting, attempts, redact};
+use crate::catalog::enhanced::Source;
 use crate::config::Role;
-use crate::model::{Dim, ListedMetric, TaggedResource};
+use crate::model::{Described, Dim, ListedMetric, TaggedResource};
+
+mod describe;
 
 /// A failed call's (code, message), both fit to show: see [`redact`].
 fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) {
@@ -88,11 +91,39 @@ impl PageTokens {
 pub struct Session {
     region: String,
     account: String,
+    account_alias: Option<Arc<str>>,
+    /// The role's config, for the clients only discovery's enhanced metrics need.
+    conf: SdkConfig,
     cloudwatch: aws_sdk_cloudwatch::Client,
     tagging: aws_sdk_resourcegroupstagging::Client,
     acc: Arc<Accounting>,
     limits: Arc<RateLimits>,
 }
+
+/// How the exporter talks to AWS, from its flags.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Bounds one API call, retries included: the SDK has no read timeout of its own, and an
+    /// endpoint that accepts and never answers would stall a cycle forever.
+    pub call_timeout: std::time::Duration,
+    /// AWS's FIPS endpoints (YACE's `-fips`).
+    pub fips: bool,
+    /// Look up each role's account alias (off: YACE's `-disable-account-alias-lookup`).
+    pub alias_lookup: bool,
+}
+
+/// What is known of a role's account alias.
+#[derive(Clone)]
+enum Alias {
+    /// Read: the alias, or none (the account has none).
+    Known(Option<Arc<str>>),
+    /// The last lookup failed at this moment; it is tried again [`ALIAS_RETRY`] later.
+    Failed(tokio::time::Instant),
+}
+
+/// How long a failed alias lookup stands before it is tried again: a role without
+/// `iam:ListAccountAliases` is not asked every cycle.
+const ALIAS_RETRY: std::time::Duration = std::time::Duration::from_secs(900);
 
 /// Builds and caches sessions. The base config (credential chain, endpoints) is loaded once.
 pub struct Aws {
@@ -101,20 +132,22 @@ pub struct Aws {
     /// Every call made through its sessions, counted.
     pub accounting: Arc<Accounting>,
     limits: Arc<RateLimits>,
+    alias_lookup: bool,
     /// role → (account id, config carrying the role's credentials). Account ids never change.
     roles: Mutex<HashMap<Role, (String, SdkConfig)>>,
+    /// role → its account's alias. Aliases hardly ever change: read once per role.
+    aliases: Mutex<HashMap<Role, Alias>>,
 }
 
 impl Aws {
-    /// `call_timeout` bounds one API call, retries included: the SDK has no read timeout of its
-    /// own, and an endpoint that accepts and never answers would stall a cycle forever.
+    /// The AWS of a config (its STS region) and the flags' options.
     pub async fn new(
         sts_region: Option<String>,
         accounting: Arc<Accounting>,
         limits: Arc<RateLimits>,
-        call_timeout: std::time::Duration,
-        fips: bool,
+        options: &Options,
     ) -> Self {
+        let call_timeout = options.call_timeout;
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(std::time::Duration::from_secs(5).min(call_timeout))
             .operation_attempt_timeout(call_timeout / 3)
@@ -123,7 +156,7 @@ impl Aws {
         // Standard mode: transient errors and throttling are retried with exponential backoff
         // and jitter, throttling drawing on the retry token bucket.
         let base = aws_config::defaults(BehaviorVersion::latest())
-            .use_fips(fips)
+            .use_fips(options.fips)
             .timeout_config(timeouts)
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
             .load()
@@ -133,7 +166,9 @@ impl Aws {
             sts_region,
             accounting,
             limits,
+            alias_lookup: options.alias_lookup,
             roles: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
         }
     }
 
@@ -201,13 +236,72 @@ impl Aws {
         Ok((account, conf))
     }
 
+    /// The alias of the role's account (IAM ListAccountAliases; an account has at most one):
+    /// read once per role. A failed lookup is warned about once per role and tried again
+    /// [`ALIAS_RETRY`] later; until then the series carry no alias, as YACE's do.
+    async fn alias(
+        &self,
+        role: &Role,
+        conf: &SdkConfig,
+        region: &str,
+        account: &str,
+    ) -> Option<Arc<str>> {
+        if !self.alias_lookup {
+            return None;
+        }
+        let mut aliases = self.aliases.lock().await;
+        let failed_before = match aliases.get(role) {
+            Some(Alias::Known(a)) => return a.clone(),
+            Some(Alias::Failed(at)) if at.elapsed() < ALIAS_RETRY => return None,
+            Some(Alias::Failed(_)) => true,
+            None => false,
+        };
+        let iam_conf = aws_sdk_iam::config::Builder::from(conf)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.counter(region, account))
+            .build();
+        let iam = aws_sdk_iam::Client::from_conf(iam_conf);
+        let api = "ListAccountAliases";
+        match iam.list_account_aliases().send().await {
+            Ok(out) => {
+                self.accounting.call(api, region, account, "success");
+                let alias = out
+                    .account_aliases()
+                    .first()
+                    .filter(|a| !a.is_empty())
+                    .map(|a| Arc::from(a.as_str()));
+                aliases.insert(role.clone(), Alias::Known(alias.clone()));
+                alias
+            }
+            Err(e) => {
+                let (code, message) = classify(&e);
+                self.accounting.call(api, region, account, &code);
+                if !failed_before {
+                    tracing::warn!(
+                        account,
+                        code,
+                        message,
+                        "could not read the account alias (iam:ListAccountAliases); series of this account carry no account_alias label, tried again in 15 minutes"
+                    );
+                }
+                aliases.insert(role.clone(), Alias::Failed(tokio::time::Instant::now()));
+                None
+            }
+        }
+    }
+
+    fn counter(&self, region: &str, account: &str) -> attempts::AttemptCounter {
+        attempts::AttemptCounter {
+            region: region.to_string(),
+            account: account.to_string(),
+            acc: self.accounting.clone(),
+        }
+    }
+
     async fn connect(&self, role: &Role, region: &str) -> Result<Session, AwsError> {
         let (account, conf) = self.role(role, region).await?;
-        let counter = || attempts::AttemptCounter {
-            region: region.to_string(),
-            account: account.clone(),
-            acc: self.accounting.clone(),
-        };
+        let account_alias = self.alias(role, &conf, region, &account).await;
+        let counter = || self.counter(region, &account);
         let cw_conf = aws_sdk_cloudwatch::config::Builder::from(&conf)
             .region(Region::new(region.to_string()))
             .interceptor(counter())
@@ -219,6 +313,8 @@ impl Aws {
         Ok(Session {
             region: region.to_string(),
             account,
+            account_alias,
+            conf,
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cw_conf),
             tagging: aws_sdk_resourcegroupstagging::Client::from_conf(tag_conf),
             acc: self.accounting.clone(),
@@ -240,6 +336,15 @@ impl Sessions for Aws {
 }
 
 impl Session {
+    /// Counts the failed attempts of a client made for this session.
+    fn counter(&self) -> attempts::AttemptCounter {
+        attempts::AttemptCounter {
+            region: self.region.clone(),
+            account: self.account.clone(),
+            acc: self.acc.clone(),
+        }
+    }
+
     fn fail<E: ProvideErrorMetadata, R>(&self, api: &'static str, e: &SdkError<E, R>) -> AwsError {
         let (code, message) = classify(e);
         self.acc.call(api, &self.region, &self.account, &code);
@@ -303,6 +408,10 @@ impl Api for Session {
 
     fn account(&self) -> &str {
         &self.account
+    }
+
+    fn account_alias(&self) -> Option<&str> {
+        self.account_alias.as_deref()
     }
 
     async fn list_metrics(
@@ -390,6 +499,15 @@ impl Api for Session {
             }
         }
         Ok(out)
+    }
+
+    async fn describe(&self, source: Source) -> Result<Vec<Described>, AwsError> {
+        match source {
+            Source::RdsInstances => self.rds_instances().await,
+            Source::LambdaFunctions => self.lambda_functions().await,
+            Source::DynamoDbTables => self.dynamodb_tables().await,
+            Source::ElastiCacheClusters => self.elasticache_clusters().await,
+        }
     }
 
     async fn get_metric_data(

@@ -5,6 +5,8 @@
 //! it is listed under, and how its ARN is built from those dimensions. Discovery and association
 //! read this table and nothing else, so adding a namespace is adding a row.
 
+pub mod enhanced;
+
 /// One kind of AWS resource that CloudWatch series are attached to.
 #[derive(Debug)]
 pub struct ResourceType {
@@ -25,6 +27,9 @@ pub struct Namespace {
     pub aliases: &'static [&'static str],
     /// Most specific first: a series belongs to the first type whose dimensions it all has.
     pub resources: &'static [ResourceType],
+    /// The dimensions the old config dialect's jobs select by default (YACE's `awsDimensions`
+    /// are added to them): those of the namespace's usual resource.
+    pub base_dimensions: &'static [&'static str],
 }
 
 const ECS_SERVICE: ResourceType = ResourceType {
@@ -43,27 +48,99 @@ const EKS_CLUSTER: ResourceType = ResourceType {
     arn: "arn:{partition}:eks:{region}:{account}:cluster/{ClusterName}",
 };
 
+const RDS_INSTANCE: ResourceType = ResourceType {
+    tag_type: "rds:db",
+    dimensions: &["DBInstanceIdentifier"],
+    arn: "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
+};
+const RDS_CLUSTER: ResourceType = ResourceType {
+    tag_type: "rds:cluster",
+    dimensions: &["DBClusterIdentifier"],
+    arn: "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
+};
+const LAMBDA_FUNCTION: ResourceType = ResourceType {
+    tag_type: "lambda:function",
+    dimensions: &["FunctionName"],
+    arn: "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}",
+};
+/// Index series (`GlobalSecondaryIndexName`) belong to their table: an index has no ARN of its
+/// own in the tagging API.
+const DYNAMODB_TABLE: ResourceType = ResourceType {
+    tag_type: "dynamodb:table",
+    dimensions: &["TableName"],
+    arn: "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}",
+};
+/// Node series (`CacheNodeId`) belong to their cluster.
+const ELASTICACHE_CLUSTER: ResourceType = ResourceType {
+    tag_type: "elasticache:cluster",
+    dimensions: &["CacheClusterId"],
+    arn: "arn:{partition}:elasticache:{region}:{account}:cluster:{CacheClusterId}",
+};
+/// Serverless caches' series carry `clusterId` (lower-case c), the cache's name.
+const ELASTICACHE_SERVERLESS: ResourceType = ResourceType {
+    tag_type: "elasticache:serverlesscache",
+    dimensions: &["clusterId"],
+    arn: "arn:{partition}:elasticache:{region}:{account}:serverlesscache:{clusterId}",
+};
+const ELASTICACHE_REPLICATION_GROUP: ResourceType = ResourceType {
+    tag_type: "elasticache:replicationgroup",
+    dimensions: &["ReplicationGroupId"],
+    arn: "arn:{partition}:elasticache:{region}:{account}:replicationgroup:{ReplicationGroupId}",
+};
+
 /// Every namespace the exporter knows how to discover.
 pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "ECS/ContainerInsights",
         aliases: &["ecs-containerinsights"],
         resources: &[ECS_SERVICE, ECS_CLUSTER],
+        base_dimensions: &["ClusterName"],
     },
     Namespace {
         namespace: "AWS/ECS",
         aliases: &["ecs-svc"],
         resources: &[ECS_SERVICE, ECS_CLUSTER],
+        base_dimensions: &["ClusterName"],
     },
     Namespace {
         namespace: "ContainerInsights",
         aliases: &["containerinsights"],
         resources: &[EKS_CLUSTER],
+        base_dimensions: &["ClusterName"],
     },
     Namespace {
         namespace: "AWS/EKS",
         aliases: &["eks"],
         resources: &[EKS_CLUSTER],
+        base_dimensions: &["ClusterName"],
+    },
+    Namespace {
+        namespace: "AWS/RDS",
+        aliases: &["rds"],
+        resources: &[RDS_INSTANCE, RDS_CLUSTER],
+        base_dimensions: &["DBInstanceIdentifier"],
+    },
+    Namespace {
+        namespace: "AWS/Lambda",
+        aliases: &["lambda"],
+        resources: &[LAMBDA_FUNCTION],
+        base_dimensions: &["FunctionName"],
+    },
+    Namespace {
+        namespace: "AWS/DynamoDB",
+        aliases: &["dynamodb"],
+        resources: &[DYNAMODB_TABLE],
+        base_dimensions: &["TableName"],
+    },
+    Namespace {
+        namespace: "AWS/ElastiCache",
+        aliases: &["ec"],
+        resources: &[
+            ELASTICACHE_CLUSTER,
+            ELASTICACHE_SERVERLESS,
+            ELASTICACHE_REPLICATION_GROUP,
+        ],
+        base_dimensions: &["CacheClusterId"],
     },
 ];
 
@@ -84,12 +161,6 @@ pub fn known_names() -> String {
 }
 
 impl Namespace {
-    /// The dimensions every series of this namespace carries: those of its broadest resource.
-    /// YACE's old `awsDimensions` list is added to these to form a job's exact dimension set.
-    pub fn base_dimensions(&self) -> &'static [&'static str] {
-        self.resources.last().map(|r| r.dimensions).unwrap_or(&[])
-    }
-
     /// The resource type a series with these dimension names belongs to, if any.
     pub fn resource_for(&self, mut has: impl FnMut(&str) -> bool) -> Option<&'static ResourceType> {
         self.resources
@@ -176,6 +247,133 @@ mod tests {
         );
     }
 
+    /// The ARN of a series with `dims` in `namespace`, by the catalog.
+    fn arn_of(namespace: &str, dims: &[(&str, &str)]) -> Option<String> {
+        let get = |k: &str| dims.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        let r = lookup(namespace)?.resource_for(|d| get(d).is_some())?;
+        Some(r.build_arn("us-east-2", "123456789012", get))
+    }
+
+    #[test]
+    fn rds_instances_and_clusters_by_their_identifiers() {
+        // RDS ARNs carry the identifier itself (AWS's "Amazon Resource Names in Amazon RDS").
+        assert_eq!(
+            arn_of(
+                "AWS/RDS",
+                &[("DBInstanceIdentifier", "my-mysql-instance-1")]
+            )
+            .as_deref(),
+            Some("arn:aws:rds:us-east-2:123456789012:db:my-mysql-instance-1")
+        );
+        assert_eq!(
+            arn_of("rds", &[("DBClusterIdentifier", "my-aurora-cluster-1")]).as_deref(),
+            Some("arn:aws:rds:us-east-2:123456789012:cluster:my-aurora-cluster-1")
+        );
+        // Aurora's per-role series belong to the cluster; engine-wide aggregates to no resource.
+        assert_eq!(
+            arn_of(
+                "AWS/RDS",
+                &[("DBClusterIdentifier", "c1"), ("Role", "WRITER")]
+            )
+            .as_deref(),
+            Some("arn:aws:rds:us-east-2:123456789012:cluster:c1")
+        );
+        assert_eq!(arn_of("AWS/RDS", &[("EngineName", "aurora-mysql")]), None);
+    }
+
+    #[test]
+    fn lambda_functions_dynamodb_tables_and_elasticache_clusters() {
+        assert_eq!(
+            arn_of(
+                "AWS/Lambda",
+                &[
+                    ("FunctionName", "my-function"),
+                    ("Resource", "my-function:prod")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:lambda:us-east-2:123456789012:function:my-function")
+        );
+        assert_eq!(
+            arn_of(
+                "AWS/DynamoDB",
+                &[
+                    ("TableName", "Music"),
+                    ("GlobalSecondaryIndexName", "GenreAndPriceIndex")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:dynamodb:us-east-2:123456789012:table/Music")
+        );
+        // Account-wide DynamoDB metrics (AccountMaxReads) have no dimension: no resource.
+        assert_eq!(arn_of("AWS/DynamoDB", &[]), None);
+        assert_eq!(
+            arn_of(
+                "ec",
+                &[
+                    ("CacheClusterId", "my-redis-0001-001"),
+                    ("CacheNodeId", "0001")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:elasticache:us-east-2:123456789012:cluster:my-redis-0001-001")
+        );
+        assert_eq!(
+            arn_of("AWS/ElastiCache", &[("clusterId", "my-serverless-cache")]).as_deref(),
+            Some("arn:aws:elasticache:us-east-2:123456789012:serverlesscache:my-serverless-cache")
+        );
+        assert_eq!(
+            arn_of("AWS/ElastiCache", &[("ReplicationGroupId", "my-redis")]).as_deref(),
+            Some("arn:aws:elasticache:us-east-2:123456789012:replicationgroup:my-redis")
+        );
+    }
+
+    #[test]
+    fn every_row_is_consistent() {
+        let mut names = std::collections::HashSet::new();
+        for ns in NAMESPACES {
+            assert!(names.insert(ns.namespace), "{} twice", ns.namespace);
+            for a in ns.aliases {
+                assert!(names.insert(a), "alias {a} twice");
+            }
+            assert!(!ns.resources.is_empty(), "{}", ns.namespace);
+            for (i, r) in ns.resources.iter().enumerate() {
+                // Every placeholder of the template is a dimension of its type (or context).
+                let mut rest = r.arn;
+                while let Some(a) = rest.find('{') {
+                    let b = a + rest[a..].find('}').expect("closed");
+                    let key = &rest[a + 1..b];
+                    assert!(
+                        ["partition", "region", "account"].contains(&key)
+                            || r.dimensions.contains(&key),
+                        "{}: {{{key}}} is not a dimension of {}",
+                        ns.namespace,
+                        r.tag_type
+                    );
+                    rest = &rest[b + 1..];
+                }
+                // Most specific first: a type whose dimensions are all a later type's would
+                // claim that later type's series, so the later one could never be chosen.
+                for later in &ns.resources[i + 1..] {
+                    assert!(
+                        !r.dimensions.iter().all(|d| later.dimensions.contains(d))
+                            || r.dimensions == later.dimensions,
+                        "{}: {} is shadowed by the broader type before it",
+                        ns.namespace,
+                        later.tag_type
+                    );
+                }
+            }
+            for d in ns.base_dimensions {
+                assert!(
+                    ns.resources.iter().any(|r| r.dimensions.contains(d)),
+                    "{}: base dimension {d} identifies none of its resources",
+                    ns.namespace
+                );
+            }
+        }
+    }
+
     #[test]
     fn eks_clusters() {
         let ns = lookup("ContainerInsights").unwrap();
@@ -184,6 +382,6 @@ mod tests {
             r.build_arn("eu-west-1", "42", |_| Some("k8s")),
             "arn:aws:eks:eu-west-1:42:cluster/k8s"
         );
-        assert_eq!(ns.base_dimensions(), &["ClusterName"]);
+        assert_eq!(ns.base_dimensions, &["ClusterName"]);
     }
 }

@@ -40,8 +40,9 @@ fn label_or_warn(
 pub struct Shape {
     found: Arc<Found>,
     account: String,
-    /// Per (job, group): the fixed rows, and how many of them (at the end) are info series.
-    fixed: HashMap<(usize, u64), (Rows, usize)>,
+    /// Per (job, group): the fixed rows, and the values of those at the end whose values are
+    /// known at discovery (info series, 0; enhanced metrics).
+    fixed: HashMap<(usize, u64), (Rows, Vec<f64>)>,
     /// Per (job, metric): its family per statistic.
     families: HashMap<(usize, usize), StatFamilies>,
     /// The labels of targets whose metric exports timestamps, by target.
@@ -113,6 +114,9 @@ impl Shape {
             }
             labels.insert("region".into(), region.to_string());
             labels.insert("account_id".into(), account.to_string());
+            if let Some(a) = &found.account_alias {
+                labels.insert("account_alias".into(), a.to_string());
+            }
             let stats = families
                 .entry((t.job, t.metric))
                 .or_insert_with(|| {
@@ -133,7 +137,8 @@ impl Shape {
                 rows.push((meta.clone(), labels.clone()));
             }
         }
-        let mut info_rows: HashMap<(usize, u64), Vec<Row>> = HashMap::new();
+        // Rows whose values are known now: info series (0), then enhanced metrics.
+        let mut info_rows: HashMap<(usize, u64), Vec<(Row, f64)>> = HashMap::new();
         for r in &found.resources {
             let job = &jobs[r.job];
             if job.kind != JobKind::Discovery {
@@ -152,6 +157,9 @@ impl Shape {
             if job.include_context_on_info {
                 labels.insert("region".into(), region.to_string());
                 labels.insert("account_id".into(), account.to_string());
+                if let Some(a) = &found.account_alias {
+                    labels.insert("account_alias".into(), a.to_string());
+                }
                 for (k, v) in &job.custom_tags {
                     label_or_warn(&mut labels, "custom_tag_", k, v, snake);
                 }
@@ -166,7 +174,35 @@ impl Shape {
             info_rows
                 .entry((r.job, cadence.info(r.job)))
                 .or_default()
-                .push((meta, strings.labels(labels)));
+                .push(((meta, strings.labels(labels)), 0.0));
+        }
+        let mut enhanced_families: HashMap<(usize, usize), Option<Arc<Meta>>> = HashMap::new();
+        for e in &found.enhanced {
+            let job = &jobs[e.job];
+            let meta = enhanced_families
+                .entry((e.job, e.metric))
+                .or_insert_with(|| enhanced_family(job, e.metric));
+            let Some(meta) = meta.clone() else { continue };
+            let mut labels = BTreeMap::new();
+            labels.insert("name".to_string(), e.resource.to_string());
+            for d in e.dimensions.iter() {
+                label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
+            }
+            for (k, v) in job.exported_tags.iter().zip(e.tags.iter()) {
+                label_or_warn(&mut labels, "tag_", k, v, snake);
+            }
+            for (k, v) in &job.custom_tags {
+                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+            }
+            labels.insert("region".into(), region.to_string());
+            labels.insert("account_id".into(), account.to_string());
+            if let Some(a) = &found.account_alias {
+                labels.insert("account_alias".into(), a.to_string());
+            }
+            info_rows
+                .entry((e.job, cadence.info(e.job)))
+                .or_default()
+                .push(((meta, strings.labels(labels)), e.value));
         }
         for key in info_rows.keys() {
             fixed.entry(*key).or_default();
@@ -174,10 +210,10 @@ impl Shape {
         let fixed = fixed
             .into_iter()
             .map(|(key, mut rows)| {
-                let info = info_rows.remove(&key).unwrap_or_default();
-                let n = info.len();
-                rows.extend(info);
-                (key, (Rows::from(rows), n))
+                let known = info_rows.remove(&key).unwrap_or_default();
+                let values = known.iter().map(|(_, v)| *v).collect();
+                rows.extend(known.into_iter().map(|(row, _)| row));
+                (key, (Rows::from(rows), values))
             })
             .collect();
         Shape {
@@ -222,6 +258,18 @@ fn family(job: &Job, metric: usize, stat: usize) -> Option<Arc<Meta>> {
         }
     );
     Some(Arc::new(Meta::gauge(name, help)))
+}
+
+/// The family of a job's enhanced metric: YACE's name without a statistic
+/// (`aws_rds_allocated_storage`), or None if it cannot be exported.
+fn enhanced_family(job: &Job, metric: usize) -> Option<Arc<Meta>> {
+    let m = job.enhanced[metric];
+    let name = metric_name(&job.namespace, m.name, "");
+    if !valid_metric_name(&name) {
+        warn_once(&name);
+        return None;
+    }
+    Some(Arc::new(Meta::gauge(name, m.help.to_string())))
 }
 
 /// The series of one (role, region) for the cadence groups `due`, per (job, group): the fixed
@@ -300,8 +348,7 @@ pub fn build(
     }
     let mut out: HashMap<(usize, u64), Vec<List>> = HashMap::new();
     for (key, mut list) in fixed {
-        let info = shape.fixed[&key].1;
-        list.values.extend(std::iter::repeat_n(0.0, info));
+        list.values.extend_from_slice(&shape.fixed[&key].1);
         debug_assert_eq!(list.values.len(), list.rows.len());
         out.entry(key).or_default().push(list);
     }

@@ -301,3 +301,134 @@ async fn yaces_self_metrics_equal_ours_for_the_same_calls() {
         Some(0.0)
     );
 }
+
+/// A CloudWatch job and an enhanced-only job on RDS, in an account with an alias.
+const RDS_JOBS: &str = "apiVersion: v1alpha1
+discovery:
+  exportedTagsOnMetrics:
+    AWS/RDS: [team]
+  jobs:
+    - type: AWS/RDS
+      regions: [eu-west-1]
+      period: 60
+      length: 60
+      metrics:
+        - name: CPUUtilization
+          statistics: [Average]
+    - type: AWS/RDS
+      regions: [eu-west-1]
+      includeContextOnInfoMetrics: true
+      enhancedMetrics:
+        - name: AllocatedStorage
+";
+
+fn rds_estate() -> Estate {
+    use crate::catalog::enhanced::Source;
+    use crate::model::{Described, Dim, TaggedResource};
+    let mut e = Estate {
+        value: 3.0,
+        alias: Some("prod-estate".into()),
+        ..Estate::default()
+    };
+    let arn = |db: &str| format!("arn:aws:rds:eu-west-1:123456789012:db:{db}");
+    e.metrics.push((
+        "AWS/RDS".into(),
+        listed("CPUUtilization", &[("DBInstanceIdentifier", "orders")]),
+    ));
+    // `orders` is tagged, `scratch` is not: both are described.
+    e.resources.push((
+        "rds:db".into(),
+        TaggedResource {
+            arn: arn("orders"),
+            tags: vec![("team".into(), "shop".into())],
+        },
+    ));
+    let described = |db: &str, gib: f64| Described {
+        arn: arn(db),
+        dimensions: vec![Dim {
+            name: "DBInstanceIdentifier".into(),
+            value: db.into(),
+        }],
+        values: vec![("AllocatedStorage", gib)],
+    };
+    e.described.insert(
+        Source::RdsInstances,
+        vec![described("orders", 100.0), described("scratch", 20.0)],
+    );
+    e
+}
+
+#[tokio::test]
+async fn enhanced_metrics_are_read_at_discovery_for_untagged_resources_too_with_the_alias() {
+    let fake = Fake::new(rds_estate());
+    let mut c = Collector::new(jobs(RDS_JOBS), Arc::new(fake.clone()), options());
+    let s = c.cycle().await;
+    assert!(s.jobs.iter().all(|j| j.success), "{:?}", s.jobs);
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let has = |l: &str| lines.contains(&l);
+    assert!(
+        has(
+            r#"aws_rds_allocated_storage{account_alias="prod-estate",account_id="123456789012",dimension_DBInstanceIdentifier="orders",name="arn:aws:rds:eu-west-1:123456789012:db:orders",region="eu-west-1",tag_team="shop"} 1.073741824e+11"#
+        ),
+        "{text}"
+    );
+    assert!(
+        has(
+            r#"aws_rds_allocated_storage{account_alias="prod-estate",account_id="123456789012",dimension_DBInstanceIdentifier="scratch",name="arn:aws:rds:eu-west-1:123456789012:db:scratch",region="eu-west-1",tag_team=""} 2.147483648e+10"#
+        ),
+        "the untagged instance is found: {text}"
+    );
+    assert!(
+        has(
+            r#"aws_rds_cpuutilization_average{account_alias="prod-estate",account_id="123456789012",dimension_DBInstanceIdentifier="orders",name="arn:aws:rds:eu-west-1:123456789012:db:orders",region="eu-west-1",tag_team="shop"} 3"#
+        ),
+        "CloudWatch series carry the alias: {text}"
+    );
+    // Info series: the alias only with includeContextOnInfoMetrics (the second job); the
+    // family's other series get it empty, as YACE's label consistency does.
+    let info: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("aws_rds_info{"))
+        .collect();
+    assert_eq!(
+        info.len(),
+        3,
+        "1 from the first job, 2 from the second: {info:?}"
+    );
+    assert_eq!(
+        info.iter()
+            .filter(|l| l.contains(r#"account_alias="prod-estate""#))
+            .count(),
+        2,
+        "{info:?}"
+    );
+    assert!(text.contains("# TYPE aws_rds_allocated_storage gauge"));
+    assert_eq!(fake.calls("DescribeDBInstances"), 1);
+    // Refreshed with discovery, not every cycle.
+    for _ in 0..9 {
+        c.cycle().await; // moments 60 … 540
+    }
+    assert_eq!(fake.calls("DescribeDBInstances"), 1);
+    c.cycle().await; // moment 600: rediscovered
+    assert_eq!(fake.calls("DescribeDBInstances"), 2);
+}
+
+#[tokio::test]
+async fn a_failed_enhanced_listing_keeps_the_jobs_cloudwatch_series() {
+    let fake = Fake::new(rds_estate());
+    fake.set(|e| {
+        e.failing
+            .insert("DescribeDBInstances", "AccessDenied".into());
+        e.alias = None;
+    });
+    let mut c = Collector::new(jobs(RDS_JOBS), Arc::new(fake.clone()), options());
+    let s = c.cycle().await;
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    assert!(!text.contains("aws_rds_allocated_storage{"), "{text}");
+    assert!(
+        text.contains(r#"aws_rds_cpuutilization_average{account_id="123456789012","#),
+        "no alias, no label: {text}"
+    );
+    assert!(!text.contains("account_alias"), "{text}");
+}

@@ -89,8 +89,11 @@ pub struct Job {
     /// `--discovery-interval`. A (role, region) shared by several jobs is rediscovered when the
     /// shortest of their intervals has passed.
     pub discovery_interval: Option<u32>,
-    /// The job's metrics, in file order.
+    /// The job's metrics, in file order (may be empty when it has enhanced metrics).
     pub metrics: Vec<Metric>,
+    /// `enhancedMetrics` (discovery jobs): values from the service's own API, read at
+    /// discovery.
+    pub enhanced: Vec<&'static crate::catalog::enhanced::EnhancedMetric>,
 }
 
 /// One metric entry of a job, with the job's settings filled in where it sets none.

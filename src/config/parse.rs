@@ -57,6 +57,7 @@ pub(super) const KIND_KEYS: &[(&str, &[JobKind])] = {
         ("awsDimensions", &[Discovery]),
         ("additionalDimensions", &[Discovery]),
         ("enableMetricData", &[Discovery]),
+        ("enhancedMetrics", &[Discovery]),
         ("dimensions", &[Static]),
     ]
 };
@@ -352,14 +353,20 @@ impl Walker {
             *saw_emd = true;
         }
 
+        let enhanced = match take_for(&mut o, kind, "enhancedMetrics") {
+            Some((_, n)) => self.enhanced(n, &o.child("enhancedMetrics"), &namespace),
+            None => Vec::new(),
+        };
+
         let inherited = self.inherited(&mut o);
         let mut metrics = Vec::new();
         match o.get("metrics") {
+            None if !enhanced.is_empty() => {}
             None => self.error(node.pos, path, "the job needs `metrics`"),
             Some(n) => {
                 let p = o.child("metrics");
                 let items = self.seq(n, &p).unwrap_or(&[]);
-                if items.is_empty() {
+                if items.is_empty() && enhanced.is_empty() {
                     self.error(n.pos, &p, "the job needs at least one metric");
                 }
                 for (i, m) in items.iter().enumerate() {
@@ -406,7 +413,68 @@ impl Walker {
             include_context_on_info,
             discovery_interval,
             metrics,
+            enhanced,
         })
+    }
+
+    /// `enhancedMetrics: [{name: AllocatedStorage}, ...]` (a plain name is taken too): each
+    /// must be one of the namespace's, exactly as YACE spells it.
+    fn enhanced(
+        &mut self,
+        n: &Node,
+        path: &str,
+        namespace: &str,
+    ) -> Vec<&'static catalog::enhanced::EnhancedMetric> {
+        let mut out = Vec::new();
+        let known = catalog::enhanced::names_of(namespace);
+        let items = self.seq(n, path).unwrap_or(&[]);
+        if !items.is_empty() && known.is_empty() && !namespace.is_empty() {
+            self.error(
+                n.pos,
+                path,
+                format!(
+                    "`{namespace}` has no enhanced metrics; namespaces that do: {}",
+                    catalog::enhanced::namespaces().join(", ")
+                ),
+            );
+            return out;
+        }
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("{path}[{i}]");
+            let name = match &item.value {
+                crate::config::yaml::Value::Map(_) => {
+                    let Some(mut o) = self.obj(item, &p) else {
+                        continue;
+                    };
+                    let name = match o.get("name") {
+                        Some(v) => self.nonempty_string(v, &o.child("name")),
+                        None => {
+                            self.error(item.pos, &p, "an enhanced metric needs `name`");
+                            None
+                        }
+                    };
+                    self.finish(o);
+                    name
+                }
+                _ => self.nonempty_string(item, &p),
+            };
+            let Some(name) = name else { continue };
+            match catalog::enhanced::lookup(namespace, &name) {
+                Some(m) if out.contains(&m) => self.warn(
+                    item.pos,
+                    &p,
+                    format!("enhanced metric `{name}` is listed twice in this job"),
+                ),
+                Some(m) => out.push(m),
+                None if namespace.is_empty() => {}
+                None => self.error(
+                    item.pos,
+                    &p,
+                    format!("`{name}` is not an enhanced metric of {namespace}; known: {known}"),
+                ),
+            }
+        }
+        out
     }
 
     /// `regions: [..]`, or the old `region: x`.
@@ -551,7 +619,7 @@ impl Walker {
             let p = o.child("awsDimensions");
             let listed = self.string_list(n, &p).unwrap_or_default();
             let mut set: Vec<String> = catalog_ns
-                .map(|ns| ns.base_dimensions().iter().map(|s| s.to_string()).collect())
+                .map(|ns| ns.base_dimensions.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default();
             set.extend(listed);
             set.sort();
@@ -573,8 +641,7 @@ impl Walker {
         } else if dialect == Dialect::Old && kind == JobKind::Discovery {
             // The old dialect exported only the resource's own dimension set by default.
             if let (None, Some(ns)) = (&dimension_names, catalog_ns) {
-                dimension_names =
-                    Some(ns.base_dimensions().iter().map(|s| s.to_string()).collect());
+                dimension_names = Some(ns.base_dimensions.iter().map(|s| s.to_string()).collect());
             }
         }
         let dims_key = if kind == JobKind::Static {

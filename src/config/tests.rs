@@ -524,6 +524,8 @@ fn each_kind_of_job_reads_exactly_the_kind_keys_the_table_gives_it() {
         "discoveryInterval" => "60",
         "dimensionNameRequirements" | "awsDimensions" => "[ClusterName]",
         "additionalDimensions" | "dimensions" => "[{name: a, value: b}]",
+        // AWS/ECS has none; an empty list is read without complaint.
+        "enhancedMetrics" => "[]",
         other => panic!("a value for `{other}` in this test"),
     };
     for (key, kinds) in super::parse::KIND_KEYS {

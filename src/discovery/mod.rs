@@ -7,10 +7,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+pub mod enhanced;
+
 use crate::aws::{Api, AwsError};
 use crate::catalog;
+use crate::catalog::enhanced::Source;
 use crate::config::{Job, JobKind, Role};
-use crate::model::{Dim, ListedMetric, TaggedResource};
+use crate::model::{Described, Dim, ListedMetric, TaggedResource};
+pub use enhanced::EnhancedValue;
 
 /// One series a job exports: a metric entry of the job, with concrete dimensions.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,10 +49,14 @@ pub struct Found {
     pub targets: Vec<Target>,
     /// Every resource seen (for the `_info` series).
     pub resources: Vec<Resource>,
+    /// The values of the jobs' enhanced metrics.
+    pub enhanced: Vec<EnhancedValue>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
     /// Series ListMetrics returned that no resource type of the catalog claims.
     pub unassociated: usize,
+    /// The account's alias when discovery ran (YACE's `account_alias` label).
+    pub account_alias: Option<Arc<str>>,
 }
 
 /// A result several jobs read; the error is shared too.
@@ -81,12 +89,17 @@ pub async fn discover<A: Api>(
     job_ids: &[usize],
     always_info: bool,
 ) -> Found {
-    let mut found = Found::default();
+    let mut found = Found {
+        account_alias: session.account_alias().map(Arc::from),
+        ..Found::default()
+    };
     // One ListMetrics listing per (namespace, metric name), shared by every job that needs it.
     // Listing by name lets CloudWatch do the filtering: a Container Insights namespace holds
     // per-task and per-container series by the thousand that no job asked for.
     let mut listings: HashMap<(&str, &str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
     let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
+    // One listing per enhanced-metric source, shared by every job that reads it.
+    let mut described: HashMap<Source, Shared<Vec<Described>>> = HashMap::new();
     // One copy of each dimension set across listings: the metrics of one service all have the
     // same dimensions, and at 100k series the copies were most of discovery's memory.
     let mut dim_sets: HashSet<Arc<[Dim]>> = HashSet::new();
@@ -161,6 +174,33 @@ pub async fn discover<A: Api>(
         };
         let (targets, mut resources, unassociated) =
             select(i, job, &listed, tags, session.region(), session.account());
+        if !job.enhanced.is_empty() {
+            let sources = enhanced::sources(job);
+            for &source in &sources {
+                if let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) {
+                    let r = session.describe(source).await.map_err(Arc::new);
+                    if let Err(e) = &r {
+                        // As YACE: the job's CloudWatch series stay; the failed call is
+                        // counted in the API metrics by its error code.
+                        tracing::warn!(
+                            job = %job.label,
+                            region = session.region(),
+                            error = %e,
+                            "enhanced metrics not read: their series are missing until the next discovery"
+                        );
+                    }
+                    slot.insert(r);
+                }
+            }
+            let of_job: Vec<&Described> = sources
+                .iter()
+                .filter_map(|s| described[s].as_ref().ok())
+                .flatten()
+                .collect();
+            let (values, more) = enhanced::select(i, job, &of_job, tags, &resources);
+            found.enhanced.extend(values);
+            resources.extend(more);
+        }
         if always_info && let Some(tags) = tags {
             resources.extend(without_series(i, job, tags, &resources));
         }
@@ -214,6 +254,21 @@ pub fn assumed(
     let mut calls = vec![("ListMetrics", listings.len() as u64 * pages(500))];
     if !tag_listings.is_empty() {
         calls.push(("GetResources", tag_listings.len() as u64 * pages(100)));
+    }
+    // Enhanced metrics: each source listed once, `n` resources of it assumed.
+    let mut sources: Vec<Source> = job_ids
+        .iter()
+        .flat_map(|&i| enhanced::sources(&jobs[i]))
+        .collect();
+    sources.sort_unstable();
+    sources.dedup();
+    for s in sources {
+        let apis = s.apis();
+        calls.push((apis[0], pages(s.page_size())));
+        // DynamoDB: one DescribeTable per table.
+        for api in &apis[1..] {
+            calls.push((api, n as u64));
+        }
     }
     (targets, calls)
 }
@@ -291,18 +346,7 @@ pub fn select(
                     .entry(arc.clone())
                     .or_insert_with(|| resource_tags.cloned().unwrap_or_default());
                 let tag_values: Arc<[String]> = match resource_tags {
-                    Some(rtags) if !job.exported_tags.is_empty() => job
-                        .exported_tags
-                        .iter()
-                        .map(|k| {
-                            rtags
-                                .iter()
-                                .find(|(rk, _)| rk == k)
-                                .map(|(_, v)| v.clone())
-                                .unwrap_or_default()
-                        })
-                        .collect::<Vec<_>>()
-                        .into(),
+                    Some(rtags) if !job.exported_tags.is_empty() => tag_values(job, rtags),
                     _ => empty_tags.clone(),
                 };
                 (arc, tag_values)
@@ -355,6 +399,21 @@ pub fn without_series(
         .collect();
     out.sort_by(|a, b| a.arn.cmp(&b.arn));
     out
+}
+
+/// The values of the job's exported tag keys on a resource, in the job's order ("" when absent).
+fn tag_values(job: &Job, rtags: &[(String, String)]) -> Arc<[String]> {
+    job.exported_tags
+        .iter()
+        .map(|k| {
+            rtags
+                .iter()
+                .find(|(rk, _)| rk == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Whether a resource's tags match every search tag of the job.

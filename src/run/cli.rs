@@ -136,6 +136,10 @@ pub struct YaceFlags {
     #[arg(long = "profiling.enabled", global = true, num_args = 0..=1, require_equals = true,
           default_missing_value = "true", default_value = "false", value_parser = BoolishValueParser::new())]
     pub profiling_enabled: bool,
+    /// Do not call IAM ListAccountAliases: no series gets an `account_alias` label.
+    #[arg(long = "disable-account-alias-lookup", global = true, num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", default_value = "false", value_parser = BoolishValueParser::new())]
+    pub disable_account_alias_lookup: bool,
     /// The same as `--log.level=debug`.
     #[arg(long = "debug", global = true, num_args = 0..=1, require_equals = true,
           default_missing_value = "true", default_value = "false", value_parser = BoolishValueParser::new())]
@@ -293,6 +297,7 @@ impl Cli {
             calls_in_flight: in_flight.map(|n| n as usize),
             fips: y.fips,
             always_info_metrics: always_info,
+            account_alias_lookup: !y.disable_account_alias_lookup,
             notes,
         }
     }

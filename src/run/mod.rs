@@ -73,8 +73,7 @@ impl Exporter {
             cfg.sts_region.clone(),
             self.accounting.clone(),
             self.limits.clone(),
-            self.settings.aws_timeout,
-            self.settings.fips,
+            &self.settings.aws_options(),
         )
         .await;
         Collector::new(cfg.jobs, Arc::new(aws), self.settings.collect_options())

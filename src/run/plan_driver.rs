@@ -72,8 +72,11 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                 loaded.config.sts_region.clone(),
                 acc.clone(),
                 Arc::new(RateLimits::new(&settings.rate_limits)),
-                settings.aws_timeout,
-                settings.fips,
+                // The plan needs no account alias: no IAM call.
+                &crate::aws::Options {
+                    alias_lookup: false,
+                    ..settings.aws_options()
+                },
             )
             .await;
             // The account id is looked up once per role for the process, not per discovery.

@@ -41,6 +41,8 @@ pub struct Settings {
     pub fips: bool,
     /// YACE's `-enable-feature=always-return-info-metrics`.
     pub always_info_metrics: bool,
+    /// Off with YACE's `-disable-account-alias-lookup`.
+    pub account_alias_lookup: bool,
     /// What to say once at start about YACE flags that were mapped or ignored.
     pub notes: Vec<Note>,
 }
@@ -88,6 +90,15 @@ impl Settings {
             self.collection_timeout
                 .unwrap_or(self.scraping_interval.max(300)),
         )
+    }
+
+    /// How AWS is called.
+    pub fn aws_options(&self) -> crate::aws::Options {
+        crate::aws::Options {
+            call_timeout: self.aws_timeout,
+            fips: self.fips,
+            alias_lookup: self.account_alias_lookup,
+        }
     }
 
     /// The collector's options.

@@ -52,22 +52,27 @@ impl Cadence {
                     .collect()
             })
             .collect();
-        // Only intervals some metric has: a flag interval no metric uses is no moment to wake.
-        let mut intervals: Vec<u64> = of.iter().flatten().copied().collect();
-        if intervals.is_empty() {
-            intervals.push(base);
-        }
-        intervals.sort_unstable();
-        intervals.dedup();
-        let groups = of
+        // A job with no metrics (only enhanced ones) has one group, the base interval: its
+        // series are served with it.
+        let groups: Vec<Vec<u64>> = of
             .iter()
             .map(|per_metric| {
                 let mut v = per_metric.clone();
+                if v.is_empty() {
+                    v.push(base);
+                }
                 v.sort_unstable();
                 v.dedup();
                 v
             })
             .collect();
+        // Only intervals some job has: a flag interval no metric uses is no moment to wake.
+        let mut intervals: Vec<u64> = groups.iter().flatten().copied().collect();
+        if intervals.is_empty() {
+            intervals.push(base);
+        }
+        intervals.sort_unstable();
+        intervals.dedup();
         Cadence {
             of,
             groups,
@@ -80,13 +85,10 @@ impl Cadence {
         self.of[job][metric]
     }
 
-    /// The group a job's `aws_<ns>_info` series go with: its most frequent one, so a resource
-    /// appears as soon as any of its metrics can.
+    /// The group a job's `aws_<ns>_info` series (and enhanced metrics) go with: its most
+    /// frequent one, so a resource appears as soon as any of its metrics can.
     pub fn info(&self, job: usize) -> u64 {
-        self.groups[job]
-            .first()
-            .copied()
-            .unwrap_or(self.intervals[0])
+        self.groups[job][0]
     }
 
     /// The distinct intervals of a job's metrics, ascending.
@@ -100,9 +102,9 @@ impl Cadence {
         &self.intervals
     }
 
-    /// Whether any metric of `job` is due.
+    /// Whether any group of `job` is due.
     pub fn job_due(&self, job: usize, due: &Due) -> bool {
-        self.of[job].iter().any(|g| due.contains(*g))
+        self.groups[job].iter().any(|g| due.contains(*g))
     }
 
     /// The groups due `offset` seconds after the start.
