@@ -49,6 +49,11 @@ def args():
     p.add_argument("--incidents", action="store_true",
                    help="add three unhealthy services: tasks stuck pending, running < desired, "
                         "memory > 90%% of the reservation (needs --clusters 3)")
+    p.add_argument("--around", action="store_true",
+                   help="also what sits around the services: RDS instances, DynamoDB tables, Lambda "
+                        "functions and an ElastiCache cluster, some tagged, some not, with a few "
+                        "CloudWatch metrics (for enhanced metrics)")
+    p.add_argument("--account-alias", help="give the account this IAM alias")
     p.add_argument("--out", help="write expected values (test mode) to this JSON file")
     return p.parse_args()
 
@@ -230,6 +235,12 @@ def main():
     if not a.no_extras:
         seed_eks(a, rnd, put, now, constant, expected)
         put.flush()
+    if a.around:
+        seed_around(a, put, now, expected)
+        put.flush()
+    if a.account_alias:
+        client(a, "iam").create_account_alias(AccountAlias=a.account_alias)
+        expected["account_alias"] = a.account_alias
 
     print(f"seeded {len(clusters)} ECS clusters, {sum(len(c['services']) for c in clusters)} services "
           f"in {a.region} (account {account}) with {a.minutes} min of data in {put.calls} PutMetricData calls",
@@ -237,6 +248,54 @@ def main():
     if a.out:
         with open(a.out, "w") as f:
             json.dump(expected, f, indent=1, sort_keys=True)
+
+
+def seed_around(a, put, now, expected):
+    """RDS, DynamoDB, Lambda and ElastiCache beside the services; `expected["around"]` holds
+    each resource's ARN, tags and the values its service's API reports."""
+    import io
+    import zipfile
+    around = expected.setdefault("around", {})
+    team = [{"Key": "team", "Value": "shop"}]
+    rds = client(a, "rds")
+    for name, engine, gib, tags in [("orders-db", "postgres", 100, team), ("reports-db", "mysql", 20, [])]:
+        db = rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine=engine,
+                                    AllocatedStorage=gib, MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+                                    Tags=tags)["DBInstance"]
+        around[name] = {"arn": db["DBInstanceArn"], "AllocatedStorage": gib, "class": "db.t3.micro",
+                        "engine": engine, "tags": {t["Key"]: t["Value"] for t in tags}}
+        for minute in range(a.minutes):
+            put.put("AWS/RDS", "CPUUtilization", [("DBInstanceIdentifier", name)], 12.5,
+                    now - dt.timedelta(minutes=minute), "Percent")
+    ddb = client(a, "dynamodb")
+    for name, items, tags in [("carts", 3, team), ("sessions", 1, [])]:
+        t = ddb.create_table(
+            TableName=name, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                  {"AttributeName": "user", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "by-user", "KeySchema": [{"AttributeName": "user", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+            Tags=tags)["TableDescription"]
+        for i in range(items):
+            ddb.put_item(TableName=name, Item={"id": {"S": str(i)}, "user": {"S": f"u{i}"}})
+        d = ddb.describe_table(TableName=name)["Table"]
+        around[name] = {"arn": t["TableArn"], "ItemCount": d["ItemCount"], "TableSizeBytes": d["TableSizeBytes"],
+                        "tags": {x["Key"]: x["Value"] for x in tags}}
+    iam = client(a, "iam")
+    role = iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("h.py", "def h(e, c):\n    return 1\n")
+    lam = client(a, "lambda")
+    for name, timeout, memory, tags in [("thumbnailer", 30, 512, {"team": "shop"}), ("cleanup", 300, 128, {})]:
+        f = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="h.h",
+                                Code={"ZipFile": code.getvalue()}, Timeout=timeout, MemorySize=memory, Tags=tags)
+        around[name] = {"arn": f["FunctionArn"], "Timeout": timeout, "MemorySize": memory, "tags": tags}
+    ec = client(a, "elasticache")
+    c = ec.create_cache_cluster(CacheClusterId="carts-cache", Engine="redis", CacheNodeType="cache.t3.micro",
+                                NumCacheNodes=1)["CacheCluster"]
+    around["carts-cache"] = {"arn": c["ARN"], "NumCacheNodes": 1, "tags": {}}
 
 
 def seed_eks(a, rnd, put, now, constant, expected):

@@ -97,16 +97,25 @@ fn the_iam_files_match_the_code_and_the_manifests() {
     };
     assert_eq!(
         actions(&read("iam-policy.json")),
-        ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"]
+        [
+            "cloudwatch:GetMetricData",
+            "cloudwatch:ListMetrics",
+            "iam:ListAccountAliases"
+        ]
     );
     assert_eq!(
         actions(&read("iam-policy-with-tags.json")),
         [
             "cloudwatch:GetMetricData",
             "cloudwatch:ListMetrics",
+            "iam:ListAccountAliases",
             "tag:GetResources"
         ]
     );
+    // The alias lookup is in the code; the enhanced metrics' permissions are checked against
+    // their table by a unit test (catalog::enhanced).
+    let sdk = std::fs::read_to_string(repo().join("src/aws/sdk.rs")).unwrap();
+    assert!(sdk.contains("iam.list_account_aliases()"));
     // Every SDK operation the code calls is one of these (GetCallerIdentity needs no permission;
     // AssumeRole is granted on the caller's side for roleArn jobs).
     let src = std::fs::read_to_string(repo().join("src/aws/sdk.rs")).unwrap();

@@ -8,6 +8,7 @@ mod architecture;
 mod cadence;
 mod deploy_kit;
 mod discovery_cache;
+mod enhanced_metrics;
 mod failures;
 mod faults;
 mod fuzz_corpus;

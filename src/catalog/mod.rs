@@ -169,6 +169,41 @@ impl Namespace {
     }
 }
 
+/// The README's namespace table, generated from the catalog (a unit test keeps the README's
+/// copy equal to it).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| Namespace | Alias | Found without tags | Resources, most specific first: tagging type {dimensions} → ARN |\n|---|---|---|---|\n",
+    );
+    for ns in NAMESPACES {
+        let resources: Vec<String> = ns
+            .resources
+            .iter()
+            .map(|r| {
+                format!(
+                    "`{}` {{{}}} → `{}`",
+                    r.tag_type,
+                    r.dimensions.join(", "),
+                    r.arn
+                )
+            })
+            .collect();
+        let enhanced = enhanced::names_of(ns.namespace);
+        out.push_str(&format!(
+            "| `{}` | `{}` | yes | {}{} |\n",
+            ns.namespace,
+            ns.aliases.join("`, `"),
+            resources.join("; "),
+            if enhanced.is_empty() {
+                String::new()
+            } else {
+                format!(" (enhanced metrics: {enhanced})")
+            }
+        ));
+    }
+    out
+}
+
 /// The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -372,6 +407,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_readme_table_is_the_catalogs() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's namespace table differs from the catalog; replace it with:\n{table}"
+        );
     }
 
     #[test]

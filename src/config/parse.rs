@@ -353,20 +353,26 @@ impl Walker {
             *saw_emd = true;
         }
 
+        // A job may have only enhanced metrics; an empty list is no substitute for `metrics`.
+        let mut enhanced_only = false;
         let enhanced = match take_for(&mut o, kind, "enhancedMetrics") {
-            Some((_, n)) => self.enhanced(n, &o.child("enhancedMetrics"), &namespace),
+            Some((_, n)) => {
+                enhanced_only =
+                    matches!(&n.value, crate::config::yaml::Value::Seq(s) if !s.is_empty());
+                self.enhanced(n, &o.child("enhancedMetrics"), &namespace)
+            }
             None => Vec::new(),
         };
 
         let inherited = self.inherited(&mut o);
         let mut metrics = Vec::new();
         match o.get("metrics") {
-            None if !enhanced.is_empty() => {}
+            None if enhanced_only => {}
             None => self.error(node.pos, path, "the job needs `metrics`"),
             Some(n) => {
                 let p = o.child("metrics");
                 let items = self.seq(n, &p).unwrap_or(&[]);
-                if items.is_empty() && enhanced.is_empty() {
+                if items.is_empty() && !enhanced_only {
                     self.error(n.pos, &p, "the job needs at least one metric");
                 }
                 for (i, m) in items.iter().enumerate() {

@@ -708,3 +708,57 @@ fn files_past_the_size_cap_are_not_read_whole() {
     let m = e.to_string();
     assert!(m.contains("larger than 4 MiB"), "{m}");
 }
+
+#[test]
+fn enhanced_metrics_are_checked_against_the_namespace_and_metrics_become_optional() {
+    let job = |ty: &str, body: &str| {
+        format!(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n    - type: {ty}\n      regions: [us-east-1]\n{body}"
+        )
+    };
+    // YACE's shape, and a plain name; no `metrics` needed.
+    let l = ok(&job(
+        "AWS/DynamoDB",
+        "      enhancedMetrics:\n        - name: ItemCount\n        - IndexSizeBytes\n",
+    ));
+    let names: Vec<&str> = l.config.jobs[0].enhanced.iter().map(|m| m.name).collect();
+    assert_eq!(names, ["ItemCount", "IndexSizeBytes"]);
+    assert!(l.config.jobs[0].metrics.is_empty());
+    // The alias resolves first, so `rds` works as `AWS/RDS`.
+    ok(&job(
+        "rds",
+        "      enhancedMetrics: [{name: AllocatedStorage}]\n",
+    ));
+
+    let e = errors(
+        &job(
+            "AWS/Lambda",
+            "      enhancedMetrics:\n        - name: SomeEnhancedMetric\n",
+        ),
+        true,
+    );
+    assert!(
+        e[0].contains("c.yml:7:11")
+            && e[0].contains("`SomeEnhancedMetric` is not an enhanced metric of AWS/Lambda; known: Timeout, MemorySize"),
+        "{e:?}"
+    );
+    let e = errors(
+        &job("AWS/ECS", "      enhancedMetrics: [{name: ItemCount}]\n"),
+        true,
+    );
+    assert!(
+        e[0].contains("`AWS/ECS` has no enhanced metrics; namespaces that do: AWS/RDS, AWS/Lambda, AWS/DynamoDB, AWS/ElastiCache"),
+        "{e:?}"
+    );
+    let e = errors(&job("AWS/RDS", "      enhancedMetrics: [{}]\n"), true);
+    assert!(e[0].contains("an enhanced metric needs `name`"), "{e:?}");
+    let e = errors(&job("AWS/RDS", "      enhancedMetrics: []\n"), true);
+    assert!(e[0].contains("the job needs `metrics`"), "{e:?}");
+    // On a static job it means nothing (a warning at start, an error when strict).
+    let e = errors(&one_job("static", "enhancedMetrics: [{name: x}]"), true);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("`enhancedMetrics` has no meaning on a static job")),
+        "{e:?}"
+    );
+}
