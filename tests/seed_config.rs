@@ -152,16 +152,18 @@ fn the_seed_config_gives_one_series_per_cluster_and_service_with_the_seeded_valu
         services.len() + expected["clusters"].as_object().unwrap().len()
     );
 
-    // The calls, counted at moto: one identity, one ListMetrics listing per metric name (moto
-    // pages more than CloudWatch: it repeats an entry per datapoint), one GetMetricData for all
-    // 188 queries of both jobs, no tagging API (no tags were asked for).
+    // The calls, counted at moto: one identity and one account alias lookup (IAM, for YACE's
+    // account_alias label), one ListMetrics listing per metric name (moto pages more than
+    // CloudWatch: it repeats an entry per datapoint), one GetMetricData for all 188 queries of
+    // both jobs, no tagging API (no tags were asked for).
     let actions = moto.recorded_actions();
     let count = |a: &str| actions.iter().filter(|x| *x == a).count();
     assert_eq!(count("GetCallerIdentity"), 1, "{actions:?}");
+    assert_eq!(count("ListAccountAliases"), 1, "{actions:?}");
     assert_eq!(count("GetMetricData"), 1, "{actions:?}");
     assert_eq!(count("GetResources"), 0, "{actions:?}");
     assert!(count("ListMetrics") >= 16, "{actions:?}");
-    assert_eq!(actions.len(), 2 + count("ListMetrics"), "{actions:?}");
+    assert_eq!(actions.len(), 3 + count("ListMetrics"), "{actions:?}");
 
     // Our own counters agree with the recorder.
     let selfm: BTreeMap<String, f64> = lines

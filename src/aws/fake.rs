@@ -155,11 +155,21 @@ impl Api for FakeSession {
             .collect())
     }
 
-    /// One call, named by the source's first API.
+    /// One call of the source's listing API; for DynamoDB, one DescribeTable per table too.
     async fn describe(&self, source: Source) -> Result<Vec<Described>, AwsError> {
         self.call(source.apis()[0], None).await?;
-        let estate = self.fake.estate.lock().unwrap();
-        Ok(estate.described.get(&source).cloned().unwrap_or_default())
+        let out = {
+            let estate = self.fake.estate.lock().unwrap();
+            estate.described.get(&source).cloned().unwrap_or_default()
+        };
+        if let Some(per_table) = source.apis().get(1) {
+            let mut tables: Vec<&str> = out.iter().map(|d| d.arn.as_str()).collect();
+            tables.dedup();
+            for _ in tables {
+                self.call(per_table, None).await?;
+            }
+        }
+        Ok(out)
     }
 
     /// One point per period of [start, end), each of the estate's value.

@@ -125,6 +125,10 @@ enum Alias {
 /// `iam:ListAccountAliases` is not asked every cycle.
 const ALIAS_RETRY: std::time::Duration = std::time::Duration::from_secs(900);
 
+/// How long an alias lookup may take: it is on the way to a role's first session, and an
+/// unreachable IAM endpoint must not hold up collection for the whole call timeout.
+const ALIAS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Builds and caches sessions. The base config (credential chain, endpoints) is loaded once.
 pub struct Aws {
     base: SdkConfig,
@@ -135,8 +139,9 @@ pub struct Aws {
     alias_lookup: bool,
     /// role → (account id, config carrying the role's credentials). Account ids never change.
     roles: Mutex<HashMap<Role, (String, SdkConfig)>>,
-    /// role → its account's alias. Aliases hardly ever change: read once per role.
-    aliases: Mutex<HashMap<Role, Alias>>,
+    /// role → its account's alias. Aliases hardly ever change: read once per role. One lock
+    /// per role, so a slow lookup holds up only its own role's sessions.
+    aliases: Mutex<HashMap<Role, Arc<Mutex<Option<Alias>>>>>,
 }
 
 impl Aws {
@@ -237,8 +242,9 @@ impl Aws {
     }
 
     /// The alias of the role's account (IAM ListAccountAliases; an account has at most one):
-    /// read once per role. A failed lookup is warned about once per role and tried again
-    /// [`ALIAS_RETRY`] later; until then the series carry no alias, as YACE's do.
+    /// read once per role, within [`ALIAS_TIMEOUT`]. A failed lookup is warned about once per
+    /// role and tried again [`ALIAS_RETRY`] later; until then the series carry no alias, as
+    /// YACE's do.
     async fn alias(
         &self,
         role: &Role,
@@ -249,8 +255,15 @@ impl Aws {
         if !self.alias_lookup {
             return None;
         }
-        let mut aliases = self.aliases.lock().await;
-        let failed_before = match aliases.get(role) {
+        let cell = self
+            .aliases
+            .lock()
+            .await
+            .entry(role.clone())
+            .or_default()
+            .clone();
+        let mut known = cell.lock().await;
+        let failed_before = match &*known {
             Some(Alias::Known(a)) => return a.clone(),
             Some(Alias::Failed(at)) if at.elapsed() < ALIAS_RETRY => return None,
             Some(Alias::Failed(_)) => true,
@@ -262,7 +275,12 @@ impl Aws {
             .build();
         let iam = aws_sdk_iam::Client::from_conf(iam_conf);
         let api = "ListAccountAliases";
-        match iam.list_account_aliases().send().await {
+        let answer = tokio::time::timeout(ALIAS_TIMEOUT, iam.list_account_aliases().send()).await;
+        let answer = match answer {
+            Ok(a) => a.map_err(|e| classify(&e)),
+            Err(_) => Err(("timeout".to_string(), "no answer in 5 s".to_string())),
+        };
+        match answer {
             Ok(out) => {
                 self.accounting.call(api, region, account, "success");
                 let alias = out
@@ -270,11 +288,10 @@ impl Aws {
                     .first()
                     .filter(|a| !a.is_empty())
                     .map(|a| Arc::from(a.as_str()));
-                aliases.insert(role.clone(), Alias::Known(alias.clone()));
+                *known = Some(Alias::Known(alias.clone()));
                 alias
             }
-            Err(e) => {
-                let (code, message) = classify(&e);
+            Err((code, message)) => {
                 self.accounting.call(api, region, account, &code);
                 if !failed_before {
                     tracing::warn!(
@@ -284,7 +301,7 @@ impl Aws {
                         "could not read the account alias (iam:ListAccountAliases); series of this account carry no account_alias label, tried again in 15 minutes"
                     );
                 }
-                aliases.insert(role.clone(), Alias::Failed(tokio::time::Instant::now()));
+                *known = Some(Alias::Failed(tokio::time::Instant::now()));
                 None
             }
         }

@@ -32,6 +32,42 @@ fn label_or_warn(
     }
 }
 
+/// Where a series was collected: its `region`, `account_id` and `account_alias` labels.
+struct Context<'a> {
+    region: &'a str,
+    account: &'a str,
+    alias: Option<&'a str>,
+}
+
+/// The labels of a CloudWatch or enhanced series: `name` (its resource), its dimensions, the
+/// job's exported and custom tags, and where it was collected.
+fn series_labels(
+    job: &Job,
+    resource: &str,
+    dimensions: &[crate::model::Dim],
+    tags: &[String],
+    context: &Context<'_>,
+    snake: bool,
+) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    labels.insert("name".to_string(), resource.to_string());
+    for d in dimensions {
+        label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
+    }
+    for (k, v) in job.exported_tags.iter().zip(tags) {
+        label_or_warn(&mut labels, "tag_", k, v, snake);
+    }
+    for (k, v) in &job.custom_tags {
+        label_or_warn(&mut labels, "custom_tag_", k, v, snake);
+    }
+    labels.insert("region".into(), context.region.to_string());
+    labels.insert("account_id".into(), context.account.to_string());
+    if let Some(a) = context.alias {
+        labels.insert("account_alias".into(), a.to_string());
+    }
+    labels
+}
+
 /// The exposition side of one (role, region)'s discovery: per (job, cadence group) the rows
 /// whose number and order are fixed until the next discovery (one per target and statistic,
 /// then the `aws_<ns>_info` series), built once, so that a cycle only adds values and hands the
@@ -95,28 +131,18 @@ impl Shape {
         snake: bool,
     ) -> Shape {
         let mut strings = Interner::default();
+        let context = Context {
+            region,
+            account,
+            alias: found.account_alias.as_deref(),
+        };
         let mut families: HashMap<(usize, usize), StatFamilies> = HashMap::new();
         let mut fixed: HashMap<(usize, u64), Vec<Row>> = HashMap::new();
         let mut timestamped = HashMap::new();
         for (ti, t) in found.targets.iter().enumerate() {
             let job = &jobs[t.job];
             let m = &job.metrics[t.metric];
-            let mut labels = BTreeMap::new();
-            labels.insert("name".to_string(), t.resource.to_string());
-            for d in t.dimensions.iter() {
-                label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
-            }
-            for (k, v) in job.exported_tags.iter().zip(t.tags.iter()) {
-                label_or_warn(&mut labels, "tag_", k, v, snake);
-            }
-            for (k, v) in &job.custom_tags {
-                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
-            }
-            labels.insert("region".into(), region.to_string());
-            labels.insert("account_id".into(), account.to_string());
-            if let Some(a) = &found.account_alias {
-                labels.insert("account_alias".into(), a.to_string());
-            }
+            let labels = series_labels(job, &t.resource, &t.dimensions, &t.tags, &context, snake);
             let stats = families
                 .entry((t.job, t.metric))
                 .or_insert_with(|| {
@@ -183,22 +209,7 @@ impl Shape {
                 .entry((e.job, e.metric))
                 .or_insert_with(|| enhanced_family(job, e.metric));
             let Some(meta) = meta.clone() else { continue };
-            let mut labels = BTreeMap::new();
-            labels.insert("name".to_string(), e.resource.to_string());
-            for d in e.dimensions.iter() {
-                label_or_warn(&mut labels, "dimension_", &d.name, &d.value, snake);
-            }
-            for (k, v) in job.exported_tags.iter().zip(e.tags.iter()) {
-                label_or_warn(&mut labels, "tag_", k, v, snake);
-            }
-            for (k, v) in &job.custom_tags {
-                label_or_warn(&mut labels, "custom_tag_", k, v, snake);
-            }
-            labels.insert("region".into(), region.to_string());
-            labels.insert("account_id".into(), account.to_string());
-            if let Some(a) = &found.account_alias {
-                labels.insert("account_alias".into(), a.to_string());
-            }
+            let labels = series_labels(job, &e.resource, &e.dimensions, &e.tags, &context, snake);
             info_rows
                 .entry((e.job, cadence.info(e.job)))
                 .or_default()

@@ -67,6 +67,7 @@ impl State {
     ) {
         if let Ok(found) = found
             && found.failed.is_empty()
+            && found.enhanced_failed.is_empty()
         {
             self.discovered.insert(scope, (started, found.clone()));
         }

@@ -431,4 +431,11 @@ async fn a_failed_enhanced_listing_keeps_the_jobs_cloudwatch_series() {
         "no alias, no label: {text}"
     );
     assert!(!text.contains("account_alias"), "{text}");
+    assert!(s.jobs.iter().all(|j| j.success), "as YACE: {:?}", s.jobs);
+    // The discovery was incomplete: the next cycle tries again, and gets the values.
+    fake.set(|e| e.failing.clear());
+    let s = c.cycle().await;
+    assert_eq!(fake.calls("DescribeDBInstances"), 2);
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    assert!(text.contains("aws_rds_allocated_storage{"), "{text}");
 }

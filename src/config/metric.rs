@@ -26,6 +26,13 @@ pub(super) struct Inherited {
     collection_interval: Option<u32>,
 }
 
+impl Inherited {
+    /// The job's `collectionInterval`, if it sets one.
+    pub(super) fn collection_interval(&self) -> Option<u32> {
+        self.collection_interval
+    }
+}
+
 impl Walker {
     pub(super) fn inherited(&mut self, o: &mut Obj<'_>) -> Inherited {
         let mut inh = Inherited::default();

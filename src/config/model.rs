@@ -94,6 +94,9 @@ pub struct Job {
     /// `enhancedMetrics` (discovery jobs): values from the service's own API, read at
     /// discovery.
     pub enhanced: Vec<&'static crate::catalog::enhanced::EnhancedMetric>,
+    /// The job's own `collectionInterval` (its metrics inherit it): the cadence of a job that
+    /// has only enhanced metrics.
+    pub collection_interval: Option<u32>,
 }
 
 /// One metric entry of a job, with the job's settings filled in where it sets none.

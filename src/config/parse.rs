@@ -420,6 +420,7 @@ impl Walker {
             discovery_interval,
             metrics,
             enhanced,
+            collection_interval: inherited.collection_interval(),
         })
     }
 

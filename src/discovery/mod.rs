@@ -51,6 +51,9 @@ pub struct Found {
     pub resources: Vec<Resource>,
     /// The values of the jobs' enhanced metrics.
     pub enhanced: Vec<EnhancedValue>,
+    /// Enhanced-metric sources whose listing failed: the discovery is incomplete (not kept),
+    /// though no job failed.
+    pub enhanced_failed: Vec<(Source, Arc<AwsError>)>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
     /// Series ListMetrics returned that no resource type of the catalog claims.
@@ -180,14 +183,18 @@ pub async fn discover<A: Api>(
                 if let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) {
                     let r = session.describe(source).await.map_err(Arc::new);
                     if let Err(e) = &r {
-                        // As YACE: the job's CloudWatch series stay; the failed call is
-                        // counted in the API metrics by its error code.
-                        tracing::warn!(
-                            job = %job.label,
-                            region = session.region(),
-                            error = %e,
-                            "enhanced metrics not read: their series are missing until the next discovery"
-                        );
+                        // As YACE: the job's CloudWatch series stay and it succeeds; the call
+                        // is counted by its error code, and the discovery is not kept, so the
+                        // next cycle tries again.
+                        if enhanced::first_failure(source, &e.code) {
+                            tracing::warn!(
+                                source = ?source,
+                                region = session.region(),
+                                error = %e,
+                                "enhanced metrics not read: their series are missing until a discovery reads them (said once per source and error)"
+                            );
+                        }
+                        found.enhanced_failed.push((source, e.clone()));
                     }
                     slot.insert(r);
                 }

@@ -37,7 +37,8 @@ pub struct Cli {
     pub listen_address: String,
 
     /// Client-side rate limit, API=CALLS_PER_SECOND (repeatable; 0 = none). Defaults:
-    /// GetMetricData=40, ListMetrics=20, GetResources=10, below AWS's default quotas.
+    /// GetMetricData=40, ListMetrics=20, GetResources=10, DescribeTable=10 (enhanced metrics:
+    /// one call per DynamoDB table), below AWS's default quotas.
     #[arg(long = "aws.rate-limit", value_parser = crate::aws::limits::parse_override, global = true)]
     pub rate_limits: Vec<(String, f64)>,
 

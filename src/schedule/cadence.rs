@@ -52,14 +52,15 @@ impl Cadence {
                     .collect()
             })
             .collect();
-        // A job with no metrics (only enhanced ones) has one group, the base interval: its
-        // series are served with it.
+        // A job with no metrics (only enhanced ones) has one group: its own
+        // collectionInterval, else the base interval.
         let groups: Vec<Vec<u64>> = of
             .iter()
-            .map(|per_metric| {
+            .zip(jobs)
+            .map(|(per_metric, job)| {
                 let mut v = per_metric.clone();
                 if v.is_empty() {
-                    v.push(base);
+                    v.push(job.collection_interval.map_or(base, u64::from).max(1));
                 }
                 v.sort_unstable();
                 v.dedup();

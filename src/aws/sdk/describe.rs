@@ -3,10 +3,15 @@
 //! like every other call; the SDK's paginators follow the tokens.
 
 use aws_config::Region;
+use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 
 use super::Session;
 use crate::aws::AwsError;
 use crate::model::{Described, Dim};
+
+/// DescribeTable errors that concern only the table asked about.
+const TABLE_ONLY: &[&str] = &["ResourceNotFoundException", "AccessDeniedException"];
 
 fn dim(name: &str, value: Option<&str>) -> Option<Dim> {
     value.filter(|v| !v.is_empty()).map(|v| Dim {
@@ -27,6 +32,24 @@ impl Session {
         Region::new(self.region.clone())
     }
 
+    /// Every page of a listing, each paced before it is asked for and counted.
+    async fn pages<O, E: ProvideErrorMetadata, R>(
+        &self,
+        api: &'static str,
+        mut stream: PaginationStream<Result<O, SdkError<E, R>>>,
+    ) -> Result<Vec<O>, AwsError> {
+        let mut out = Vec::new();
+        loop {
+            self.pace(api).await;
+            let Some(page) = stream.next().await else {
+                break;
+            };
+            out.push(page.map_err(|e| self.fail(api, &e))?);
+            self.ok(api);
+        }
+        Ok(out)
+    }
+
     pub(super) async fn rds_instances(&self) -> Result<Vec<Described>, AwsError> {
         let conf = aws_sdk_rds::config::Builder::from(&self.conf)
             .region(self.region_of())
@@ -34,19 +57,13 @@ impl Session {
             .build();
         let client = aws_sdk_rds::Client::from_conf(conf);
         let api = "DescribeDBInstances";
-        let mut pages = client
+        let stream = client
             .describe_db_instances()
             .max_records(100)
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        loop {
-            self.pace(api).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| self.fail(api, &e))?;
-            self.ok(api);
+        for page in self.pages(api, stream).await? {
             for db in page.db_instances() {
                 let Some(arn) = db.db_instance_arn() else {
                     continue;
@@ -74,19 +91,13 @@ impl Session {
             .build();
         let client = aws_sdk_lambda::Client::from_conf(conf);
         let api = "ListFunctions";
-        let mut pages = client
+        let stream = client
             .list_functions()
             .max_items(50)
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        loop {
-            self.pace(api).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| self.fail(api, &e))?;
-            self.ok(api);
+        for page in self.pages(api, stream).await? {
             for f in page.functions() {
                 let Some(arn) = f.function_arn() else {
                     continue;
@@ -113,22 +124,30 @@ impl Session {
             .interceptor(self.counter())
             .build();
         let client = aws_sdk_dynamodb::Client::from_conf(conf);
-        let mut names = Vec::new();
-        let mut pages = client.list_tables().limit(100).into_paginator().send();
-        loop {
-            self.pace("ListTables").await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| self.fail("ListTables", &e))?;
-            self.ok("ListTables");
-            names.extend(page.table_names().iter().cloned());
-        }
+        let stream = client.list_tables().limit(100).into_paginator().send();
+        let names: Vec<String> = self
+            .pages("ListTables", stream)
+            .await?
+            .iter()
+            .flat_map(|p| p.table_names().iter().cloned())
+            .collect();
         let mut out = Vec::new();
         for name in names {
             self.pace("DescribeTable").await;
-            let res = client.describe_table().table_name(&name).send().await;
-            let res = res.map_err(|e| self.fail("DescribeTable", &e))?;
+            let res = match client.describe_table().table_name(&name).send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let err = self.fail("DescribeTable", &e);
+                    // One table gone since ListTables, or denied by the policy, costs only
+                    // its own values; anything else (throttling, the network) ends the
+                    // listing.
+                    if TABLE_ONLY.contains(&err.code.as_str()) {
+                        tracing::debug!(table = name, code = err.code, "table skipped");
+                        continue;
+                    }
+                    return Err(err);
+                }
+            };
             self.ok("DescribeTable");
             let Some(t) = res.table() else { continue };
             let Some(arn) = t.table_arn() else { continue };
@@ -165,19 +184,13 @@ impl Session {
             .build();
         let client = aws_sdk_elasticache::Client::from_conf(conf);
         let api = "DescribeCacheClusters";
-        let mut pages = client
+        let stream = client
             .describe_cache_clusters()
             .max_records(100)
             .into_paginator()
             .send();
         let mut out = Vec::new();
-        loop {
-            self.pace(api).await;
-            let Some(page) = pages.next().await else {
-                break;
-            };
-            let page = page.map_err(|e| self.fail(api, &e))?;
-            self.ok(api);
+        for page in self.pages(api, stream).await? {
             for c in page.cache_clusters() {
                 let Some(arn) = c.arn() else { continue };
                 let dimensions = [
