@@ -6,16 +6,32 @@
 //! read this table and nothing else, so adding a namespace is adding a row.
 
 pub mod enhanced;
+mod namespaces;
+
+pub use namespaces::NAMESPACES;
+
+/// How a resource's ARN is found from a series' dimensions.
+#[derive(Debug)]
+pub enum Arn {
+    /// Built from a template: `{partition}`, `{region}`, `{account}` and `{<Dimension>}` are
+    /// replaced, `{<Dimension>:lower}` lower-cased (SageMaker's ARNs are). Untagged resources
+    /// are found.
+    Built(&'static str),
+    /// The ARN holds what no dimension has (an opaque id): the tagging API's resources are
+    /// matched instead, by this regex, whose named groups are dimensions (`_` stands for a
+    /// space) that must equal the series' values. Only tagged resources are found, as in YACE.
+    Tagged(&'static str),
+}
 
 /// One kind of AWS resource that CloudWatch series are attached to.
 #[derive(Debug)]
 pub struct ResourceType {
-    /// Resource type filter of the Resource Groups Tagging API, e.g. `ecs:service`.
+    /// Its type in the Resource Groups Tagging API, e.g. `ecs:service` ("" if it has none).
     pub tag_type: &'static str,
     /// Dimensions that must all be present on a series for it to belong to this resource.
     pub dimensions: &'static [&'static str],
-    /// ARN template: `{partition}`, `{region}`, `{account}` and `{<Dimension>}` are replaced.
-    pub arn: &'static str,
+    /// How its ARN is found.
+    pub arn: Arn,
 }
 
 /// One CloudWatch namespace.
@@ -25,124 +41,20 @@ pub struct Namespace {
     pub namespace: &'static str,
     /// YACE's short names for the namespace (the old config dialect's `type`).
     pub aliases: &'static [&'static str],
-    /// Most specific first: a series belongs to the first type whose dimensions it all has.
+    /// The tagging API's resource type filters for the namespace's tags (YACE's, where it has
+    /// them).
+    pub tag_filters: &'static [&'static str],
+    /// Most specific first: a series belongs to the first type whose dimensions it all has; a
+    /// series no type claims belongs to no resource (`name="global"`, as in YACE), and so do
+    /// all series of a namespace with no types (account-level and agent metrics).
     pub resources: &'static [ResourceType],
     /// The dimensions the old config dialect's jobs select by default (YACE's `awsDimensions`
     /// are added to them): those of the namespace's usual resource.
     pub base_dimensions: &'static [&'static str],
 }
 
-const ECS_SERVICE: ResourceType = ResourceType {
-    tag_type: "ecs:service",
-    dimensions: &["ClusterName", "ServiceName"],
-    arn: "arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}",
-};
-const ECS_CLUSTER: ResourceType = ResourceType {
-    tag_type: "ecs:cluster",
-    dimensions: &["ClusterName"],
-    arn: "arn:{partition}:ecs:{region}:{account}:cluster/{ClusterName}",
-};
-const EKS_CLUSTER: ResourceType = ResourceType {
-    tag_type: "eks:cluster",
-    dimensions: &["ClusterName"],
-    arn: "arn:{partition}:eks:{region}:{account}:cluster/{ClusterName}",
-};
-
-const RDS_INSTANCE: ResourceType = ResourceType {
-    tag_type: "rds:db",
-    dimensions: &["DBInstanceIdentifier"],
-    arn: "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
-};
-const RDS_CLUSTER: ResourceType = ResourceType {
-    tag_type: "rds:cluster",
-    dimensions: &["DBClusterIdentifier"],
-    arn: "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
-};
-const LAMBDA_FUNCTION: ResourceType = ResourceType {
-    tag_type: "lambda:function",
-    dimensions: &["FunctionName"],
-    arn: "arn:{partition}:lambda:{region}:{account}:function:{FunctionName}",
-};
-/// Index series (`GlobalSecondaryIndexName`) belong to their table: an index has no ARN of its
-/// own in the tagging API.
-const DYNAMODB_TABLE: ResourceType = ResourceType {
-    tag_type: "dynamodb:table",
-    dimensions: &["TableName"],
-    arn: "arn:{partition}:dynamodb:{region}:{account}:table/{TableName}",
-};
-/// Node series (`CacheNodeId`) belong to their cluster.
-const ELASTICACHE_CLUSTER: ResourceType = ResourceType {
-    tag_type: "elasticache:cluster",
-    dimensions: &["CacheClusterId"],
-    arn: "arn:{partition}:elasticache:{region}:{account}:cluster:{CacheClusterId}",
-};
-/// Serverless caches' series carry `clusterId` (lower-case c), the cache's name.
-const ELASTICACHE_SERVERLESS: ResourceType = ResourceType {
-    tag_type: "elasticache:serverlesscache",
-    dimensions: &["clusterId"],
-    arn: "arn:{partition}:elasticache:{region}:{account}:serverlesscache:{clusterId}",
-};
-const ELASTICACHE_REPLICATION_GROUP: ResourceType = ResourceType {
-    tag_type: "elasticache:replicationgroup",
-    dimensions: &["ReplicationGroupId"],
-    arn: "arn:{partition}:elasticache:{region}:{account}:replicationgroup:{ReplicationGroupId}",
-};
-
-/// Every namespace the exporter knows how to discover.
-pub static NAMESPACES: &[Namespace] = &[
-    Namespace {
-        namespace: "ECS/ContainerInsights",
-        aliases: &["ecs-containerinsights"],
-        resources: &[ECS_SERVICE, ECS_CLUSTER],
-        base_dimensions: &["ClusterName"],
-    },
-    Namespace {
-        namespace: "AWS/ECS",
-        aliases: &["ecs-svc"],
-        resources: &[ECS_SERVICE, ECS_CLUSTER],
-        base_dimensions: &["ClusterName"],
-    },
-    Namespace {
-        namespace: "ContainerInsights",
-        aliases: &["containerinsights"],
-        resources: &[EKS_CLUSTER],
-        base_dimensions: &["ClusterName"],
-    },
-    Namespace {
-        namespace: "AWS/EKS",
-        aliases: &["eks"],
-        resources: &[EKS_CLUSTER],
-        base_dimensions: &["ClusterName"],
-    },
-    Namespace {
-        namespace: "AWS/RDS",
-        aliases: &["rds"],
-        resources: &[RDS_INSTANCE, RDS_CLUSTER],
-        base_dimensions: &["DBInstanceIdentifier"],
-    },
-    Namespace {
-        namespace: "AWS/Lambda",
-        aliases: &["lambda"],
-        resources: &[LAMBDA_FUNCTION],
-        base_dimensions: &["FunctionName"],
-    },
-    Namespace {
-        namespace: "AWS/DynamoDB",
-        aliases: &["dynamodb"],
-        resources: &[DYNAMODB_TABLE],
-        base_dimensions: &["TableName"],
-    },
-    Namespace {
-        namespace: "AWS/ElastiCache",
-        aliases: &["ec"],
-        resources: &[
-            ELASTICACHE_CLUSTER,
-            ELASTICACHE_SERVERLESS,
-            ELASTICACHE_REPLICATION_GROUP,
-        ],
-        base_dimensions: &["CacheClusterId"],
-    },
-];
+/// The `name` of a series that belongs to no resource, as YACE writes it.
+pub const GLOBAL: &str = "global";
 
 /// Finds a namespace by its CloudWatch name or by a YACE alias.
 pub fn lookup(name_or_alias: &str) -> Option<&'static Namespace> {
@@ -173,24 +85,34 @@ impl Namespace {
 /// copy equal to it).
 pub fn markdown_table() -> String {
     let mut out = String::from(
-        "| Namespace | Alias | Found without tags | Resources, most specific first: tagging type {dimensions} → ARN |\n|---|---|---|---|\n",
+        "| Namespace | Alias | Found without tags | Resources, most specific first: {dimensions} → ARN |\n|---|---|---|---|\n",
     );
     for ns in NAMESPACES {
         let resources: Vec<String> = ns
             .resources
             .iter()
             .map(|r| {
-                format!(
-                    "`{}` {{{}}} → `{}`",
-                    r.tag_type,
-                    r.dimensions.join(", "),
-                    r.arn
-                )
+                let arn = match r.arn {
+                    Arn::Built(t) => format!("`{t}`"),
+                    Arn::Tagged(_) => format!("the tagged `{}` it names", r.tag_type),
+                };
+                format!("{{{}}} → {arn}", r.dimensions.join(", "))
             })
             .collect();
+        let built = ns
+            .resources
+            .iter()
+            .filter(|r| matches!(r.arn, Arn::Built(_)))
+            .count();
+        let found = match (built, ns.resources.len()) {
+            (_, 0) => "no resource: every series is `name=\"global\"`",
+            (0, _) => "no: tagged only",
+            (b, n) if b == n => "yes",
+            _ => "partly",
+        };
         let enhanced = enhanced::names_of(ns.namespace);
         out.push_str(&format!(
-            "| `{}` | `{}` | yes | {}{} |\n",
+            "| `{}` | `{}` | {found} | {}{} |\n",
             ns.namespace,
             ns.aliases.join("`, `"),
             resources.join("; "),
@@ -216,15 +138,19 @@ pub fn partition(region: &str) -> &'static str {
 }
 
 impl ResourceType {
-    /// Builds the resource's ARN. `dim` gives the value of a dimension (present by construction).
+    /// Builds the resource's ARN, if its type builds ARNs. `dim` gives the value of a
+    /// dimension (present by construction).
     pub fn build_arn<'a>(
         &self,
         region: &str,
         account: &str,
         dim: impl Fn(&str) -> Option<&'a str>,
-    ) -> String {
-        let mut out = String::with_capacity(self.arn.len() + 48);
-        let mut rest = self.arn;
+    ) -> Option<String> {
+        let Arn::Built(template) = self.arn else {
+            return None;
+        };
+        let mut out = String::with_capacity(template.len() + 48);
+        let mut rest = template;
         while let Some(start) = rest.find('{') {
             out.push_str(&rest[..start]);
             let end = start + rest[start..].find('}').expect("catalog template is closed");
@@ -233,13 +159,47 @@ impl ResourceType {
                 "partition" => out.push_str(partition(region)),
                 "region" => out.push_str(region),
                 "account" => out.push_str(account),
-                d => out.push_str(dim(d).unwrap_or("")),
+                d => match d.strip_suffix(":lower") {
+                    Some(d) => out.push_str(&dim(d).unwrap_or("").to_lowercase()),
+                    None => out.push_str(dim(d).unwrap_or("")),
+                },
             }
             rest = &rest[end + 1..];
         }
         out.push_str(rest);
-        out
+        Some(out)
     }
+
+    /// For a type matched through the tagging API: the dimension values a tagged resource's
+    /// ARN stands for, in the order of [`ResourceType::dimensions`], or None if the ARN is not
+    /// one of this type's.
+    pub fn tagged_values(&self, arn: &str) -> Option<Vec<String>> {
+        let Arn::Tagged(pattern) = self.arn else {
+            return None;
+        };
+        let re = tagged_regex(pattern);
+        let caps = re.captures(arn)?;
+        self.dimensions
+            .iter()
+            .map(|d| {
+                caps.name(&d.replace(' ', "_"))
+                    .map(|m| m.as_str().to_string())
+            })
+            .collect()
+    }
+}
+
+/// The compiled regex of a tagged type, compiled once per process.
+fn tagged_regex(pattern: &'static str) -> std::sync::Arc<regex::Regex> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    static CACHE: Mutex<Option<HashMap<&'static str, Arc<regex::Regex>>>> = Mutex::new(None);
+    let mut cache = CACHE.lock().expect("not poisoned");
+    cache
+        .get_or_insert_with(HashMap::new)
+        .entry(pattern)
+        .or_insert_with(|| Arc::new(regex::Regex::new(pattern).expect("catalog regexes compile")))
+        .clone()
 }
 
 #[cfg(test)]
@@ -270,14 +230,14 @@ mod tests {
         let r = ns.resource_for(|d| get(d).is_some()).unwrap();
         assert_eq!(r.tag_type, "ecs:service");
         assert_eq!(
-            r.build_arn("us-east-1", "123456789012", get),
+            r.build_arn("us-east-1", "123456789012", get).unwrap(),
             "arn:aws:ecs:us-east-1:123456789012:service/prod/api"
         );
         let family = [("ClusterName", "prod"), ("TaskDefinitionFamily", "web")];
         let get = |k: &str| family.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
         let r = ns.resource_for(|d| get(d).is_some()).unwrap();
         assert_eq!(
-            r.build_arn("cn-north-1", "1", get),
+            r.build_arn("cn-north-1", "1", get).unwrap(),
             "arn:aws-cn:ecs:cn-north-1:1:cluster/prod"
         );
     }
@@ -286,7 +246,7 @@ mod tests {
     fn arn_of(namespace: &str, dims: &[(&str, &str)]) -> Option<String> {
         let get = |k: &str| dims.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
         let r = lookup(namespace)?.resource_for(|d| get(d).is_some())?;
-        Some(r.build_arn("us-east-2", "123456789012", get))
+        r.build_arn("us-east-2", "123456789012", get)
     }
 
     #[test]
@@ -368,34 +328,69 @@ mod tests {
         let mut names = std::collections::HashSet::new();
         for ns in NAMESPACES {
             assert!(names.insert(ns.namespace), "{} twice", ns.namespace);
+        }
+        let mut aliases = std::collections::HashMap::new();
+        for ns in NAMESPACES {
             for a in ns.aliases {
-                assert!(names.insert(a), "alias {a} twice");
-            }
-            assert!(!ns.resources.is_empty(), "{}", ns.namespace);
-            for (i, r) in ns.resources.iter().enumerate() {
-                // Every placeholder of the template is a dimension of its type (or context).
-                let mut rest = r.arn;
-                while let Some(a) = rest.find('{') {
-                    let b = a + rest[a..].find('}').expect("closed");
-                    let key = &rest[a + 1..b];
-                    assert!(
-                        ["partition", "region", "account"].contains(&key)
-                            || r.dimensions.contains(&key),
-                        "{}: {{{key}}} is not a dimension of {}",
-                        ns.namespace,
-                        r.tag_type
+                // YACE gives `redshift` to both Redshift namespaces; the first (provisioned
+                // clusters) wins, as in YACE's own lookup order.
+                if let Some(first) = aliases.insert(*a, ns.namespace) {
+                    assert_eq!(
+                        (*a, first, ns.namespace),
+                        ("redshift", "AWS/Redshift", "AWS/Redshift-Serverless")
                     );
-                    rest = &rest[b + 1..];
+                    assert_eq!(lookup(a).unwrap().namespace, "AWS/Redshift");
+                }
+                assert!(!names.contains(a), "alias {a} is a namespace");
+            }
+            for (i, r) in ns.resources.iter().enumerate() {
+                assert!(!r.dimensions.is_empty(), "{}", ns.namespace);
+                match r.arn {
+                    Arn::Built(template) => {
+                        // Every placeholder is a dimension of its type (or context).
+                        let mut rest = template;
+                        while let Some(a) = rest.find('{') {
+                            let b = a + rest[a..].find('}').expect("closed");
+                            let key = rest[a + 1..b].trim_end_matches(":lower");
+                            assert!(
+                                ["partition", "region", "account"].contains(&key)
+                                    || r.dimensions.contains(&key),
+                                "{}: {{{key}}} is not a dimension of {}",
+                                ns.namespace,
+                                r.tag_type
+                            );
+                            rest = &rest[b + 1..];
+                        }
+                        assert!(
+                            template.starts_with("arn:{partition}:") || template.starts_with('{'),
+                            "{}: {template}",
+                            ns.namespace
+                        );
+                    }
+                    Arn::Tagged(pattern) => {
+                        // Its groups are exactly the type's dimensions.
+                        let re = regex::Regex::new(pattern).unwrap();
+                        let mut groups: Vec<String> = re
+                            .capture_names()
+                            .flatten()
+                            .map(|g| g.replace('_', " "))
+                            .collect();
+                        groups.sort();
+                        let mut dims: Vec<&str> = r.dimensions.to_vec();
+                        dims.sort();
+                        assert_eq!(groups, dims, "{}: {pattern}", ns.namespace);
+                        assert!(!ns.tag_filters.is_empty(), "{} reads tags", ns.namespace);
+                    }
                 }
                 // Most specific first: a type whose dimensions are all a later type's would
                 // claim that later type's series, so the later one could never be chosen.
                 for later in &ns.resources[i + 1..] {
                     assert!(
-                        !r.dimensions.iter().all(|d| later.dimensions.contains(d))
-                            || r.dimensions == later.dimensions,
-                        "{}: {} is shadowed by the broader type before it",
+                        !r.dimensions.iter().all(|d| later.dimensions.contains(d)),
+                        "{}: {:?} is shadowed by {:?} before it",
                         ns.namespace,
-                        later.tag_type
+                        later.dimensions,
+                        r.dimensions
                     );
                 }
             }
@@ -407,6 +402,123 @@ mod tests {
                 );
             }
         }
+        assert_eq!(NAMESPACES.len(), 109, "YACE v0.67's list");
+    }
+
+    #[test]
+    fn regionless_arns_arns_in_dimensions_and_lower_case_names() {
+        assert_eq!(
+            arn_of(
+                "AWS/S3",
+                &[
+                    ("BucketName", "amzn-s3-demo-bucket"),
+                    ("StorageType", "StandardStorage")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:s3:::amzn-s3-demo-bucket")
+        );
+        assert_eq!(
+            arn_of(
+                "cloudfront",
+                &[("DistributionId", "EDFDVBD6EXAMPLE"), ("Region", "Global")]
+            )
+            .as_deref(),
+            Some("arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE")
+        );
+        assert_eq!(
+            arn_of(
+                "AWS/Route53",
+                &[("HealthCheckId", "abcdef11-2222-3333-4444-555555fedcba")]
+            )
+            .as_deref(),
+            Some("arn:aws:route53:::healthcheck/abcdef11-2222-3333-4444-555555fedcba")
+        );
+        let cert =
+            "arn:aws:acm:us-east-2:123456789012:certificate/12345678-1234-1234-1234-123456789012";
+        assert_eq!(
+            arn_of("acm", &[("CertificateArn", cert)]).as_deref(),
+            Some(cert)
+        );
+        assert_eq!(
+            arn_of(
+                "AWS/SageMaker",
+                &[
+                    ("EndpointName", "My-Endpoint"),
+                    ("VariantName", "AllTraffic")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:sagemaker:us-east-2:123456789012:endpoint/my-endpoint")
+        );
+    }
+
+    #[test]
+    fn load_balancers_target_groups_queues_and_gateways() {
+        let lb = ("LoadBalancer", "app/my-load-balancer/50dc6c495c0c9188");
+        let tg = ("TargetGroup", "targetgroup/my-targets/73e2d6bc24d8a067");
+        assert_eq!(
+            arn_of("AWS/ApplicationELB", &[lb, tg]).as_deref(),
+            Some(
+                "arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067"
+            ),
+            "a series with both belongs to the target group"
+        );
+        assert_eq!(
+            arn_of("alb", &[lb, ("AvailabilityZone", "us-east-2a")]).as_deref(),
+            Some(
+                "arn:aws:elasticloadbalancing:us-east-2:123456789012:loadbalancer/app/my-load-balancer/50dc6c495c0c9188"
+            )
+        );
+        assert_eq!(
+            arn_of("AWS/SQS", &[("QueueName", "MyQueue")]).as_deref(),
+            Some("arn:aws:sqs:us-east-2:123456789012:MyQueue")
+        );
+        assert_eq!(
+            arn_of("ngw", &[("NatGatewayId", "nat-0123456789abcdef0")]).as_deref(),
+            Some("arn:aws:ec2:us-east-2:123456789012:natgateway/nat-0123456789abcdef0")
+        );
+        assert_eq!(
+            arn_of("AWS/EC2", &[("InstanceId", "i-1234567890abcdef0")]).as_deref(),
+            Some("arn:aws:ec2:us-east-2:123456789012:instance/i-1234567890abcdef0")
+        );
+    }
+
+    #[test]
+    fn tagged_types_read_the_dimensions_out_of_tagged_arns() {
+        let ns = lookup("AWS/Kafka").unwrap();
+        let r = ns.resource_for(|d| d == "Cluster Name").unwrap();
+        assert_eq!(r.build_arn("us-east-1", "1", |_| None), None);
+        assert_eq!(
+            r.tagged_values(
+                "arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster-1/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5"
+            ),
+            Some(vec!["demo-cluster-1".to_string()]),
+            "`Cluster_Name` in the regex is the `Cluster Name` dimension"
+        );
+        assert_eq!(
+            r.tagged_values("arn:aws:kafka:us-east-1:1:configuration/x/y"),
+            None
+        );
+        let asg = lookup("AWS/AutoScaling")
+            .unwrap()
+            .resources
+            .first()
+            .unwrap();
+        assert_eq!(
+            asg.tagged_values(
+                "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:c4b6b6e2-3c1f-4b1a-9b4e-0a1b2c3d4e5f:autoScalingGroupName/my-asg"
+            ),
+            Some(vec!["my-asg".to_string()])
+        );
+    }
+
+    #[test]
+    fn account_level_and_agent_namespaces_have_no_resource() {
+        for n in ["AWS/Usage", "AWS/Billing", "CWAgent", "AWS/TrustedAdvisor"] {
+            assert!(lookup(n).unwrap().resources.is_empty(), "{n}");
+        }
+        assert_eq!(arn_of("AWS/Usage", &[("Service", "CloudWatch")]), None);
     }
 
     #[test]
@@ -425,7 +537,7 @@ mod tests {
         let ns = lookup("ContainerInsights").unwrap();
         let r = ns.resource_for(|d| d == "ClusterName").unwrap();
         assert_eq!(
-            r.build_arn("eu-west-1", "42", |_| Some("k8s")),
+            r.build_arn("eu-west-1", "42", |_| Some("k8s")).unwrap(),
             "arn:aws:eks:eu-west-1:42:cluster/k8s"
         );
         assert_eq!(ns.base_dimensions, &["ClusterName"]);

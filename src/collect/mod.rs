@@ -315,7 +315,7 @@ impl<S: Sessions> Collector<S> {
             tracing::debug!(
                 region = %r.region,
                 series = r.found.unassociated,
-                "series matched a job but belong to no known resource; not exported"
+                "series of jobs with search tags belong to resources the tagging API does not list; not exported"
             );
         }
         let key = (r.role.clone(), r.region.clone());

@@ -56,7 +56,8 @@ pub struct Found {
     pub enhanced_failed: Vec<(Source, Arc<AwsError>)>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
-    /// Series ListMetrics returned that no resource type of the catalog claims.
+    /// Series of jobs with search tags whose resource only the tagging API can name, and it
+    /// names none of theirs: not exported.
     pub unassociated: usize,
     /// The account's alias when discovery ran (YACE's `account_alias` label).
     pub account_alias: Option<Arc<str>>,
@@ -148,21 +149,34 @@ pub async fn discover<A: Api>(
             found.failed.push((i, e));
             continue;
         }
-        let tags = if job.needs_tags() {
+        let catalog_ns = catalog::lookup(&job.namespace).filter(|_| job.kind == JobKind::Discovery);
+        // A namespace whose resources only the tagging API can name reads it too, as in YACE.
+        let tagged_types = catalog_ns.is_some_and(|n| {
+            n.resources
+                .iter()
+                .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
+        });
+        let tags = if job.needs_tags() || tagged_types {
             let ns = job.namespace.as_str();
             if !tag_maps.contains_key(ns) {
-                let types: Vec<&str> = catalog::lookup(ns)
-                    .map(|n| n.resources.iter().map(|r| r.tag_type).collect())
+                let types: Vec<&str> = catalog_ns
+                    .map(|n| n.tag_filters.to_vec())
                     .unwrap_or_default();
-                let r = session
-                    .tagged_resources(&types)
-                    .await
-                    .map(|rs| {
-                        rs.into_iter()
-                            .map(|r: TaggedResource| (r.arn, r.tags))
-                            .collect()
-                    })
-                    .map_err(Arc::new);
+                // No filter would list every resource of the account: a namespace without
+                // tagging types has no tags to read.
+                let r = if types.is_empty() {
+                    Ok(TagMap::new())
+                } else {
+                    session
+                        .tagged_resources(&types)
+                        .await
+                        .map(|rs| {
+                            rs.into_iter()
+                                .map(|r: TaggedResource| (r.arn, r.tags))
+                                .collect()
+                        })
+                        .map_err(Arc::new)
+                };
                 tag_maps.insert(ns, r);
             }
             match &tag_maps[ns] {
@@ -319,6 +333,18 @@ pub fn select(
     let job_name: Option<Arc<str>> = job.name.as_deref().map(Arc::from);
     let mut arns: HashMap<String, Arc<str>> = HashMap::new();
     let empty_tags: Arc<[String]> = Arc::from(vec![String::new(); job.exported_tags.len()]);
+    let global: Arc<str> = Arc::from(catalog::GLOBAL);
+    // Resources of tagged types, by (type, the dimension values their ARN stands for).
+    let mut tagged: HashMap<(*const catalog::ResourceType, Vec<String>), &str> = HashMap::new();
+    if let (Some(ns), Some(tags)) = (ns, tags) {
+        for rt in ns.resources {
+            for arn in tags.keys() {
+                if let Some(values) = rt.tagged_values(arn) {
+                    tagged.insert((rt as *const _, values), arn);
+                }
+            }
+        }
+    }
 
     for l in listed {
         let metric_ids: Vec<usize> = job
@@ -333,11 +359,47 @@ pub fn select(
         }
         let (resource, tag_values) = match (job.kind, ns) {
             (JobKind::Discovery, Some(ns)) => {
-                let Some(rt) = ns.resource_for(|d| l.dim(d).is_some()) else {
-                    unassociated += 1;
-                    continue;
+                // The series' resource: built from its dimensions, or the tagged resource they
+                // name; else none (YACE's "global").
+                let arn = match ns.resource_for(|d| l.dim(d).is_some()) {
+                    None => None,
+                    Some(rt) => match rt.build_arn(region, account, |d| l.dim(d)) {
+                        Some(arn) => Some(arn),
+                        None => {
+                            let values: Vec<String> = rt
+                                .dimensions
+                                .iter()
+                                .map(|d| l.dim(d).unwrap_or_default().to_string())
+                                .collect();
+                            match tagged.get(&(rt as *const _, values)) {
+                                Some(arn) => Some(arn.to_string()),
+                                // Its resource is untagged (or not tagged so as to match):
+                                // with search tags it cannot match them; without, it is kept
+                                // as belonging to no resource rather than dropped.
+                                None if !job.search_tags.is_empty() => {
+                                    unassociated += 1;
+                                    continue;
+                                }
+                                None => None,
+                            }
+                        }
+                    },
                 };
-                let arn = rt.build_arn(region, account, |d| l.dim(d));
+                let arn = match arn {
+                    Some(a) => a,
+                    None => {
+                        for m in &metric_ids {
+                            targets.push(Target {
+                                job: job_index,
+                                metric: *m,
+                                dimensions: l.dimensions.clone(),
+                                resource: global.clone(),
+                                tags: empty_tags.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                };
                 let resource_tags = tags.and_then(|t| t.get(&arn));
                 if !job.search_tags.is_empty() {
                     let Some(rtags) = resource_tags else { continue };
