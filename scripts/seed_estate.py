@@ -296,6 +296,68 @@ def seed_around(a, put, now, expected):
     c = ec.create_cache_cluster(CacheClusterId="carts-cache", Engine="redis", CacheNodeType="cache.t3.micro",
                                 NumCacheNodes=1)["CacheCluster"]
     around["carts-cache"] = {"arn": c["ARN"], "NumCacheNodes": 1, "tags": {}}
+    seed_network_around(a, put, now, around)
+
+
+def seed_network_around(a, put, now, around):
+    """An ALB with a target group, SQS queues, an EC2 instance, an S3 bucket, a NAT gateway and
+    an Aurora cluster, most untagged, each with one CloudWatch metric whose (name, dimensions)
+    no other namespace uses (moto merges those across namespaces). `around[name]` gets the ARN,
+    the tags, and `metric`: (namespace, name, dimensions, value)."""
+    ec2 = client(a, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{a.region}{z}")["Subnet"]["SubnetId"]
+               for i, z in enumerate("ab")]
+    elb = client(a, "elbv2")
+    lb = elb.create_load_balancer(Name="shop-alb", Subnets=subnets, Type="application")["LoadBalancers"][0]
+    tg = elb.create_target_group(Name="shop-web", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")["TargetGroups"][0]
+    elb.add_tags(ResourceArns=[tg["TargetGroupArn"]], Tags=[{"Key": "team", "Value": "shop"}])
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg_dim = tg["TargetGroupArn"].split(":")[-1]
+    around["shop-alb"] = {"arn": lb["LoadBalancerArn"], "tags": {},
+                          "metric": ["AWS/ApplicationELB", "ActiveConnectionCount", [["LoadBalancer", lb_dim]], 40.0]}
+    around["shop-web"] = {"arn": tg["TargetGroupArn"], "tags": {"team": "shop"},
+                          "metric": ["AWS/ApplicationELB", "HealthyHostCount",
+                                     [["LoadBalancer", lb_dim], ["TargetGroup", tg_dim]], 3.0]}
+    sqs = client(a, "sqs")
+    for name, tags, depth in [("orders-queue", {"team": "shop"}, 7.0), ("dead-letters", {}, 1.0)]:
+        url = sqs.create_queue(QueueName=name, **({"tags": tags} if tags else {}))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        around[name] = {"arn": arn, "tags": tags,
+                        "metric": ["AWS/SQS", "ApproximateNumberOfMessagesVisible", [["QueueName", name]], depth]}
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    inst = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro",
+                             SubnetId=subnets[0])["Instances"][0]["InstanceId"]
+    around["bastion"] = {"arn": f"arn:aws:ec2:{a.region}:{around['orders-db']['arn'].split(':')[4]}:instance/{inst}",
+                         "tags": {}, "metric": ["AWS/EC2", "CPUUtilization", [["InstanceId", inst]], 4.5]}
+    s3 = client(a, "s3")
+    bucket = "shop-assets-example"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "shop"}]})
+    around[bucket] = {"arn": f"arn:aws:s3:::{bucket}", "tags": {"team": "shop"},
+                      "metric": ["AWS/S3", "NumberOfObjects", [["BucketName", bucket], ["StorageType", "AllStorageTypes"]], 120.0]}
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+    account = around["orders-db"]["arn"].split(":")[4]
+    around["egress"] = {"arn": f"arn:aws:ec2:{a.region}:{account}:natgateway/{nat}", "tags": {},
+                        "metric": ["AWS/NATGateway", "ActiveConnectionCount", [["NatGatewayId", nat]], 12.0]}
+    rds = client(a, "rds")
+    cl = rds.create_db_cluster(DBClusterIdentifier="ledger-aurora", Engine="aurora-postgresql",
+                               MasterUsername="admin", MasterUserPassword="not-a-secret-1")["DBCluster"]
+    around["ledger-aurora"] = {"arn": cl["DBClusterArn"], "tags": {},
+                               "metric": ["AWS/RDS", "VolumeBytesUsed", [["DBClusterIdentifier", "ledger-aurora"]], 2.5e9]}
+    for name in ("orders-db", "reports-db"):
+        around[name]["metric"] = ["AWS/RDS", "CPUUtilization", [["DBInstanceIdentifier", name]], 12.5]
+    for name, value in (("thumbnailer", 120.0), ("cleanup", 3.0)):
+        around[name]["metric"] = ["AWS/Lambda", "Invocations", [["FunctionName", name]], value]
+    for name, value in (("carts", 5.0), ("sessions", 2.0)):
+        around[name]["metric"] = ["AWS/DynamoDB", "ConsumedReadCapacityUnits", [["TableName", name]], value]
+    for r in around.values():
+        if "metric" not in r or r["metric"][1] == "CPUUtilization" and r["metric"][0] == "AWS/RDS":
+            continue
+        ns, m, dims, v = r["metric"]
+        for minute in range(a.minutes):
+            put.put(ns, m, [tuple(d) for d in dims], v, now - dt.timedelta(minutes=minute))
 
 
 def seed_eks(a, rnd, put, now, constant, expected):

@@ -1,4 +1,5 @@
-//! Tags (search and export), EKS on Fargate, AWS/ECS, and a real Prometheus scraping the exporter.
+//! Tags (search and export), EKS on Fargate, AWS/ECS, a mixed estate of many namespaces, and a real
+//! Prometheus scraping the exporter.
 
 use crate::common;
 use common::*;
@@ -364,4 +365,89 @@ discovery:
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), stamps.len(), "one sample per timestamp");
+}
+
+/// The estate around the services: eleven namespaces' worth of resources, most untagged, some
+/// tagged through their own service APIs.
+#[test]
+fn every_series_of_a_mixed_estate_lands_on_its_one_resource_tagged_or_not() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&[
+        "--clusters",
+        "1",
+        "--minutes",
+        "10",
+        "--no-extras",
+        "--around",
+    ]);
+    let around = seeded["around"].as_object().unwrap();
+    let mut namespaces: Vec<String> = Vec::new();
+    let mut jobs = String::new();
+    for r in around.values() {
+        let Some(m) = r.get("metric") else { continue };
+        let (ns, metric) = (m[0].as_str().unwrap(), m[1].as_str().unwrap());
+        if !namespaces.iter().any(|n| n == ns) {
+            namespaces.push(ns.to_string());
+        }
+        jobs.push_str(&format!(
+            "    - type: {ns}\n      regions: [us-east-1]\n      period: 60\n      length: 300\n      metrics:\n        - name: {metric}\n          statistics: [Maximum]\n"
+        ));
+    }
+    assert!(namespaces.len() >= 8, "{namespaces:?}");
+    let tags: String = namespaces
+        .iter()
+        .map(|ns| format!("    {ns}: [team]\n"))
+        .collect();
+    let cfg = write_config(&format!(
+        "apiVersion: v1alpha1\ndiscovery:\n  exportedTagsOnMetrics:\n{tags}  jobs:\n{jobs}"
+    ));
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let lines = parse(&exp.metrics());
+    let mut untagged = 0;
+    for (name, r) in around {
+        let Some(m) = r.get("metric") else { continue };
+        let (ns, metric) = (m[0].as_str().unwrap(), m[1].as_str().unwrap());
+        let family = format!(
+            "aws_{}_{}_maximum",
+            ns.trim_start_matches("AWS/").to_lowercase(),
+            snake(metric)
+        );
+        let arn = r["arn"].as_str().unwrap();
+        let mine: Vec<&Line> = named(&lines, &family)
+            .into_iter()
+            .filter(|l| {
+                m[2].as_array().unwrap().iter().all(|d| {
+                    l.label(&format!("dimension_{}", d[0].as_str().unwrap())) == d[1].as_str()
+                })
+            })
+            .collect();
+        assert_eq!(mine.len(), 1, "{name}: one {family} series: {mine:?}");
+        assert_eq!(
+            mine[0].label("name"),
+            Some(arn),
+            "{name}: on its own resource"
+        );
+        assert_eq!(mine[0].value, m[3].as_f64().unwrap(), "{name}");
+        let team = r["tags"]["team"].as_str().unwrap_or("");
+        assert_eq!(mine[0].label("tag_team").unwrap_or(""), team, "{name}");
+        untagged += usize::from(team.is_empty());
+    }
+    assert!(untagged >= 6, "most resources are untagged: {untagged}");
+}
+
+/// YACE's snake case for the metric names used above.
+fn snake(metric: &str) -> String {
+    match metric {
+        "CPUUtilization" => "cpuutilization".into(),
+        _ => {
+            let mut out = String::new();
+            for (i, c) in metric.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            }
+            out
+        }
+    }
 }

@@ -227,3 +227,108 @@ discovery:
         ]
     );
 }
+
+fn tag_map(entries: &[(&str, &[(&str, &str)])]) -> TagMap {
+    entries
+        .iter()
+        .map(|(arn, tags)| {
+            (
+                arn.to_string(),
+                tags.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn series_no_type_claims_are_global_and_have_no_info_series() {
+    let js = jobs(
+        "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/DynamoDB
+      regions: [us-east-1]
+      metrics:
+        - name: AccountMaxReads
+          statistics: [Maximum]
+        - name: ConsumedReadCapacityUnits
+          statistics: [Sum]
+",
+    );
+    let listing = [
+        lm("AccountMaxReads", &[]),
+        lm("ConsumedReadCapacityUnits", &[("TableName", "Music")]),
+        lm(
+            "ConsumedReadCapacityUnits",
+            &[
+                ("TableName", "Music"),
+                ("GlobalSecondaryIndexName", "ByGenre"),
+            ],
+        ),
+    ];
+    let (t, r, dropped) = select(
+        0,
+        &js[0],
+        &listing.iter().collect::<Vec<_>>(),
+        None,
+        "eu-west-1",
+        "1",
+    );
+    let got: Vec<&str> = t.iter().map(|t| &*t.resource).collect();
+    assert_eq!(
+        got,
+        [
+            "global",
+            "arn:aws:dynamodb:eu-west-1:1:table/Music",
+            "arn:aws:dynamodb:eu-west-1:1:table/Music"
+        ]
+    );
+    assert_eq!(r.len(), 1, "the table's info series only");
+    assert_eq!(dropped, 0);
+}
+
+#[test]
+fn tagged_types_take_the_tagged_resource_their_dimensions_name() {
+    let config = |search: &str| {
+        format!(
+            "apiVersion: v1alpha1
+discovery:
+  exportedTagsOnMetrics:
+    AWS/Kafka: [team]
+  jobs:
+    - type: AWS/Kafka
+      regions: [us-east-1]
+{search}      metrics:
+        - name: GlobalPartitionCount
+          statistics: [Average]
+"
+        )
+    };
+    let listing = [
+        lm("GlobalPartitionCount", &[("Cluster Name", "orders")]),
+        lm("GlobalPartitionCount", &[("Cluster Name", "untagged")]),
+    ];
+    let listed: Vec<&ListedMetric> = listing.iter().collect();
+    let arn = "arn:aws:kafka:us-east-1:1:cluster/orders/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5";
+    let tags = tag_map(&[(arn, &[("team", "shop")])]);
+    let js = jobs(&config(""));
+    let (t, r, dropped) = select(0, &js[0], &listed, Some(&tags), "us-east-1", "1");
+    assert_eq!(&*t[0].resource, arn);
+    assert_eq!(&*t[0].tags, ["shop".to_string()]);
+    assert_eq!(
+        &*t[1].resource, "global",
+        "untagged: kept, with no resource"
+    );
+    assert_eq!(&*t[1].tags, [String::new()]);
+    assert_eq!((r.len(), dropped), (1, 0));
+    // With search tags, the untagged one cannot match them: left out, and counted.
+    let js = jobs(&config(
+        "      searchTags:\n        - key: team\n          value: shop\n",
+    ));
+    let (t, _, dropped) = select(0, &js[0], &listed, Some(&tags), "us-east-1", "1");
+    assert_eq!(t.len(), 1);
+    assert_eq!(&*t[0].resource, arn);
+    assert_eq!(dropped, 1);
+}
