@@ -32,6 +32,8 @@ pub struct ResourceType {
     pub dimensions: &'static [&'static str],
     /// How its ARN is found.
     pub arn: Arn,
+    /// (dimension, value prefix): a series whose dimension starts so is not of this type.
+    pub unless: &'static [(&'static str, &'static str)],
 }
 
 /// One CloudWatch namespace.
@@ -73,11 +75,19 @@ pub fn known_names() -> String {
 }
 
 impl Namespace {
-    /// The resource type a series with these dimension names belongs to, if any.
-    pub fn resource_for(&self, mut has: impl FnMut(&str) -> bool) -> Option<&'static ResourceType> {
-        self.resources
-            .iter()
-            .find(|r| r.dimensions.iter().all(|d| has(d)))
+    /// The resource type a series belongs to, if any: the first whose dimensions it all has
+    /// (`dim` gives a dimension's value).
+    pub fn resource_for<'a>(
+        &self,
+        dim: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<&'static ResourceType> {
+        self.resources.iter().find(|r| {
+            r.dimensions.iter().all(|d| dim(d).is_some())
+                && !r
+                    .unless
+                    .iter()
+                    .any(|(d, prefix)| dim(d).is_some_and(|v| v.starts_with(prefix)))
+        })
     }
 }
 
@@ -227,7 +237,7 @@ mod tests {
         let ns = lookup("ECS/ContainerInsights").unwrap();
         let dims = [("ClusterName", "prod"), ("ServiceName", "api")];
         let get = |k: &str| dims.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-        let r = ns.resource_for(|d| get(d).is_some()).unwrap();
+        let r = ns.resource_for(get).unwrap();
         assert_eq!(r.tag_type, "ecs:service");
         assert_eq!(
             r.build_arn("us-east-1", "123456789012", get).unwrap(),
@@ -235,7 +245,7 @@ mod tests {
         );
         let family = [("ClusterName", "prod"), ("TaskDefinitionFamily", "web")];
         let get = |k: &str| family.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-        let r = ns.resource_for(|d| get(d).is_some()).unwrap();
+        let r = ns.resource_for(get).unwrap();
         assert_eq!(
             r.build_arn("cn-north-1", "1", get).unwrap(),
             "arn:aws-cn:ecs:cn-north-1:1:cluster/prod"
@@ -245,7 +255,7 @@ mod tests {
     /// The ARN of a series with `dims` in `namespace`, by the catalog.
     fn arn_of(namespace: &str, dims: &[(&str, &str)]) -> Option<String> {
         let get = |k: &str| dims.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-        let r = lookup(namespace)?.resource_for(|d| get(d).is_some())?;
+        let r = lookup(namespace)?.resource_for(get)?;
         r.build_arn("us-east-2", "123456789012", get)
     }
 
@@ -487,7 +497,9 @@ mod tests {
     #[test]
     fn tagged_types_read_the_dimensions_out_of_tagged_arns() {
         let ns = lookup("AWS/Kafka").unwrap();
-        let r = ns.resource_for(|d| d == "Cluster Name").unwrap();
+        let r = ns
+            .resource_for(|d| (d == "Cluster Name").then_some("x"))
+            .unwrap();
         assert_eq!(r.build_arn("us-east-1", "1", |_| None), None);
         assert_eq!(
             r.tagged_values(
@@ -514,6 +526,42 @@ mod tests {
     }
 
     #[test]
+    fn ecs_tasks_and_their_containers_land_on_the_task_and_daemons_on_the_cluster() {
+        let task = [
+            ("ClusterName", "prod"),
+            ("ServiceName", "api"),
+            ("TaskId", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        ];
+        let want = Some(
+            "arn:aws:ecs:us-east-2:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+                .to_string(),
+        );
+        assert_eq!(arn_of("ECS/ContainerInsights", &task), want);
+        let mut container = task.to_vec();
+        container.push(("ContainerName", "app"));
+        assert_eq!(arn_of("ECS/ContainerInsights", &container), want);
+        let family = [
+            ("ClusterName", "prod"),
+            ("TaskDefinitionFamily", "batch"),
+            ("TaskId", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
+        ];
+        assert_eq!(arn_of("ECS/ContainerInsights", &family), want);
+        // An ECS Managed Daemon is no service: its series belong to the cluster.
+        let daemon = [
+            ("ClusterName", "prod"),
+            ("ServiceName", "daemon:log-router"),
+        ];
+        assert_eq!(
+            arn_of("ECS/ContainerInsights", &daemon).as_deref(),
+            Some("arn:aws:ecs:us-east-2:123456789012:cluster/prod")
+        );
+        assert_eq!(
+            arn_of("AWS/ECS", &daemon).as_deref(),
+            Some("arn:aws:ecs:us-east-2:123456789012:cluster/prod")
+        );
+    }
+
+    #[test]
     fn account_level_and_agent_namespaces_have_no_resource() {
         for n in ["AWS/Usage", "AWS/Billing", "CWAgent", "AWS/TrustedAdvisor"] {
             assert!(lookup(n).unwrap().resources.is_empty(), "{n}");
@@ -535,7 +583,9 @@ mod tests {
     #[test]
     fn eks_clusters() {
         let ns = lookup("ContainerInsights").unwrap();
-        let r = ns.resource_for(|d| d == "ClusterName").unwrap();
+        let r = ns
+            .resource_for(|d| (d == "ClusterName").then_some("x"))
+            .unwrap();
         assert_eq!(
             r.build_arn("eu-west-1", "42", |_| Some("k8s")).unwrap(),
             "arn:aws:eks:eu-west-1:42:cluster/k8s"

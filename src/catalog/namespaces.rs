@@ -1,4 +1,4 @@
-//! Every namespace of YACE v0.67's list, as data (see the module above for what a row means).
+//! Every namespace of YACE v0.67's list, as data (see the parent module for what a row means).
 //! Rows were checked against AWS's documentation of each namespace's dimensions and ARN
 //! format; `docs/catalog-sources.md` says what was checked where.
 
@@ -13,6 +13,7 @@ const fn built(
         tag_type,
         dimensions,
         arn: Arn::Built(arn),
+        unless: &[],
     }
 }
 
@@ -25,8 +26,18 @@ const fn tagged(
         tag_type,
         dimensions,
         arn: Arn::Tagged(regex),
+        unless: &[],
     }
 }
+
+/// An ECS service, unless its `ServiceName` is an ECS Managed Daemon's (`daemon:<name>`): a
+/// daemon is no service, and its series belong to the cluster.
+const ECS_SERVICE: ResourceType = ResourceType {
+    tag_type: "ecs:service",
+    dimensions: &["ClusterName", "ServiceName"],
+    arn: Arn::Built("arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}"),
+    unless: &[("ServiceName", "daemon:")],
+};
 
 /// Every namespace the exporter knows, in YACE's order.
 pub static NAMESPACES: &[Namespace] = &[
@@ -476,11 +487,7 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["ecs-svc"],
         tag_filters: &["ecs:cluster", "ecs:service"],
         resources: &[
-            built(
-                "ecs:service",
-                &["ClusterName", "ServiceName"],
-                "arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}",
-            ),
+            ECS_SERVICE,
             built(
                 "ecs:cluster",
                 &["ClusterName"],
@@ -509,11 +516,7 @@ pub static NAMESPACES: &[Namespace] = &[
                 &["CapacityProviderName", "ClusterName"],
                 "arn:{partition}:ecs:{region}:{account}:capacity-provider/{CapacityProviderName}",
             ),
-            built(
-                "ecs:service",
-                &["ClusterName", "ServiceName"],
-                "arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}",
-            ),
+            ECS_SERVICE,
             built(
                 "ecs:cluster",
                 &["ClusterName"],

@@ -361,7 +361,7 @@ pub fn select(
             (JobKind::Discovery, Some(ns)) => {
                 // The series' resource: built from its dimensions, or the tagged resource they
                 // name; else none (YACE's "global").
-                let arn = match ns.resource_for(|d| l.dim(d).is_some()) {
+                let arn = match ns.resource_for(|d| l.dim(d)) {
                     None => None,
                     Some(rt) => match rt.build_arn(region, account, |d| l.dim(d)) {
                         Some(arn) => Some(arn),
