@@ -140,3 +140,33 @@ fn every_example_config_verifies() {
     }
     assert!(n >= 3);
 }
+
+/// Our own equivalents of YACE's example configs (`tests/yace-examples/README.md` says which
+/// each mirrors): every one verifies, strictly too, whatever namespace and YAML quirks it has.
+#[test]
+fn every_yace_example_verifies_strictly() {
+    let mut namespaces = std::collections::BTreeSet::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(common::repo().join("tests/yace-examples")).unwrap() {
+        let p = entry.unwrap().path();
+        if !matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+            continue;
+        }
+        let (code, out) = run(&[
+            "verify-config",
+            "--strict",
+            "--config.file",
+            p.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{}: {out}", p.display());
+        let text = std::fs::read_to_string(&p).unwrap();
+        for l in text.lines() {
+            if let Some(t) = l.trim().trim_start_matches("- ").strip_prefix("type: ") {
+                namespaces.insert(t.trim().to_string());
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 45, "{n} examples");
+    assert!(namespaces.len() >= 40, "{namespaces:?}");
+}

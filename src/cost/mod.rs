@@ -85,6 +85,11 @@ pub struct Report {
     /// GetMetricData (every statistic counted) and ListMetrics per month (USD), rounded to
     /// cents.
     pub dollars_per_month: f64,
+    /// Series that belong to an ECS task (Container Insights' enhanced observability): their
+    /// number, and the bill, grow with the tasks that run.
+    pub task_level_series: usize,
+    /// Of those, the series of one container of a task.
+    pub container_level_series: usize,
 }
 
 /// One (role, region), as discovery found (or would find) it.
@@ -210,6 +215,7 @@ pub fn report(
         })
         .collect();
     let (mut calls, mut billed_total) = (0, 0);
+    let (mut task_level, mut container_level) = (0, 0);
     // The client-side limits are per (account, region, API): calls of one region at most share
     // one limiter, and regions run side by side.
     let mut calls_by_region: BTreeMap<&str, usize> = BTreeMap::new();
@@ -230,6 +236,21 @@ pub fn report(
         *calls_by_region.entry(region).or_default() += p.calls.len();
         billed_total += p.queries();
         let mut seen = HashSet::new();
+        for t in targets.iter() {
+            let dim = |d: &str| {
+                t.dimensions
+                    .iter()
+                    .find(|x| x.name == d)
+                    .map(|x| x.value.as_str())
+            };
+            let task = crate::catalog::lookup(&jobs[t.job].namespace)
+                .and_then(|ns| ns.resource_for(dim))
+                .is_some_and(|r| r.tag_type == "ecs:task");
+            if task {
+                task_level += 1;
+                container_level += usize::from(dim("ContainerName").is_some());
+            }
+        }
         for (ti, t) in targets.iter().enumerate() {
             for s in p.slots(ti) {
                 costs[t.job].queries += 1;
@@ -268,6 +289,8 @@ pub fn report(
         dollars_per_month_get_metric_data: round_cents(gmd),
         dollars_per_month_list_metrics: round_cents(lm),
         dollars_per_month: round_cents(gmd + lm),
+        task_level_series: task_level,
+        container_level_series: container_level,
     }
 }
 
@@ -314,6 +337,13 @@ impl Report {
             "total", "", total, self.metrics_billed_per_cycle
         );
         let _ = writeln!(s);
+        if self.task_level_series > 0 {
+            let _ = writeln!(
+                s,
+                "task-level series: {} ({} of them per container): every new task is new series, so their number and the bill grow with the tasks that run",
+                self.task_level_series, self.container_level_series
+            );
+        }
         if self.groups.len() > 1 {
             let groups: Vec<String> = self
                 .groups
@@ -495,6 +525,52 @@ mod tests {
         assert_eq!(r.discovery_runs_per_hour, 12.0);
         // 88 × 730 × $0.00001 = $0.64.
         assert_eq!(r.dollars_per_month_list_metrics, 0.64);
+    }
+
+    #[test]
+    fn task_and_container_level_series_are_counted_and_said_to_grow_with_the_tasks() {
+        let jobs = jobs(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [eu-west-1]\n    metrics: [{name: TaskMemoryUtilization, statistics: [Maximum]}]\n",
+        );
+        let with = |dims: &[(&str, &str)]| Target {
+            job: 0,
+            metric: 0,
+            dimensions: dims
+                .iter()
+                .map(|(n, v)| crate::model::Dim {
+                    name: n.to_string(),
+                    value: v.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+            resource: "r".into(),
+            tags: Vec::new().into(),
+        };
+        let task = [("ClusterName", "c"), ("ServiceName", "s"), ("TaskId", "t1")];
+        let container = [
+            ("ClusterName", "c"),
+            ("ServiceName", "s"),
+            ("TaskId", "t1"),
+            ("ContainerName", "app"),
+        ];
+        let service = [("ClusterName", "c"), ("ServiceName", "s")];
+        let r = one_scope(
+            &jobs,
+            vec![with(&task), with(&container), with(&service)],
+            1,
+            300,
+            500,
+        );
+        assert_eq!((r.task_level_series, r.container_level_series), (2, 1));
+        assert!(
+            r.to_text().contains(
+                "task-level series: 2 (1 of them per container): every new task is new series"
+            ),
+            "{}",
+            r.to_text()
+        );
+        let r = one_scope(&jobs, vec![with(&service)], 1, 300, 500);
+        assert!(!r.to_text().contains("task-level"));
     }
 
     fn target(job: usize, metric: usize, i: usize) -> Target {
