@@ -33,6 +33,9 @@ pub struct Estate {
     pub alias: Option<String>,
     /// What each enhanced-metric source describes.
     pub described: HashMap<Source, Vec<Described>>,
+    /// Queries of a series with a dimension of this value get no datapoints (a task that is
+    /// gone, still listed).
+    pub silent: Option<String>,
 }
 
 /// The fake AWS: a [`Sessions`] whose sessions share one [`Estate`].
@@ -179,14 +182,14 @@ impl Api for FakeSession {
         start: i64,
         end: i64,
     ) -> Result<CallPoints, AwsError> {
-        let (fails, value) = {
+        let (fails, value, silent) = {
             let estate = self.fake.estate.lock().unwrap();
             let fails = estate
                 .failing_metric
                 .as_ref()
                 .filter(|m| queries.iter().any(|q| &q.metric == *m))
                 .map(|_| "AccessDenied".to_string());
-            (fails, estate.value)
+            (fails, estate.value, estate.silent.clone())
         };
         self.call("GetMetricData", fails).await?;
         self.fake.accounting.metrics_requested(
@@ -196,6 +199,12 @@ impl Api for FakeSession {
         );
         let mut raw = Vec::new();
         for (i, q) in queries.iter().enumerate() {
+            if silent
+                .as_ref()
+                .is_some_and(|v| q.dimensions.iter().any(|d| &d.value == v))
+            {
+                continue;
+            }
             let mut t = start;
             while t < end {
                 raw.push((i as u32, t, value));

@@ -34,6 +34,11 @@ pub struct ResourceType {
     pub arn: Arn,
     /// (dimension, value prefix): a series whose dimension starts so is not of this type.
     pub unless: &'static [(&'static str, &'static str)],
+    /// Its resources come and go all the time (an ECS task: every deployment, every scaling
+    /// step makes new ones). CloudWatch lists their series for two weeks after they end, so
+    /// a series of such a type is exported only while it has a datapoint: no NaN (nor a
+    /// `nilToZero` 0) for a task that is gone.
+    pub transient: bool,
 }
 
 /// One CloudWatch namespace.

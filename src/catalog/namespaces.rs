@@ -14,6 +14,7 @@ const fn built(
         dimensions,
         arn: Arn::Built(arn),
         unless: &[],
+        transient: false,
     }
 }
 
@@ -27,6 +28,7 @@ const fn tagged(
         dimensions,
         arn: Arn::Tagged(regex),
         unless: &[],
+        transient: false,
     }
 }
 
@@ -37,6 +39,17 @@ const ECS_SERVICE: ResourceType = ResourceType {
     dimensions: &["ClusterName", "ServiceName"],
     arn: Arn::Built("arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}"),
     unless: &[("ServiceName", "daemon:")],
+    transient: false,
+};
+
+/// An ECS task (enhanced observability's task- and container-level series): a new one at
+/// every deployment and scaling step.
+const ECS_TASK: ResourceType = ResourceType {
+    tag_type: "ecs:task",
+    dimensions: &["ClusterName", "TaskId"],
+    arn: Arn::Built("arn:{partition}:ecs:{region}:{account}:task/{ClusterName}/{TaskId}"),
+    unless: &[],
+    transient: true,
 };
 
 /// Every namespace the exporter knows, in YACE's order.
@@ -501,11 +514,7 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["ecs-containerinsights"],
         tag_filters: &["ecs:cluster", "ecs:service"],
         resources: &[
-            built(
-                "ecs:task",
-                &["ClusterName", "TaskId"],
-                "arn:{partition}:ecs:{region}:{account}:task/{ClusterName}/{TaskId}",
-            ),
+            ECS_TASK,
             built(
                 "ecs:container-instance",
                 &["ClusterName", "ContainerInstanceId"],

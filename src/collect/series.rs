@@ -81,7 +81,9 @@ pub struct Shape {
     fixed: HashMap<(usize, u64), (Rows, Vec<f64>)>,
     /// Per (job, metric): its family per statistic.
     families: HashMap<(usize, usize), StatFamilies>,
-    /// The labels of targets whose metric exports timestamps, by target.
+    /// The labels of targets whose rows are made per cycle, by target: those whose metric
+    /// exports timestamps, and those of transient resources (exported only with a datapoint;
+    /// see [`crate::catalog::ResourceType::transient`]).
     timestamped: HashMap<usize, Labels>,
 }
 
@@ -152,7 +154,7 @@ impl Shape {
                 })
                 .clone();
             let labels = strings.labels(labels);
-            if m.add_cloudwatch_timestamp {
+            if m.add_cloudwatch_timestamp || transient(job, &t.dimensions) {
                 timestamped.insert(ti, labels);
                 continue;
             }
@@ -240,6 +242,21 @@ impl Shape {
     pub fn is_for(&self, found: &Arc<Found>, account: &str) -> bool {
         Arc::ptr_eq(&self.found, found) && self.account == account
     }
+}
+
+/// Whether a series of `job` with `dimensions` belongs to a transient resource (an ECS task).
+fn transient(job: &Job, dimensions: &[crate::model::Dim]) -> bool {
+    job.kind == JobKind::Discovery
+        && crate::catalog::lookup(&job.namespace)
+            .and_then(|ns| {
+                ns.resource_for(|d| {
+                    dimensions
+                        .iter()
+                        .find(|x| x.name == d)
+                        .map(|x| x.value.as_str())
+                })
+            })
+            .is_some_and(|r| r.transient)
 }
 
 /// The family of a job's metric and statistic, or None if its name cannot be exported.
@@ -333,7 +350,8 @@ pub fn build(
                     p.iter()
                         .filter(move |(ts, _)| *ts >= slot.start && *ts < slot.end)
                 });
-            if !m.add_cloudwatch_timestamp {
+            let per_cycle = shape.timestamped.get(&ti);
+            if per_cycle.is_none() {
                 // Exactly one value per row. No datapoint: NaN, or 0 with nilToZero.
                 let v = points.map(|(_, v)| *v).next();
                 let list = fixed
@@ -344,14 +362,15 @@ pub fn build(
                 continue;
             }
             // With CloudWatch timestamps, no datapoint means no sample: there is no honest
-            // timestamp to give (as YACE does).
-            let labels = &shape.timestamped[&ti];
+            // timestamp to give (as YACE does). A transient resource's series without one is
+            // a task that is gone: no sample either.
+            let labels = per_cycle.expect("made per cycle");
             let (rows, values, stamps) = stamped.entry((t.job, group)).or_default();
             for (ts, v) in points {
                 rows.push((meta.clone(), labels.clone()));
                 values.push(*v);
-                stamps.push(Some(ts * 1000));
-                if !m.export_all_data_points {
+                stamps.push(m.add_cloudwatch_timestamp.then_some(ts * 1000));
+                if !(m.add_cloudwatch_timestamp && m.export_all_data_points) {
                     break;
                 }
             }

@@ -439,3 +439,97 @@ async fn a_failed_enhanced_listing_keeps_the_jobs_cloudwatch_series() {
     let text = String::from_utf8(s.to_vec(false)).unwrap();
     assert!(text.contains("aws_rds_allocated_storage{"), "{text}");
 }
+
+#[tokio::test]
+async fn a_task_without_datapoints_is_not_exported_and_its_containers_land_on_its_arn() {
+    let jobs_text = "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ECS/ContainerInsights
+      regions: [eu-west-1]
+      period: 60
+      length: 60
+      nilToZero: true
+      metrics:
+        - name: TaskMemoryUtilization
+          statistics: [Maximum]
+        - name: ContainerMemoryUtilization
+          statistics: [Maximum]
+";
+    let mut e = Estate {
+        value: 42.0,
+        ..Estate::default()
+    };
+    for task in ["live1", "gone2"] {
+        e.metrics.push((
+            "ECS/ContainerInsights".into(),
+            listed(
+                "TaskMemoryUtilization",
+                &[
+                    ("ClusterName", "prod"),
+                    ("ServiceName", "api"),
+                    ("TaskId", task),
+                ],
+            ),
+        ));
+        e.metrics.push((
+            "ECS/ContainerInsights".into(),
+            listed(
+                "ContainerMemoryUtilization",
+                &[
+                    ("ClusterName", "prod"),
+                    ("ContainerName", "app"),
+                    ("ServiceName", "api"),
+                    ("TaskId", task),
+                ],
+            ),
+        ));
+    }
+    e.metrics.push((
+        "ECS/ContainerInsights".into(),
+        listed(
+            "TaskMemoryUtilization",
+            &[("ClusterName", "prod"), ("ServiceName", "api")],
+        ),
+    ));
+    e.silent = Some("gone2".into());
+    let fake = Fake::new(e);
+    let mut c = Collector::new(jobs(jobs_text), Arc::new(fake.clone()), options());
+    let s = c.cycle().await;
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    let task = r#"name="arn:aws:ecs:eu-west-1:123456789012:task/prod/live1""#;
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_ecs_containerinsights_"))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l
+            .starts_with("aws_ecs_containerinsights_task_memory_utilization_maximum{")
+            && l.contains(task)
+            && l.ends_with(" 42")),
+        "{text}"
+    );
+    assert!(
+        lines.iter().any(|l| l
+            .starts_with("aws_ecs_containerinsights_container_memory_utilization_maximum{")
+            && l.contains(task)
+            && l.contains(r#"dimension_ContainerName="app""#)),
+        "a container's series is on its task: {text}"
+    );
+    assert!(
+        !text.contains("gone2"),
+        "a gone task is not exported, not even as nilToZero's 0: {text}"
+    );
+    // The service-level series is an ordinary one: there, and on the service.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(r#"name="arn:aws:ecs:eu-west-1:123456789012:service/prod/api""#)),
+        "{text}"
+    );
+    // The task comes back with data: so does its series.
+    fake.set(|e| e.silent = None);
+    let s = c.cycle().await;
+    let text = String::from_utf8(s.to_vec(false)).unwrap();
+    assert!(text.contains("task/prod/gone2"), "{text}");
+}

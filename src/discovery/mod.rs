@@ -361,7 +361,8 @@ pub fn select(
             (JobKind::Discovery, Some(ns)) => {
                 // The series' resource: built from its dimensions, or the tagged resource they
                 // name; else none (YACE's "global").
-                let arn = match ns.resource_for(|d| l.dim(d)) {
+                let rt = ns.resource_for(|d| l.dim(d));
+                let arn = match rt {
                     None => None,
                     Some(rt) => match rt.build_arn(region, account, |d| l.dim(d)) {
                         Some(arn) => Some(arn),
@@ -411,9 +412,13 @@ pub fn select(
                     .entry(arn.clone())
                     .or_insert_with(|| Arc::from(arn.as_str()))
                     .clone();
-                resources
-                    .entry(arc.clone())
-                    .or_insert_with(|| resource_tags.cloned().unwrap_or_default());
+                // A transient resource (an ECS task) has no info series: it would outlive the
+                // task by the two weeks CloudWatch keeps listing its series.
+                if !rt.is_some_and(|r| r.transient) {
+                    resources
+                        .entry(arc.clone())
+                        .or_insert_with(|| resource_tags.cloned().unwrap_or_default());
+                }
                 let tag_values: Arc<[String]> = match resource_tags {
                     Some(rtags) if !job.exported_tags.is_empty() => tag_values(job, rtags),
                     _ => empty_tags.clone(),
