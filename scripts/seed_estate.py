@@ -54,6 +54,10 @@ def args():
                         "functions and an ElastiCache cluster, some tagged, some not, with a few "
                         "CloudWatch metrics (for enhanced metrics)")
     p.add_argument("--account-alias", help="give the account this IAM alias")
+    p.add_argument("--tasks", action="store_true",
+                   help="enhanced observability for the first cluster's services: task- and "
+                        "container-level series for two tasks each, one of them gone (its data "
+                        "ends 30 minutes ago)")
     p.add_argument("--out", help="write expected values (test mode) to this JSON file")
     return p.parse_args()
 
@@ -238,6 +242,9 @@ def main():
     if a.around:
         seed_around(a, put, now, expected)
         put.flush()
+    if a.tasks:
+        seed_tasks(a, clusters[0], put, now, expected)
+        put.flush()
     if a.account_alias:
         client(a, "iam").create_account_alias(AccountAlias=a.account_alias)
         expected["account_alias"] = a.account_alias
@@ -248,6 +255,28 @@ def main():
     if a.out:
         with open(a.out, "w") as f:
             json.dump(expected, f, indent=1, sort_keys=True)
+
+
+def seed_tasks(a, cluster, put, now, expected):
+    """Task- and container-level series (Container Insights enhanced observability) for two
+    tasks of each service of `cluster`: one running, one gone 30 minutes ago (CloudWatch still
+    lists its series). `expected["tasks"]`: per task id, its service, whether it runs, values."""
+    tasks = expected.setdefault("tasks", {})
+    c = cluster["name"]
+    for i, s in enumerate(cluster["services"]):
+        for n, running in ((0, True), (1, False)):
+            task = f"{i:02d}{n:02d}" + "c0ffee" * 4 + "ab"
+            mem, cpu = 40.0 + i + 10 * n, 20.0 + i
+            tasks[task] = {"service": s["name"], "running": running, "TaskMemoryUtilization": mem,
+                           "ContainerMemoryUtilization": mem / 2, "container": s["name"]}
+            minutes = range(a.minutes) if running else range(30, 30 + a.minutes)
+            for minute in minutes:
+                ts = now - dt.timedelta(minutes=minute)
+                dims = [("ClusterName", c), ("ServiceName", s["name"]), ("TaskId", task)]
+                put.put("ECS/ContainerInsights", "TaskMemoryUtilization", dims, mem, ts, "Percent")
+                put.put("ECS/ContainerInsights", "TaskCpuUtilization", dims, cpu, ts, "Percent")
+                put.put("ECS/ContainerInsights", "ContainerMemoryUtilization",
+                        dims + [("ContainerName", s["name"])], mem / 2, ts, "Percent")
 
 
 def seed_around(a, put, now, expected):

@@ -451,3 +451,82 @@ fn snake(metric: &str) -> String {
         }
     }
 }
+
+/// Container Insights enhanced observability on moto: task- and container-level series on
+/// their task's ARN; a task whose data stopped is not exported, though CloudWatch lists it.
+#[test]
+fn task_and_container_series_land_on_their_task_and_a_gone_task_is_not_exported() {
+    let moto = Moto::start();
+    let seeded = moto.seed(&[
+        "--clusters",
+        "1",
+        "--minutes",
+        "10",
+        "--no-extras",
+        "--tasks",
+    ]);
+    let cfg = write_config(
+        "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: ECS/ContainerInsights
+      regions: [us-east-1]
+      period: 60
+      length: 300
+      recentlyActiveOnly: true
+      metrics:
+        - name: TaskMemoryUtilization
+          statistics: [Maximum]
+        - name: ContainerMemoryUtilization
+          statistics: [Maximum]
+",
+    );
+    let exp = exporter(&moto, &["--config.file", cfg.to_str().unwrap()]);
+    let lines = parse(&exp.metrics());
+    let cluster = seeded["clusters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let tasks = seeded["tasks"].as_object().unwrap();
+    assert!(tasks.len() >= 4);
+    for (id, t) in tasks {
+        let arn = format!("arn:aws:ecs:us-east-1:123456789012:task/{cluster}/{id}");
+        for (family, metric) in [
+            (
+                "aws_ecs_containerinsights_task_memory_utilization_maximum",
+                "TaskMemoryUtilization",
+            ),
+            (
+                "aws_ecs_containerinsights_container_memory_utilization_maximum",
+                "ContainerMemoryUtilization",
+            ),
+        ] {
+            let mine: Vec<&Line> = named(&lines, family)
+                .into_iter()
+                .filter(|l| l.label("dimension_TaskId") == Some(id))
+                .collect();
+            if t["running"].as_bool().unwrap() {
+                assert_eq!(mine.len(), 1, "{id} {family}: {mine:?}");
+                assert_eq!(mine[0].label("name"), Some(arn.as_str()));
+                assert_eq!(mine[0].value, t[metric].as_f64().unwrap());
+                if metric.starts_with("Container") {
+                    assert_eq!(
+                        mine[0].label("dimension_ContainerName"),
+                        t["container"].as_str()
+                    );
+                }
+            } else {
+                assert!(mine.is_empty(), "gone task {id} exported: {mine:?}");
+            }
+        }
+    }
+    assert!(
+        named(&lines, "aws_ecs_containerinsights_info")
+            .iter()
+            .all(|l| !l.label("name").unwrap().contains(":task/")),
+        "tasks have no info series"
+    );
+}
