@@ -223,6 +223,14 @@ pub fn plan_some(
             queries.push(*q);
             location[u as usize] = (chunk_no as u32, i as u32);
         }
+        // A query whose own window ends before the call's would have its newest point in the
+        // call's last, partial period, outside every requester's window: it keeps all its
+        // points, and each requester reads its own window's newest.
+        for (q, &u) in queries.iter_mut().zip(chunk) {
+            if unique[u as usize].3 != end {
+                q.newest_only = false;
+            }
+        }
         let lcm = lcm as i64;
         start = start.div_euclid(lcm) * lcm;
         calls.push(Call {
@@ -263,6 +271,34 @@ discovery:
     - {name: CPUUtilization, statistics: [Average], period: 60, length: 600}
     - {name: MemoryUtilization, statistics: [Average], period: 300, length: 300, delay: 120}
 "#;
+
+    #[test]
+    fn a_query_whose_window_ends_before_its_calls_keeps_all_its_points() {
+        // A 300 s metric and a 60 s one in one call: the call ends at the 60 s window's end,
+        // after the 300 s window's, so the 300 s query's newest point would fall outside it.
+        let js = jobs(
+            "apiVersion: v1alpha1
+discovery:
+  jobs:
+    - type: AWS/ECS
+      regions: [eu-west-1]
+      metrics:
+        - {name: Slow, statistics: [Average], period: 300, length: 3600}
+        - {name: Fast, statistics: [Average], period: 60, length: 300}
+",
+        );
+        let targets = vec![target(0, 0, "a"), target(0, 1, "a")];
+        let now = 1_000_120; // 220 s past a 300 s boundary
+        let p = plan(&js, &targets, now, 500);
+        assert_eq!(p.calls.len(), 1);
+        let c = &p.calls[0];
+        assert_eq!(c.end, 1_000_080, "the 60 s window's end");
+        let slow = p.slots(0)[0];
+        assert_eq!(slow.end, 999_900);
+        assert!(!c.queries[slow.query as usize].newest_only);
+        let fast = p.slots(1)[0];
+        assert!(c.queries[fast.query as usize].newest_only);
+    }
 
     #[test]
     fn windows_are_aligned_to_the_period() {
