@@ -522,9 +522,9 @@ discovery:
     );
     // The service-level series is an ordinary one: there, and on the service.
     assert!(
-        lines
-            .iter()
-            .any(|l| l.contains(r#"name="arn:aws:ecs:eu-west-1:123456789012:service/prod/api""#)),
+        lines.iter().any(|l| l
+            .contains(r#"name="arn:aws:ecs:eu-west-1:123456789012:service/prod/api""#)
+            && l.ends_with(" 42")),
         "{text}"
     );
     // The task comes back with data: so does its series.
