@@ -104,7 +104,7 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/MWAA",
         aliases: &["mwaa"],
-        tag_filters: &["airflow:environment"],
+        tag_filters: &["airflow"],
         resources: &[built(
             "airflow:environment",
             &["Environment"],
@@ -953,7 +953,7 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/Prometheus",
         aliases: &["amp"],
-        tag_filters: &["aps:anomalydetector", "aps:workspace"],
+        tag_filters: &["aps:workspace"],
         resources: &[
             built(
                 "aps:anomalydetector",
@@ -982,7 +982,7 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/QuickSight",
         aliases: &["quicksight"],
-        tag_filters: &["quicksight:dashboard", "quicksight:dataset"],
+        tag_filters: &[],
         resources: &[
             built(
                 "quicksight:dashboard",
@@ -1127,7 +1127,7 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/Timestream",
         aliases: &["timestream"],
-        tag_filters: &["timestream:database", "timestream:table"],
+        tag_filters: &["timestream"],
         resources: &[
             built(
                 "timestream:table",
