@@ -52,6 +52,29 @@ const ECS_TASK: ResourceType = ResourceType {
     transient: true,
 };
 
+// Types several namespaces share: the RDS engines' instances and clusters, ECS clusters, the
+// network and gateway load balancers' target groups.
+const RDS_DB: ResourceType = built(
+    "rds:db",
+    &["DBInstanceIdentifier"],
+    "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
+);
+const RDS_CLUSTER: ResourceType = built(
+    "rds:cluster",
+    &["DBClusterIdentifier"],
+    "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
+);
+const ECS_CLUSTER: ResourceType = built(
+    "ecs:cluster",
+    &["ClusterName"],
+    "arn:{partition}:ecs:{region}:{account}:cluster/{ClusterName}",
+);
+const ELB_TARGET_GROUP: ResourceType = built(
+    "elasticloadbalancing:targetgroup",
+    &["LoadBalancer", "TargetGroup"],
+    "arn:{partition}:elasticloadbalancing:{region}:{account}:{TargetGroup}",
+);
+
 /// Every namespace the exporter knows, in YACE's order.
 pub static NAMESPACES: &[Namespace] = &[
     Namespace {
@@ -350,18 +373,7 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/DocDB",
         aliases: &["docdb"],
         tag_filters: &["rds:db", "rds:cluster"],
-        resources: &[
-            built(
-                "rds:db",
-                &["DBInstanceIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
-            ),
-            built(
-                "rds:cluster",
-                &["DBClusterIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
-            ),
-        ],
+        resources: &[RDS_DB, RDS_CLUSTER],
         base_dimensions: &["DBClusterIdentifier"],
     },
     Namespace {
@@ -499,14 +511,7 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/ECS",
         aliases: &["ecs-svc"],
         tag_filters: &["ecs:cluster", "ecs:service"],
-        resources: &[
-            ECS_SERVICE,
-            built(
-                "ecs:cluster",
-                &["ClusterName"],
-                "arn:{partition}:ecs:{region}:{account}:cluster/{ClusterName}",
-            ),
-        ],
+        resources: &[ECS_SERVICE, ECS_CLUSTER],
         base_dimensions: &["ClusterName"],
     },
     Namespace {
@@ -526,11 +531,7 @@ pub static NAMESPACES: &[Namespace] = &[
                 "arn:{partition}:ecs:{region}:{account}:capacity-provider/{CapacityProviderName}",
             ),
             ECS_SERVICE,
-            built(
-                "ecs:cluster",
-                &["ClusterName"],
-                "arn:{partition}:ecs:{region}:{account}:cluster/{ClusterName}",
-            ),
+            ECS_CLUSTER,
         ],
         base_dimensions: &["ClusterName"],
     },
@@ -675,11 +676,7 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["gwlb"],
         tag_filters: &["elasticloadbalancing:loadbalancer"],
         resources: &[
-            built(
-                "elasticloadbalancing:targetgroup",
-                &["LoadBalancer", "TargetGroup"],
-                "arn:{partition}:elasticloadbalancing:{region}:{account}:{TargetGroup}",
-            ),
+            ELB_TARGET_GROUP,
             built(
                 "elasticloadbalancing:loadbalancer",
                 &["LoadBalancer"],
@@ -871,18 +868,7 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/Neptune",
         aliases: &["neptune"],
         tag_filters: &["rds:db", "rds:cluster"],
-        resources: &[
-            built(
-                "rds:db",
-                &["DBInstanceIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
-            ),
-            built(
-                "rds:cluster",
-                &["DBClusterIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
-            ),
-        ],
+        resources: &[RDS_DB, RDS_CLUSTER],
         base_dimensions: &["DBInstanceIdentifier"],
     },
     Namespace {
@@ -915,11 +901,7 @@ pub static NAMESPACES: &[Namespace] = &[
             "elasticloadbalancing:targetgroup",
         ],
         resources: &[
-            built(
-                "elasticloadbalancing:targetgroup",
-                &["LoadBalancer", "TargetGroup"],
-                "arn:{partition}:elasticloadbalancing:{region}:{account}:{TargetGroup}",
-            ),
+            ELB_TARGET_GROUP,
             built(
                 "elasticloadbalancing:loadbalancer/net",
                 &["LoadBalancer"],
@@ -1001,18 +983,7 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/RDS",
         aliases: &["rds"],
         tag_filters: &["rds:db", "rds:cluster", "rds:db-proxy"],
-        resources: &[
-            built(
-                "rds:db",
-                &["DBInstanceIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:db:{DBInstanceIdentifier}",
-            ),
-            built(
-                "rds:cluster",
-                &["DBClusterIdentifier"],
-                "arn:{partition}:rds:{region}:{account}:cluster:{DBClusterIdentifier}",
-            ),
-        ],
+        resources: &[RDS_DB, RDS_CLUSTER],
         base_dimensions: &["DBInstanceIdentifier"],
     },
     Namespace {
