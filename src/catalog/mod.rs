@@ -141,6 +141,16 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// The namespaces whose resources only the tagging API can name: their jobs read it even
+/// without tag keys (and need `tag:GetResources`), as YACE's always do.
+pub fn always_tagged() -> Vec<&'static str> {
+    NAMESPACES
+        .iter()
+        .filter(|n| n.resources.iter().any(|r| matches!(r.arn, Arn::Tagged(_))))
+        .map(|n| n.namespace)
+        .collect()
+}
+
 /// The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
 pub fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
@@ -394,7 +404,17 @@ mod tests {
                         let mut dims: Vec<&str> = r.dimensions.to_vec();
                         dims.sort();
                         assert_eq!(groups, dims, "{}: {pattern}", ns.namespace);
-                        assert!(!ns.tag_filters.is_empty(), "{} reads tags", ns.namespace);
+                        // Its tagged resources are among those the namespace's filters list.
+                        let service = r.tag_type.split(':').next().unwrap();
+                        assert!(
+                            ns.tag_filters
+                                .iter()
+                                .any(|f| *f == r.tag_type || *f == service),
+                            "{}: {} is not listed by {:?}",
+                            ns.namespace,
+                            r.tag_type,
+                            ns.tag_filters
+                        );
                     }
                 }
                 // Most specific first: a type whose dimensions are all a later type's would
@@ -517,16 +537,12 @@ mod tests {
             r.tagged_values("arn:aws:kafka:us-east-1:1:configuration/x/y"),
             None
         );
-        let asg = lookup("AWS/AutoScaling")
-            .unwrap()
-            .resources
-            .first()
-            .unwrap();
+        let rule = lookup("AWS/Events").unwrap().resources.first().unwrap();
         assert_eq!(
-            asg.tagged_values(
-                "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:c4b6b6e2-3c1f-4b1a-9b4e-0a1b2c3d4e5f:autoScalingGroupName/my-asg"
+            rule.tagged_values(
+                "arn:aws:events:us-east-1:123456789012:rule/orders-bus/nightly-export"
             ),
-            Some(vec!["my-asg".to_string()])
+            Some(vec!["orders-bus".to_string(), "nightly-export".to_string()])
         );
     }
 
@@ -572,6 +588,21 @@ mod tests {
             assert!(lookup(n).unwrap().resources.is_empty(), "{n}");
         }
         assert_eq!(arn_of("AWS/Usage", &[("Service", "CloudWatch")]), None);
+    }
+
+    #[test]
+    fn the_readme_names_the_namespaces_that_always_read_the_tagging_api() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let line = format!(
+            "Namespaces that read it for every job: {}.",
+            always_tagged()
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        assert!(readme.contains(&line), "README.md should say:\n{line}");
     }
 
     #[test]

@@ -246,13 +246,12 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/AutoScaling",
         aliases: &["asg"],
-        tag_filters: &["autoscaling:autoScalingGroup"],
-        resources: &[tagged(
-            "autoscaling:autoScalingGroup",
-            &["AutoScalingGroupName"],
-            "autoScalingGroupName/(?P<AutoScalingGroupName>[^/]+)$",
-        )],
-        base_dimensions: &["AutoScalingGroupName"],
+        // A group's ARN holds an opaque id, and the tagging API lists no Auto Scaling groups
+        // (AWS documents it): every series is `global` until DescribeAutoScalingGroups is
+        // called, as YACE does.
+        tag_filters: &[],
+        resources: &[],
+        base_dimensions: &[],
     },
     Namespace {
         namespace: "AWS/ElasticBeanstalk",
@@ -467,11 +466,8 @@ pub static NAMESPACES: &[Namespace] = &[
                 &["InstanceId"],
                 "arn:{partition}:ec2:{region}:{account}:instance/{InstanceId}",
             ),
-            tagged(
-                "autoscaling:autoScalingGroup",
-                &["AutoScalingGroupName"],
-                "autoScalingGroupName/(?P<AutoScalingGroupName>[^/]+)$",
-            ),
+            // An Auto Scaling group's ARN holds an opaque id, and the tagging API lists no
+            // groups: its series are `global` (YACE lists groups through their own API).
             built(
                 "ec2:image",
                 &["ImageId"],
@@ -746,13 +742,11 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/KafkaConnect",
         aliases: &["kafkaconnect"],
+        // YACE's filter (`kafka:cluster`) never lists a connector, and a connector's ARN holds
+        // an opaque id: its series are `global`.
         tag_filters: &["kafka:cluster"],
-        resources: &[tagged(
-            "kafkaconnect:connector",
-            &["ConnectorName"],
-            ":connector/(?P<ConnectorName>[^/]+)/[^/]+$",
-        )],
-        base_dimensions: &["ConnectorName"],
+        resources: &[],
+        base_dimensions: &[],
     },
     Namespace {
         namespace: "AWS/Kinesis",
@@ -1455,7 +1449,7 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/VpcLattice",
         aliases: &["vpc-lattice"],
-        tag_filters: &["vpc-lattice:service"],
+        tag_filters: &["vpc-lattice:service", "vpc-lattice:targetgroup"],
         resources: &[
             tagged(
                 "vpc-lattice:targetgroup",

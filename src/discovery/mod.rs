@@ -150,7 +150,8 @@ pub async fn discover<A: Api>(
             continue;
         }
         let catalog_ns = catalog::lookup(&job.namespace).filter(|_| job.kind == JobKind::Discovery);
-        // A namespace whose resources only the tagging API can name reads it too, as in YACE.
+        // A namespace whose resources only the tagging API can name reads it too, as in YACE
+        // (`catalog::always_tagged`).
         let tagged_types = catalog_ns.is_some_and(|n| {
             n.resources
                 .iter()
