@@ -68,3 +68,13 @@ impl Described {
             .map(|(_, v)| *v)
     }
 }
+
+/// True the first time `what` is seen in the process: a warning about the config, or about a
+/// permission a discovery keeps lacking, is given once, not once per discovery.
+pub fn first_time(what: &str) -> bool {
+    static SEEN: std::sync::Mutex<Option<std::collections::HashSet<String>>> =
+        std::sync::Mutex::new(None);
+    let mut seen = SEEN.lock().expect("not poisoned");
+    seen.get_or_insert_with(std::collections::HashSet::new)
+        .insert(what.to_string())
+}

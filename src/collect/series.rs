@@ -10,6 +10,7 @@ use crate::discovery::Found;
 use crate::exposition::layout::{Labels, List, Meta, Pair, Row, Rows};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::exposition::text::{Families, Kind};
+use crate::model::first_time;
 use crate::plan::Plan;
 use crate::schedule::cadence::{Cadence, Due};
 
@@ -335,6 +336,13 @@ pub fn build(
         let m = &jobs[t.job].metrics[t.metric];
         let metas = &shape.families[&(t.job, t.metric)];
         let slots = plan.slots(ti);
+        // Once per target, and not at all in the usual config where no row is made per cycle:
+        // this loop runs over every target every cycle.
+        let per_cycle = if shape.timestamped.is_empty() {
+            None
+        } else {
+            shape.timestamped.get(&ti)
+        };
         for (si, meta) in metas.iter().enumerate() {
             let Some(meta) = meta else { continue };
             // Datapoints, newest first, of this requester's own window only; none when the
@@ -350,7 +358,6 @@ pub fn build(
                     p.iter()
                         .filter(move |(ts, _)| *ts >= slot.start && *ts < slot.end)
                 });
-            let per_cycle = shape.timestamped.get(&ti);
             if per_cycle.is_none() {
                 // Exactly one value per row. No datapoint: NaN, or 0 with nilToZero.
                 let v = points.map(|(_, v)| *v).next();
@@ -400,15 +407,6 @@ fn warn_once(name: &str) {
             "not a valid Prometheus metric name (namespace or metric name has characters YACE's naming keeps); series skipped"
         );
     }
-}
-
-/// True the first time `what` is seen in the process: a warning about the config's names is
-/// given once, not once per discovery.
-fn first_time(what: &str) -> bool {
-    static SEEN: std::sync::Mutex<Option<HashSet<String>>> = std::sync::Mutex::new(None);
-    let mut seen = SEEN.lock().expect("not poisoned");
-    seen.get_or_insert_with(HashSet::new)
-        .insert(what.to_string())
 }
 
 /// Adds `cw_exporter_build_info`.

@@ -25,15 +25,6 @@ pub struct EnhancedValue {
     pub value: f64,
 }
 
-/// True the first time a source fails with `code` in the process: a missing permission is
-/// said once, not at every discovery that tries again.
-pub fn first_failure(source: Source, code: &str) -> bool {
-    static SEEN: std::sync::Mutex<Option<HashSet<(Source, String)>>> = std::sync::Mutex::new(None);
-    let mut seen = SEEN.lock().expect("not poisoned");
-    seen.get_or_insert_with(HashSet::new)
-        .insert((source, code.to_string()))
-}
-
 /// The sources a job's enhanced metrics read, each once.
 pub fn sources(job: &Job) -> Vec<Source> {
     let mut out: Vec<Source> = job.enhanced.iter().map(|m| m.source).collect();

@@ -201,7 +201,7 @@ pub async fn discover<A: Api>(
                         // As YACE: the job's CloudWatch series stay and it succeeds; the call
                         // is counted by its error code, and the discovery is not kept, so the
                         // next cycle tries again.
-                        if enhanced::first_failure(source, &e.code) {
+                        if crate::model::first_time(&format!("enhanced {source:?} {}", e.code)) {
                             tracing::warn!(
                                 source = ?source,
                                 region = session.region(),
