@@ -5,7 +5,8 @@
 use crate::common;
 
 /// Earlier first. `model`, `catalog` and `exposition` are leaf libraries (they import nothing
-/// of the crate); `cost` reads the schedule and the planner.
+/// of the crate); `cost` reads the schedule and the planner; `push` (metric streams) is the
+/// second way in, beside collection.
 const ORDER: &[&str] = &[
     "model",
     "catalog",
@@ -18,6 +19,7 @@ const ORDER: &[&str] = &[
     "fetch",
     "collect",
     "cost",
+    "push",
     "server",
     "run",
     "fuzzing",

@@ -69,7 +69,7 @@ impl Walker {
         inh
     }
 
-    fn statistics(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+    pub(super) fn statistics(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
         let list = self.string_list(node, path)?;
         let items = self.seq(node, path).unwrap_or(&[]);
         let mut ok = Vec::new();

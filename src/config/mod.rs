@@ -8,6 +8,7 @@ mod metric;
 pub mod model;
 mod parse;
 mod regions;
+mod streams;
 pub(crate) mod walk;
 pub mod yaml;
 

@@ -23,6 +23,52 @@ pub struct Config {
     pub jobs: Vec<Job>,
     /// `enableMetricData` was set somewhere (accepted; batching is always on).
     pub saw_enable_metric_data: bool,
+    /// The `streams` section: what push mode exports (defaults when the file has none).
+    pub streams: Streams,
+}
+
+/// The `streams` section: which metrics that CloudWatch Metric Streams push through Firehose
+/// are exported, and the bounds on what is kept. cw-exporter's own key (YACE has no push mode).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Streams {
+    /// Whether the file has the section (it does nothing without `--firehose.listen-address`).
+    pub present: bool,
+    /// `namespaces`: what to export; empty: every metric that arrives.
+    pub select: Vec<StreamSelect>,
+    /// `seriesLimit`: the most pushed series kept; a new series past it is refused and counted.
+    pub series_limit: usize,
+    /// `staleAfter`: seconds without an update after which a pushed series leaves `/metrics`.
+    pub stale_after: u32,
+    /// `addCloudwatchTimestamp`: each sample carries its CloudWatch timestamp.
+    pub timestamps: bool,
+}
+
+/// The default `seriesLimit`: what one process holds in well under 100 MB (`bench/reports/`).
+pub const STREAM_SERIES_LIMIT: usize = 100_000;
+/// The default `staleAfter`: 15 minutes.
+pub const STREAM_STALE_AFTER: u32 = 900;
+
+impl Default for Streams {
+    fn default() -> Self {
+        Streams {
+            present: false,
+            select: Vec::new(),
+            series_limit: STREAM_SERIES_LIMIT,
+            stale_after: STREAM_STALE_AFTER,
+            timestamps: false,
+        }
+    }
+}
+
+/// One `streams.namespaces` entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamSelect {
+    /// The CloudWatch namespace (an alias is resolved).
+    pub namespace: String,
+    /// The metric names to export; empty: all of the namespace.
+    pub metrics: Vec<String>,
+    /// The statistics to export, as CloudWatch spells them; empty: all delivered, and Average.
+    pub statistics: Vec<String>,
 }
 
 /// What kind of job it is, and so how its series are found.

@@ -158,13 +158,20 @@ impl Walker {
                 job.exported_tags = keys.clone();
             }
         }
-        if jobs.is_empty() && !self.problems.iter().any(|p| p.severity == Severity::Error) {
+        let streams = match top.get("streams") {
+            Some(n) => self.streams(n),
+            None => Streams::default(),
+        };
+        if jobs.is_empty()
+            && !streams.present
+            && !self.problems.iter().any(|p| p.severity == Severity::Error)
+        {
             self.problems.push(Problem {
                 severity: Severity::Error,
                 pos: Some(root.pos),
                 path: String::new(),
                 message:
-                    "the config has no jobs: add `discovery.jobs`, `static` or `customNamespace`"
+                    "the config has no jobs: add `discovery.jobs`, `static` or `customNamespace` (or `streams` for push mode)"
                         .into(),
             });
         }
@@ -174,6 +181,7 @@ impl Walker {
             sts_region,
             jobs,
             saw_enable_metric_data: saw_emd,
+            streams,
         })
     }
 

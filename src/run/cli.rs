@@ -51,6 +51,34 @@ pub struct Cli {
     #[arg(long = "web.enable-lifecycle", global = true)]
     pub enable_lifecycle: bool,
 
+    /// Push mode: serve Firehose's HTTP endpoint (POST /firehose) for CloudWatch Metric
+    /// Streams on this address, e.g. ":8443". Off when unset.
+    #[arg(long = "firehose.listen-address", global = true, help_heading = "Push mode")]
+    pub firehose_listen_address: Option<String>,
+
+    /// TLS for the Firehose listener, in the exporter-toolkit web config format (basic auth
+    /// is refused there: Firehose authenticates with its access key).
+    #[arg(long = "firehose.web-config.file", global = true, help_heading = "Push mode")]
+    pub firehose_web_config_file: Option<PathBuf>,
+
+    /// File holding the access key Firehose sends (X-Amz-Firehose-Access-Key); a file, so the
+    /// key is not in `ps`. Required with --firehose.listen-address unless
+    /// --firehose.no-access-key.
+    #[arg(long = "firehose.access-key-file", global = true, help_heading = "Push mode")]
+    pub firehose_access_key_file: Option<PathBuf>,
+
+    /// Accept Firehose requests without an access key (anyone who reaches the port can push
+    /// series). For tests and for endpoints behind a proxy that authenticates.
+    #[arg(long = "firehose.no-access-key", global = true, help_heading = "Push mode")]
+    pub firehose_no_access_key: bool,
+
+    /// The largest Firehose request body, compressed or not (at most 64 MiB, Firehose's
+    /// largest buffer); bigger ones get 413. Keep the stream's buffer size below it.
+    #[arg(long = "firehose.max-body-bytes", default_value_t = crate::push::firehose::MAX_BODY_BYTES as u64,
+          value_parser = clap::value_parser!(u64).range(1024..=crate::push::firehose::MAX_BODY_BYTES as u64),
+          global = true, help_heading = "Push mode")]
+    pub firehose_max_body_bytes: u64,
+
     /// Seconds between two collections of a metric that sets no `collectionInterval`.
     #[arg(long = "scraping-interval", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub scraping_interval: u64,
@@ -287,6 +315,15 @@ impl Cli {
             web_config_file: self.web_config_file.clone(),
             listen_address: self.listen_address.clone(),
             enable_lifecycle: self.enable_lifecycle,
+            firehose: self.firehose_listen_address.clone().map(|listen_address| {
+                super::settings::Firehose {
+                    listen_address,
+                    web_config_file: self.firehose_web_config_file.clone(),
+                    access_key_file: self.firehose_access_key_file.clone(),
+                    no_access_key: self.firehose_no_access_key,
+                    max_body_bytes: self.firehose_max_body_bytes as usize,
+                }
+            }),
             rate_limits: self.rate_limits.clone(),
             aws_timeout: Duration::from_secs(self.aws_timeout),
             scraping_interval: self.scraping_interval,

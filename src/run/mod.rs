@@ -2,6 +2,7 @@
 //! one [`Settings`]. `main` parses flags into settings and calls [`run`].
 
 pub mod cli;
+mod firehose;
 mod plan_driver;
 mod reload;
 pub mod settings;
@@ -34,6 +35,9 @@ pub enum StartError {
     /// `--listen-address` is not an address, or nothing can listen there.
     #[error("{0}")]
     Listen(String),
+    /// The `--firehose.*` flags cannot be used as given.
+    #[error("{0}")]
+    Firehose(String),
 }
 
 /// What lives as long as the process: the settings, the web config, and the call accounting
@@ -65,6 +69,11 @@ impl Exporter {
             );
         }
         Ok(loaded.config)
+    }
+
+    /// Push mode's rules for a config.
+    fn push_rules(&self, cfg: &config::Config) -> crate::push::Rules {
+        crate::push::Rules::new(&cfg.streams, &cfg.jobs, self.settings.labels_snake_case)
     }
 
     /// A collection pipeline for a config.
@@ -100,6 +109,17 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
         settings,
     });
     let cfg = exporter.parse_config(&text, false)?;
+    let firehose = match &exporter.settings.firehose {
+        Some(f) => Some(firehose::prepare(f, exporter.push_rules(&cfg)).await?),
+        None => {
+            if cfg.streams.present {
+                tracing::warn!(
+                    "the config's `streams` section has no effect without --firehose.listen-address"
+                );
+            }
+            None
+        }
+    };
     let collector = exporter.collector(cfg).await;
     let fingerprint = Fingerprint::new(text, &exporter.settings);
 
@@ -114,6 +134,7 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
             successful: true,
             last_success: crate::aws::now_secs(),
         }),
+        push: firehose.as_ref().map(|f| f.endpoint.push.clone()),
     });
 
     let listener = tokio::net::TcpListener::bind(addr)
@@ -146,7 +167,23 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
     if let Some(w) = &web {
         app = app.layer(axum::middleware::from_fn_with_state(w.clone(), web::guard));
     }
-    listen::serve(listener, app, web, shutdown()).await;
+    // One stop signal for both listeners.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let pushing = firehose.map(|f| {
+        tokio::spawn(f.endpoint.push.clone().publish_loop());
+        tokio::spawn(firehose::serve(f, stopped(stop_rx.clone())))
+    });
+    listen::serve(listener, app, web, stopped(stop_rx)).await;
+    if let Some(p) = pushing {
+        let _ = p.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -101,6 +101,9 @@ impl Reloader {
                 return Err(ReloadError::Config(Arc::new(e)));
             }
         };
+        if let Some(push) = &self.state.push {
+            push.set_rules(self.exporter.push_rules(&cfg));
+        }
         let collector = self.exporter.collector(cfg).await;
         let jobs = collector.jobs().len();
         if self.swap.send(collector).await.is_err() {

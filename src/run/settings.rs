@@ -18,6 +18,8 @@ pub struct Settings {
     pub listen_address: String,
     /// `--web.enable-lifecycle`: HTTP reload is off without it (SIGHUP always works).
     pub enable_lifecycle: bool,
+    /// Push mode's listener, when `--firehose.listen-address` is set.
+    pub firehose: Option<Firehose>,
     /// `--aws.rate-limit` overrides, (API, calls per second).
     pub rate_limits: Vec<(String, f64)>,
     /// `--aws.timeout`: one AWS call, retries included.
@@ -45,6 +47,21 @@ pub struct Settings {
     pub account_alias_lookup: bool,
     /// What to say once at start about YACE flags that were mapped or ignored.
     pub notes: Vec<Note>,
+}
+
+/// The `--firehose.*` flags.
+#[derive(Clone, Debug)]
+pub struct Firehose {
+    /// `--firehose.listen-address`, as given.
+    pub listen_address: String,
+    /// `--firehose.web-config.file`.
+    pub web_config_file: Option<PathBuf>,
+    /// `--firehose.access-key-file`.
+    pub access_key_file: Option<PathBuf>,
+    /// `--firehose.no-access-key`.
+    pub no_access_key: bool,
+    /// `--firehose.max-body-bytes`.
+    pub max_body_bytes: usize,
 }
 
 /// One thing to say at start about the flags.

@@ -79,6 +79,8 @@ pub struct AppState {
     pub lifecycle: bool,
     /// The outcome of the last (re)load, for the self-metrics.
     pub reload: Mutex<ReloadStatus>,
+    /// Push mode, when `--firehose.listen-address` is set: its series follow the polled ones.
+    pub push: Option<Arc<crate::push::Push>>,
 }
 
 impl AppState {
@@ -164,7 +166,20 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response
     // with its `# EOF`.
     let content_type = if om { OPENMETRICS_FORMAT } else { TEXT_FORMAT };
     let tail = s.reload_metrics(om);
-    let chunks = snap.chunks(om).chain(std::iter::once(tail));
+    // Pushed series never share a family with polled ones (polling wins per metric), so the
+    // two expositions are written one after the other.
+    let pushed = s.push.as_ref().map(|p| (p.exposition.load_full(), p.own_metrics(om)));
+    let (pushed_series, pushed_own) = match pushed {
+        Some((e, own)) => (Some(e), Some(own)),
+        None => (None, None),
+    };
+    let chunks = snap
+        .cloudwatch
+        .chunks(om)
+        .chain(pushed_series.into_iter().flat_map(move |e| e.chunks(om)))
+        .chain(snap.own.chunks(om))
+        .chain(pushed_own)
+        .chain(std::iter::once(tail));
     if gzip::accepted(&headers) {
         let body = futures_util::stream::iter(
             gzip::GzChunks::new(chunks, gzip::LEVEL).map(Ok::<_, Infallible>),

@@ -1,0 +1,72 @@
+//! Which pushed points are kept: the config's `streams` selection, minus what polling
+//! collects. Made once per config (re)load and handed to the store as a value.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::config::{Job, Streams, canonical_statistic};
+
+/// What the store applies to every point.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    /// The `streams` section.
+    pub streams: Streams,
+    /// Per namespace, the metrics a polling job collects: polling wins for those, in every
+    /// account and region, so a family is never served from both.
+    pub polled: HashMap<String, HashSet<String>>,
+    /// `--labels-snake-case`.
+    pub snake: bool,
+}
+
+/// Why a point is not kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Not selected by `streams.namespaces`.
+    Filtered,
+    /// A polling job collects this metric.
+    Polled,
+}
+
+impl Rules {
+    /// The rules of a config.
+    pub fn new(streams: &Streams, jobs: &[Job], snake: bool) -> Rules {
+        let mut polled: HashMap<String, HashSet<String>> = HashMap::new();
+        for j in jobs {
+            let set = polled.entry(j.namespace.clone()).or_default();
+            set.extend(j.metrics.iter().map(|m| m.name.clone()));
+        }
+        Rules {
+            streams: streams.clone(),
+            polled,
+            snake,
+        }
+    }
+
+    /// Whether the metric is exported from streams, and if not, why.
+    pub fn metric(&self, namespace: &str, metric: &str) -> Result<(), Skip> {
+        if !self.streams.select.is_empty()
+            && !self.streams.select.iter().any(|s| {
+                s.namespace == namespace
+                    && (s.metrics.is_empty() || s.metrics.iter().any(|m| m == metric))
+            })
+        {
+            return Err(Skip::Filtered);
+        }
+        if self
+            .polled
+            .get(namespace)
+            .is_some_and(|m| m.contains(metric))
+        {
+            return Err(Skip::Polled);
+        }
+        Ok(())
+    }
+
+    /// Whether a statistic of a namespace's metric is exported.
+    pub fn statistic(&self, namespace: &str, statistic: &str) -> bool {
+        let Some(sel) = self.streams.select.iter().find(|s| s.namespace == namespace) else {
+            return true;
+        };
+        sel.statistics.is_empty()
+            || canonical_statistic(statistic).is_some_and(|c| sel.statistics.contains(&c))
+    }
+}

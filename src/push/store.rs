@@ -1,0 +1,501 @@
+//! The pushed series: each (account, region, namespace, metric, dimensions) with its latest
+//! minute. Bounded: at most `seriesLimit` series, each at most [`MAX_KEY_BYTES`] of identity; a
+//! series not updated for `staleAfter` leaves.
+//!
+//! A point replaces a series' values only if it is newer (or the same minute with more
+//! samples: a late update of that minute), so applying a batch twice, or an old batch after a
+//! new one, changes nothing: Firehose's retries are harmless.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::point::Point;
+use super::rules::{Rules, Skip};
+use crate::catalog;
+use crate::exposition::layout::{Labels, List, Meta, Pair, Rows};
+use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
+use crate::model::first_time;
+
+/// The most bytes of identity (account, region, namespace, metric, dimensions) a series may
+/// have: CloudWatch's own limits allow far more (30 dimensions of 1 KiB), real metrics use a
+/// few hundred bytes, and the ceiling on series is only a bound on memory if each is bounded.
+pub const MAX_KEY_BYTES: usize = 2048;
+
+/// What became of the points of one batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Kept: a new series, or newer values of one.
+    pub applied: u64,
+    /// Not newer than what the series has (a retried or late batch).
+    pub older: u64,
+    /// Not selected by `streams.namespaces`, or no selected statistic.
+    pub filtered: u64,
+    /// A metric that polling collects.
+    pub polled: u64,
+    /// A new series past `seriesLimit`.
+    pub refused: u64,
+    /// An identity past [`MAX_KEY_BYTES`].
+    pub oversized: u64,
+}
+
+struct Entry {
+    key: Box<str>,
+    labels: Labels,
+    /// Per statistic its family and value, sorted by family name.
+    stats: Vec<(Arc<Meta>, f64)>,
+    timestamp_ms: i64,
+    samples: f64,
+    updated: Instant,
+}
+
+/// The series pushed so far.
+pub struct Store {
+    rules: Arc<Rules>,
+    index: HashMap<Box<str>, usize>,
+    entries: Vec<Entry>,
+    /// Families by name: shared by the series that have them, dropped with the last one.
+    families: HashMap<String, Arc<Meta>>,
+    /// Label names, regions and accounts, shared (bounded: a flood of names is not kept).
+    strings: HashMap<Box<str>, Arc<str>>,
+    /// Bumped whenever the set of rows changes (not when only values do).
+    generation: u64,
+    rows: Option<(u64, Rows)>,
+    /// The newest CloudWatch timestamp kept (milliseconds), 0 before the first.
+    pub newest_ms: i64,
+}
+
+/// Interned strings kept at most: beyond, strings are not shared (still correct, larger).
+const MAX_INTERNED: usize = 4096;
+
+impl Store {
+    /// An empty store under `rules`.
+    pub fn new(rules: Rules) -> Store {
+        Store {
+            rules: Arc::new(rules),
+            index: HashMap::new(),
+            entries: Vec::new(),
+            families: HashMap::new(),
+            strings: HashMap::new(),
+            generation: 0,
+            rows: None,
+            newest_ms: 0,
+        }
+    }
+
+    /// New rules (a reload): series they no longer select leave at once.
+    pub fn set_rules(&mut self, rules: Rules) {
+        self.rules = Arc::new(rules);
+        let rules = self.rules.clone();
+        self.retain(|e| {
+            let mut parts = e.key.split('\u{1}');
+            let (_, _, ns, metric) = (parts.next(), parts.next(), parts.next(), parts.next());
+            rules
+                .metric(ns.unwrap_or(""), metric.unwrap_or(""))
+                .is_ok()
+        });
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    /// How many series it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Applies a batch's points at `now`.
+    pub fn apply(&mut self, points: Vec<Point>, now: Instant) -> Tally {
+        let mut t = Tally::default();
+        for p in points {
+            match self.rules.metric(&p.namespace, &p.metric) {
+                Err(Skip::Filtered) => {
+                    t.filtered += 1;
+                    continue;
+                }
+                Err(Skip::Polled) => {
+                    t.polled += 1;
+                    continue;
+                }
+                Ok(()) => {}
+            }
+            let key = key_of(&p);
+            if key.len() > MAX_KEY_BYTES {
+                t.oversized += 1;
+                continue;
+            }
+            let samples = p.sample_count().unwrap_or(0.0);
+            if let Some(&i) = self.index.get(key.as_str()) {
+                let e = &self.entries[i];
+                if p.timestamp_ms < e.timestamp_ms
+                    || (p.timestamp_ms == e.timestamp_ms && samples <= e.samples)
+                {
+                    t.older += 1;
+                    continue;
+                }
+                let stats = self.stats(&p);
+                let e = &mut self.entries[i];
+                let same = e.stats.len() == stats.len()
+                    && e.stats
+                        .iter()
+                        .zip(&stats)
+                        .all(|(a, b)| Arc::ptr_eq(&a.0, &b.0));
+                if !same {
+                    self.generation += 1;
+                }
+                e.stats = stats;
+                e.timestamp_ms = p.timestamp_ms;
+                e.samples = samples;
+                e.updated = now;
+                self.newest_ms = self.newest_ms.max(p.timestamp_ms);
+                t.applied += 1;
+                continue;
+            }
+            if self.entries.len() >= self.rules.streams.series_limit {
+                t.refused += 1;
+                continue;
+            }
+            let stats = self.stats(&p);
+            if stats.is_empty() {
+                t.filtered += 1;
+                continue;
+            }
+            let labels = self.labels(&p);
+            let key: Box<str> = key.into();
+            self.index.insert(key.clone(), self.entries.len());
+            self.entries.push(Entry {
+                key,
+                labels,
+                stats,
+                timestamp_ms: p.timestamp_ms,
+                samples,
+                updated: now,
+            });
+            self.generation += 1;
+            self.newest_ms = self.newest_ms.max(p.timestamp_ms);
+            t.applied += 1;
+        }
+        t
+    }
+
+    /// Drops the series not updated since `now - staleAfter`; returns how many.
+    pub fn expire(&mut self, now: Instant) -> usize {
+        let stale = Duration::from_secs(u64::from(self.rules.streams.stale_after));
+        self.retain(|e| now.saturating_duration_since(e.updated) < stale)
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|e| keep(e));
+        let gone = before - self.entries.len();
+        if gone > 0 {
+            self.index.clear();
+            for (i, e) in self.entries.iter().enumerate() {
+                self.index.insert(e.key.clone(), i);
+            }
+            self.families.retain(|_, m| Arc::strong_count(m) > 1);
+            self.generation += 1;
+        }
+        gone
+    }
+
+    /// The series as a list for the renderer: the same rows (by pointer) while no series or
+    /// statistic came or went, so its layout is reused.
+    pub fn list(&mut self) -> List {
+        let rows = match &self.rows {
+            Some((g, rows)) if *g == self.generation => rows.clone(),
+            _ => {
+                let rows: Rows = self
+                    .entries
+                    .iter()
+                    .flat_map(|e| e.stats.iter().map(|(m, _)| (m.clone(), e.labels.clone())))
+                    .collect();
+                self.rows = Some((self.generation, rows.clone()));
+                rows
+            }
+        };
+        let values = self
+            .entries
+            .iter()
+            .flat_map(|e| e.stats.iter().map(|(_, v)| *v))
+            .collect();
+        let timestamps = if self.rules.streams.timestamps {
+            self.entries
+                .iter()
+                .flat_map(|e| e.stats.iter().map(|_| Some(e.timestamp_ms)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        List {
+            rows,
+            values,
+            timestamps,
+        }
+    }
+
+    /// The point's exported statistics, each with its family, sorted by family name.
+    fn stats(&mut self, p: &Point) -> Vec<(Arc<Meta>, f64)> {
+        let mut out: Vec<(Arc<Meta>, f64)> = Vec::with_capacity(p.stats.len());
+        for (stat, value) in &p.stats {
+            if !self.rules.statistic(&p.namespace, stat) {
+                continue;
+            }
+            let name = metric_name(&p.namespace, &p.metric, stat);
+            let meta = match self.families.get(&name) {
+                Some(m) => m.clone(),
+                None => {
+                    if !valid_metric_name(&name) {
+                        if first_time(&format!("pushed name {name}")) {
+                            tracing::warn!(name, "not a valid Prometheus metric name; skipped");
+                        }
+                        continue;
+                    }
+                    let help = format!(
+                        "CloudWatch {} {} {}, period 60s, pushed by a metric stream",
+                        p.namespace, p.metric, stat
+                    );
+                    let m = Arc::new(Meta::gauge(name.as_str(), help));
+                    self.families.insert(name, m.clone());
+                    m
+                }
+            };
+            out.push((meta, *value));
+        }
+        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        out.dedup_by(|b, a| Arc::ptr_eq(&a.0, &b.0));
+        out
+    }
+
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        if self.strings.len() < MAX_INTERNED {
+            self.strings.insert(s.into(), a.clone());
+        }
+        a
+    }
+
+    /// A series' labels as polling makes them: `name` (the catalog's ARN, or `global`), its
+    /// dimensions, `region` and `account_id`.
+    fn labels(&mut self, p: &Point) -> Labels {
+        let dim = |n: &str| {
+            p.dimensions
+                .iter()
+                .find(|d| d.name == n)
+                .map(|d| d.value.as_str())
+        };
+        let name = catalog::lookup(&p.namespace)
+            .filter(|ns| ns.namespace == p.namespace)
+            .and_then(|ns| ns.resource_for(dim))
+            .and_then(|r| r.build_arn(&p.region, &p.account, dim))
+            .unwrap_or_else(|| catalog::GLOBAL.to_string());
+        let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
+        map.insert("name".into(), Arc::from(name.as_str()));
+        for d in &p.dimensions {
+            match label_suffix(&d.name, self.rules.snake) {
+                Some(s) => {
+                    map.insert(format!("dimension_{s}"), Arc::from(d.value.as_str()));
+                }
+                None => {
+                    if first_time(&format!("label {}", d.name)) {
+                        tracing::warn!(key = %d.name, "not a valid Prometheus label name; label skipped");
+                    }
+                }
+            }
+        }
+        let region = self.intern(&p.region);
+        let account = self.intern(&p.account);
+        map.insert("region".into(), region);
+        map.insert("account_id".into(), account);
+        let pairs: Vec<Pair> = map
+            .into_iter()
+            .map(|(k, v)| (self.intern(&k), v))
+            .collect();
+        pairs.into()
+    }
+}
+
+/// A series' identity, unambiguous: the parts are joined by a byte no name or value has.
+fn key_of(p: &Point) -> String {
+    let mut k = String::with_capacity(64);
+    for part in [&p.account, &p.region, &p.namespace, &p.metric] {
+        k.push_str(part);
+        k.push('\u{1}');
+    }
+    for d in &p.dimensions {
+        k.push_str(&d.name);
+        k.push('\u{2}');
+        k.push_str(&d.value);
+        k.push('\u{1}');
+    }
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{StreamSelect, Streams};
+    use crate::model::Dim;
+
+    fn rules(streams: Streams) -> Rules {
+        Rules::new(&streams, &[], false)
+    }
+
+    fn point(service: &str, ts: i64, sum: f64, count: f64) -> Point {
+        Point {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            namespace: "ECS/ContainerInsights".into(),
+            metric: "CpuUtilized".into(),
+            dimensions: vec![
+                Dim {
+                    name: "ClusterName".into(),
+                    value: "prod".into(),
+                },
+                Dim {
+                    name: "ServiceName".into(),
+                    value: service.into(),
+                },
+            ],
+            timestamp_ms: ts,
+            stats: vec![
+                ("Sum".into(), sum),
+                ("SampleCount".into(), count),
+                ("Maximum".into(), sum),
+            ],
+        }
+        .with_average()
+    }
+
+    fn text(store: &mut Store) -> String {
+        let list = store.list();
+        let exp = crate::exposition::layout::Renderer::default().prepare(&[&list]);
+        String::from_utf8(exp.to_vec(false)).unwrap()
+    }
+
+    #[test]
+    fn series_are_named_and_labelled_as_polling_does() {
+        let mut s = Store::new(rules(Streams::default()));
+        let t = s.apply(vec![point("api", 60_000, 90.0, 3.0)], Instant::now());
+        assert_eq!(t.applied, 1);
+        let out = text(&mut s);
+        assert!(
+            out.contains(
+                "aws_ecs_containerinsights_cpu_utilized_average{account_id=\"123456789012\",dimension_ClusterName=\"prod\",dimension_ServiceName=\"api\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/api\",region=\"us-east-1\"} 30\n"
+            ),
+            "{out}"
+        );
+        for stat in ["maximum", "sum", "sample_count"] {
+            assert!(
+                out.contains(&format!("aws_ecs_containerinsights_cpu_utilized_{stat}{{")),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_retried_or_late_batch_changes_nothing() {
+        let mut s = Store::new(rules(Streams::default()));
+        let now = Instant::now();
+        let new = vec![point("api", 120_000, 40.0, 2.0)];
+        let old = vec![point("api", 60_000, 90.0, 3.0)];
+        s.apply(new.clone(), now);
+        let before = text(&mut s);
+        assert_eq!(s.apply(new.clone(), now).older, 1);
+        assert_eq!(s.apply(old, now).older, 1);
+        assert_eq!(text(&mut s), before);
+        // The same minute with more samples is a late update of it: kept.
+        assert_eq!(s.apply(vec![point("api", 120_000, 60.0, 3.0)], now).applied, 1);
+        assert!(text(&mut s).contains("} 20\n"));
+    }
+
+    #[test]
+    fn the_ceiling_refuses_new_series_and_keeps_updating_old_ones() {
+        let mut s = Store::new(rules(Streams {
+            series_limit: 2,
+            ..Streams::default()
+        }));
+        let now = Instant::now();
+        let t = s.apply(
+            vec![
+                point("a", 60_000, 1.0, 1.0),
+                point("b", 60_000, 1.0, 1.0),
+                point("c", 60_000, 1.0, 1.0),
+            ],
+            now,
+        );
+        assert_eq!((t.applied, t.refused, s.len()), (2, 1, 2));
+        assert_eq!(s.apply(vec![point("a", 120_000, 1.0, 1.0)], now).applied, 1);
+    }
+
+    #[test]
+    fn stale_series_leave_and_their_rows_with_them() {
+        let mut s = Store::new(rules(Streams::default()));
+        let t0 = Instant::now();
+        s.apply(vec![point("a", 60_000, 1.0, 1.0)], t0);
+        s.apply(vec![point("b", 60_000, 1.0, 1.0)], t0 + Duration::from_secs(600));
+        assert_eq!(s.expire(t0 + Duration::from_secs(899)), 0);
+        assert_eq!(s.expire(t0 + Duration::from_secs(900)), 1);
+        let out = text(&mut s);
+        assert!(!out.contains("dimension_ServiceName=\"a\""), "{out}");
+        assert!(out.contains("dimension_ServiceName=\"b\""), "{out}");
+    }
+
+    #[test]
+    fn rows_are_shared_while_only_values_change() {
+        let mut s = Store::new(rules(Streams::default()));
+        let now = Instant::now();
+        s.apply(vec![point("a", 60_000, 1.0, 1.0)], now);
+        let first = s.list();
+        s.apply(vec![point("a", 120_000, 2.0, 1.0)], now);
+        let second = s.list();
+        assert!(Arc::ptr_eq(&first.rows, &second.rows));
+        assert_ne!(first.values, second.values);
+        s.apply(vec![point("b", 120_000, 2.0, 1.0)], now);
+        assert!(!Arc::ptr_eq(&second.rows, &s.list().rows));
+    }
+
+    #[test]
+    fn selection_polling_and_statistics_filter() {
+        let streams = Streams {
+            select: vec![StreamSelect {
+                namespace: "ECS/ContainerInsights".into(),
+                metrics: vec!["CpuUtilized".into()],
+                statistics: vec!["Average".into()],
+            }],
+            ..Streams::default()
+        };
+        let mut s = Store::new(rules(streams.clone()));
+        let mut other = point("a", 60_000, 1.0, 1.0);
+        other.metric = "MemoryUtilized".into();
+        let t = s.apply(vec![point("a", 60_000, 1.0, 1.0), other], Instant::now());
+        assert_eq!((t.applied, t.filtered), (1, 1));
+        let out = text(&mut s);
+        assert!(out.contains("_cpu_utilized_average{"), "{out}");
+        assert!(!out.contains("_cpu_utilized_maximum{"), "{out}");
+
+        let mut r = rules(Streams::default());
+        r.polled.entry("ECS/ContainerInsights".into()).or_default().insert("CpuUtilized".into());
+        let mut s = Store::new(r);
+        assert_eq!(s.apply(vec![point("a", 60_000, 1.0, 1.0)], Instant::now()).polled, 1);
+    }
+
+    #[test]
+    fn a_series_past_the_identity_bound_is_refused() {
+        let mut s = Store::new(rules(Streams::default()));
+        let mut p = point("a", 60_000, 1.0, 1.0);
+        p.dimensions[1].value = "x".repeat(MAX_KEY_BYTES);
+        assert_eq!(s.apply(vec![p], Instant::now()).oversized, 1);
+        assert!(s.is_empty());
+    }
+}
