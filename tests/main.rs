@@ -15,6 +15,7 @@ mod fuzz_corpus;
 mod helm_chart;
 mod namespaces_and_tags;
 mod plan_cmd;
+mod push_mode;
 mod rate_limit;
 mod reliability;
 mod reload;

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod firehose;
 pub mod kube;
 
 use std::io::{Read, Write};

@@ -1,0 +1,423 @@
+//! Push mode: Firehose's HTTP endpoint contract against the running exporter (a sender built
+//! from AWS's spec), moto's Firehose delivering to it, and the seed's alerts firing on pushed
+//! data in a real Prometheus.
+
+use std::time::{Duration, Instant};
+
+use crate::common;
+use common::firehose::{self, json_line};
+use common::*;
+use cw_exporter::model::Dim;
+use cw_exporter::push::Point;
+
+const KEY: &str = "fh-key-5b0e7c1d";
+
+/// Starts the exporter with `config` and the Firehose endpoint on a port of its own; returns
+/// it and the endpoint's URL once both listen.
+fn start(moto: &Moto, config: &str, extra: &[&str]) -> (Exporter, String) {
+    let cfg = write_config(config);
+    let port = free_port();
+    let mut args = vec![
+        format!("--config.file={}", cfg.display()),
+        format!("--firehose.listen-address=127.0.0.1:{port}"),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let exp = exporter(moto, &args);
+    let url = format!("http://127.0.0.1:{port}/firehose");
+    let start = Instant::now();
+    while get(&format!("http://127.0.0.1:{port}/-/healthy")).0 != 200 {
+        assert!(start.elapsed() < Duration::from_secs(30), "{}", exp.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (exp, url)
+}
+
+fn key_file() -> String {
+    let p = std::env::temp_dir().join(format!("cw-firehose-key-{}", free_port()));
+    std::fs::write(&p, format!("{KEY}\n")).unwrap();
+    p.display().to_string()
+}
+
+/// The pushed CloudWatch series (not the exporter's own), sorted.
+fn pushed(exp: &Exporter) -> Vec<String> {
+    let mut v: Vec<String> = exp
+        .metrics()
+        .lines()
+        .filter(|l| l.starts_with("aws_"))
+        .map(String::from)
+        .collect();
+    v.sort();
+    v
+}
+
+/// Waits (at most 20 s) until /metrics satisfies `ok`: pushed series are published every 2 s.
+fn wait_metrics(exp: &Exporter, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let m = exp.metrics();
+        if ok(&m) {
+            return m;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out waiting for {what}:\n{m}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn own(m: &str, series: &str) -> f64 {
+    parse(m)
+        .into_iter()
+        .find(|l| {
+            let s = if l.labels.is_empty() {
+                l.name.clone()
+            } else {
+                format!(
+                    "{}{{{}}}",
+                    l.name,
+                    l.labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}=\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            };
+            s == series
+        })
+        .map(|l| l.value)
+        .unwrap_or(f64::NAN)
+}
+
+/// The minute before last, as a stream would send it (2-3 minutes behind).
+fn recent_minute_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    (now / 60 - 2) * 60 * 1000
+}
+
+fn ecs(metric: &str, service: &str, ts: i64, v: (f64, f64, f64, f64)) -> String {
+    json_line(
+        "ECS/ContainerInsights",
+        metric,
+        &[("ClusterName", "prod"), ("ServiceName", service)],
+        ts,
+        v,
+    )
+}
+
+#[test]
+fn the_firehose_contract_is_kept_and_series_are_polling_s() {
+    let moto = Moto::unreachable();
+    let config = "apiVersion: v1alpha1\nstreams:\n  seriesLimit: 40\n";
+    let key = key_file();
+    let (exp, url) = start(
+        &moto,
+        config,
+        &[
+            &format!("--firehose.access-key-file={key}"),
+            "--firehose.max-body-bytes=262144",
+        ],
+    );
+    let t = recent_minute_ms();
+
+    // A gzip'd JSON batch: three services, two metrics, one garbage and one empty record.
+    let lines: Vec<String> = ["api", "web", "worker"]
+        .iter()
+        .flat_map(|s| {
+            [
+                ecs("CpuUtilized", s, t, (90.0, 10.0, 150.0, 3.0)),
+                ecs("MemoryUtilized", s, t, (600.0, 400.0, 1500.0, 3.0)),
+            ]
+        })
+        .collect();
+    let records = vec![
+        lines[..3].join("\n").into_bytes(),
+        lines[3..].join("\n").into_bytes(),
+        b"\x00\x01 not a metric".to_vec(),
+        Vec::new(),
+    ];
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-1"),
+        &firehose::gzip(&firehose::body("req-1", &records)),
+        true,
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    assert_eq!(a.header("content-encoding"), None);
+    let ack = a.json();
+    assert_eq!(ack["requestId"], "req-1");
+    assert!(ack["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
+    assert_eq!(ack.as_object().unwrap().len(), 2, "{ack}");
+
+    // An OpenTelemetry 1.0 batch, not compressed: two SQS queues.
+    let queue = |q: &str, sum: f64| Point {
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        namespace: "AWS/SQS".into(),
+        metric: "ApproximateNumberOfMessagesVisible".into(),
+        dimensions: vec![Dim {
+            name: "QueueName".into(),
+            value: q.into(),
+        }],
+        timestamp_ms: t,
+        stats: vec![
+            ("Sum".into(), sum),
+            ("SampleCount".into(), 2.0),
+            ("Minimum".into(), 1.0),
+            ("p99".into(), sum - 1.0),
+            ("Maximum".into(), sum),
+        ],
+    };
+    let otel = cw_exporter::push::otel::encode::record(&[queue("orders", 8.0), queue("mail", 4.0)]);
+    let a = firehose::post(&url, Some(KEY), Some("req-2"), &firehose::body("req-2", &[otel]), false);
+    assert_eq!(a.status, 200, "{a:?}");
+
+    let m = wait_metrics(&exp, "both batches", |m| {
+        m.contains("aws_sqs_approximate_number_of_messages_visible_p99{")
+            && m.contains("dimension_ServiceName=\"worker\"")
+    });
+    let want_api = "aws_ecs_containerinsights_cpu_utilized_average{account_id=\"123456789012\",dimension_ClusterName=\"prod\",dimension_ServiceName=\"api\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/api\",region=\"us-east-1\"} 50";
+    assert!(m.contains(want_api), "{m}");
+    let want_q = "aws_sqs_approximate_number_of_messages_visible_average{account_id=\"123456789012\",dimension_QueueName=\"orders\",name=\"arn:aws:sqs:us-east-1:123456789012:orders\",region=\"us-east-1\"} 4";
+    assert!(m.contains(want_q), "{m}");
+    // 3 services x 2 metrics x 5 statistics, 2 queues x 6 (p99 too).
+    assert_eq!(pushed(&exp).len(), 30 + 12, "{m}");
+    assert_eq!(own(&m, "cw_exporter_firehose_records_total{format=\"json\"}"), 2.0);
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_records_total{format=\"opentelemetry1.0\"}"),
+        1.0
+    );
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_records_rejected_total{reason=\"undecodable\"}"),
+        1.0
+    );
+    assert_eq!(own(&m, "cw_exporter_firehose_series"), 8.0);
+
+    // promtool accepts the whole exposition.
+    let check = std::process::Command::new(promtool())
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        check.stdin.as_ref().unwrap().write_all(m.as_bytes()).unwrap();
+    }
+    let out = check.wait_with_output().unwrap();
+    // It parses; what promtool says is only its naming lint on YACE's names (camelCase
+    // dimension labels, the `_sum` and `_sample_count` statistics), which polling has too.
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    for l in said.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            l.contains("should be written in 'snake_case'")
+                || l.contains("should not have \"_sum\" suffix")
+                || l.contains("should not have \"_count\" suffix"),
+            "promtool: {said}"
+        );
+    }
+
+    // A newer minute for api, then the first batch again (Firehose's retry, same id): the
+    // newer values stay, nothing else changes.
+    let newer = vec![ecs("CpuUtilized", "api", t + 60_000, (70.0, 10.0, 120.0, 3.0)).into_bytes()];
+    let a = firehose::post(&url, Some(KEY), Some("req-3"), &firehose::body("req-3", &newer), false);
+    assert_eq!(a.status, 200);
+    wait_metrics(&exp, "the newer minute", |m| {
+        m.contains(&want_api.replace("} 50", "} 40"))
+    });
+    let before = pushed(&exp);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-1"),
+        &firehose::gzip(&firehose::body("req-1", &records)),
+        true,
+    );
+    assert_eq!(a.status, 200);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(pushed(&exp), before, "a retried batch changed values");
+    let m = exp.metrics();
+    assert_eq!(own(&m, "cw_exporter_firehose_points_total{outcome=\"older\"}"), 6.0);
+
+    // Wrong or missing key: 401, nothing kept.
+    let intruder = vec![ecs("CpuUtilized", "intruder", t, (1.0, 1.0, 1.0, 1.0)).into_bytes()];
+    for k in [Some("wrong"), None] {
+        let a = firehose::post(&url, k, Some("req-4"), &firehose::body("req-4", &intruder), false);
+        assert_eq!(a.status, 401, "{a:?}");
+        assert_eq!(a.json()["requestId"], "req-4");
+        assert!(a.json()["errorMessage"].as_str().unwrap().contains("Access-Key"));
+    }
+    // A body id that is not the header's: 400.
+    let a = firehose::post(&url, Some(KEY), Some("req-5"), &firehose::body("other", &intruder), false);
+    assert_eq!(a.status, 400, "{a:?}");
+    // Not a Firehose body: 400.
+    let a = firehose::post(&url, Some(KEY), Some("req-6"), b"{\"records\": 3}", false);
+    assert_eq!(a.status, 400, "{a:?}");
+    assert!(a.json()["errorMessage"].as_str().unwrap().contains("requestId"));
+    // Past the maximum, as sent and once decompressed: 413.
+    let big = vec![vec![b' '; 300 << 10]];
+    let a = firehose::post(&url, Some(KEY), Some("req-7"), &firehose::body("req-7", &big), false);
+    assert_eq!(a.status, 413, "{a:?}");
+    let bomb = firehose::gzip(&firehose::body("req-8", &big));
+    assert!(bomb.len() < 262_144);
+    let a = firehose::post(&url, Some(KEY), Some("req-8"), &bomb, true);
+    assert_eq!(a.status, 413, "{a:?}");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(!exp.metrics().contains("intruder"));
+
+    // A flood of new series past seriesLimit (40): the first ones are kept, the rest refused,
+    // and the exporter keeps serving.
+    let flood: Vec<Vec<u8>> = (0..60)
+        .map(|i| ecs("CpuUtilized", &format!("flood-{i:02}"), t, (1.0, 1.0, 1.0, 1.0)).into_bytes())
+        .collect();
+    let a = firehose::post(&url, Some(KEY), Some("req-9"), &firehose::body("req-9", &flood), false);
+    assert_eq!(a.status, 200, "{a:?}");
+    let m = wait_metrics(&exp, "the flood", |m| {
+        own(m, "cw_exporter_firehose_series") == 40.0
+    });
+    assert_eq!(own(&m, "cw_exporter_firehose_series_refused_total"), 8.0 + 60.0 - 40.0);
+    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"401\"}"), 2.0);
+    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"413\"}"), 2.0);
+    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"400\"}"), 2.0);
+    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"200\"}"), 5.0);
+    assert_eq!(get(&format!("{}/-/healthy", exp.url)).0, 200);
+    assert!(
+        !exp.log().contains(KEY),
+        "the access key reached the log"
+    );
+}
+
+#[test]
+fn the_endpoint_refuses_to_start_without_a_key_unless_told() {
+    let moto = Moto::unreachable();
+    let cfg = write_config("apiVersion: v1alpha1\nstreams: {}\n");
+    let out = cw_exporter(&moto)
+        .args([
+            &format!("--config.file={}", cfg.display()),
+            &format!("--listen-address=127.0.0.1:{}", free_port()),
+            &format!("--firehose.listen-address=127.0.0.1:{}", free_port()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--firehose.access-key-file"), "{err}");
+}
+
+#[test]
+fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
+    let moto = Moto::start();
+    // moto's Firehose sends no access key and no request-id header.
+    let (exp, url) = start(
+        &moto,
+        "apiVersion: v1alpha1\nstreams:\n  namespaces: [AWS/SQS]\n",
+        &["--firehose.no-access-key"],
+    );
+    assert!(exp.log().contains("WITHOUT an access key"));
+    let t = recent_minute_ms();
+    let lines = [
+        json_line("AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "orders")], t, (5.0, 1.0, 12.0, 4.0)),
+        // Not selected by streams.namespaces: counted, not exported.
+        ecs("CpuUtilized", "api", t, (1.0, 1.0, 1.0, 1.0)),
+    ];
+    let script = format!(
+        r#"
+import boto3
+fh = boto3.client("firehose", endpoint_url="{moto}", region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+fh.create_delivery_stream(
+    DeliveryStreamName="cw-metric-stream",
+    DeliveryStreamType="DirectPut",
+    HttpEndpointDestinationConfiguration={{
+        "EndpointConfiguration": {{"Url": "{url}", "Name": "cw-exporter"}},
+        "RequestConfiguration": {{"ContentEncoding": "NONE"}},
+        "S3Configuration": {{"RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                             "BucketARN": "arn:aws:s3:::cw-stream-backup"}},
+    }},
+)
+fh.put_record_batch(DeliveryStreamName="cw-metric-stream",
+                    Records=[{{"Data": {lines:?}.encode()}}])
+"#,
+        moto = moto.url,
+        lines = lines.join("\n"),
+    );
+    let out = std::process::Command::new(venv().join("bin/python"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = wait_metrics(&exp, "moto's delivery", |m| {
+        m.contains("aws_sqs_number_of_messages_sent_sum{")
+    });
+    assert!(
+        m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"orders\",name=\"arn:aws:sqs:us-east-1:123456789012:orders\",region=\"us-east-1\"} 3"),
+        "{m}"
+    );
+    assert!(!m.contains("aws_ecs_containerinsights"), "{m}");
+    assert_eq!(own(&m, "cw_exporter_firehose_points_total{outcome=\"filtered\"}"), 1.0);
+}
+
+#[test]
+fn the_seed_alerts_fire_on_pushed_data() {
+    let moto = Moto::unreachable();
+    let (exp, url) = start(&moto, "apiVersion: v1alpha1\nstreams: {}\n", &["--firehose.no-access-key"]);
+    let t = recent_minute_ms();
+    // Four services; "pending" has a task stuck pending, "short" runs fewer than desired,
+    // "hungry" uses 90% of its memory reservation.
+    let mut lines = Vec::new();
+    for svc in ["healthy", "pending", "short", "hungry"] {
+        let v = |x: f64| (x, x, x, 1.0);
+        let mem = if svc == "hungry" { 900.0 } else { 300.0 };
+        let running = if svc == "short" { 1.0 } else { 2.0 };
+        let pending = if svc == "pending" { 1.0 } else { 0.0 };
+        lines.push(ecs("CpuUtilized", svc, t, v(100.0)));
+        lines.push(ecs("CpuReserved", svc, t, v(512.0)));
+        lines.push(ecs("MemoryUtilized", svc, t, v(mem)));
+        lines.push(ecs("MemoryReserved", svc, t, v(1000.0)));
+        lines.push(ecs("DesiredTaskCount", svc, t, v(2.0)));
+        lines.push(ecs("RunningTaskCount", svc, t, v(running)));
+        lines.push(ecs("PendingTaskCount", svc, t, v(pending)));
+    }
+    let body = firehose::body("seed", &[lines.join("\n").into_bytes()]);
+    let a = firehose::post(&url, None, Some("seed"), &firehose::gzip(&body), true);
+    assert_eq!(a.status, 200, "{a:?}");
+    wait_metrics(&exp, "the pushed estate", |m| {
+        m.contains("aws_ecs_containerinsights_pending_task_count_average{")
+    });
+    let rules = repo().join("deploy/prometheus/cw-exporter.rules.yml");
+    let prom = Prometheus::start(&exp.url, &[rules]);
+    let want: std::collections::BTreeSet<(String, String)> = [
+        ("CwEcsServiceTasksPending", "pending"),
+        ("CwEcsServiceTasksBelowDesired", "short"),
+        ("CwEcsServiceMemoryHigh", "hungry"),
+    ]
+    .into_iter()
+    .map(|(a, s)| (a.to_string(), s.to_string()))
+    .collect();
+    let current = |p: &Prometheus| -> std::collections::BTreeSet<(String, String)> {
+        p.alerts()
+            .iter()
+            .map(|a| {
+                let l = &a["labels"];
+                (
+                    l["alertname"].as_str().unwrap_or("").to_string(),
+                    l["dimension_ServiceName"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect()
+    };
+    prom.wait_until("the pushed incidents' alerts", 90, |p| current(p).is_superset(&want));
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(current(&prom), want, "only the incidents, and the stream is not stopped");
+}
