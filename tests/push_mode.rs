@@ -175,7 +175,13 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
         ],
     };
     let otel = cw_exporter::push::otel::encode::record(&[queue("orders", 8.0), queue("mail", 4.0)]);
-    let a = firehose::post(&url, Some(KEY), Some("req-2"), &firehose::body("req-2", &[otel]), false);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-2"),
+        &firehose::body("req-2", &[otel]),
+        false,
+    );
     assert_eq!(a.status, 200, "{a:?}");
 
     let m = wait_metrics(&exp, "both batches", |m| {
@@ -188,13 +194,22 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
     assert!(m.contains(want_q), "{m}");
     // 3 services x 2 metrics x 5 statistics, 2 queues x 6 (p99 too).
     assert_eq!(pushed(&exp).len(), 30 + 12, "{m}");
-    assert_eq!(own(&m, "cw_exporter_firehose_records_total{format=\"json\"}"), 2.0);
     assert_eq!(
-        own(&m, "cw_exporter_firehose_records_total{format=\"opentelemetry1.0\"}"),
+        own(&m, "cw_exporter_firehose_records_total{format=\"json\"}"),
+        2.0
+    );
+    assert_eq!(
+        own(
+            &m,
+            "cw_exporter_firehose_records_total{format=\"opentelemetry1.0\"}"
+        ),
         1.0
     );
     assert_eq!(
-        own(&m, "cw_exporter_firehose_records_rejected_total{reason=\"undecodable\"}"),
+        own(
+            &m,
+            "cw_exporter_firehose_records_rejected_total{reason=\"undecodable\"}"
+        ),
         1.0
     );
     assert_eq!(own(&m, "cw_exporter_firehose_series"), 8.0);
@@ -209,12 +224,18 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
         .unwrap();
     {
         use std::io::Write;
-        check.stdin.as_ref().unwrap().write_all(m.as_bytes()).unwrap();
+        check
+            .stdin
+            .as_ref()
+            .unwrap()
+            .write_all(m.as_bytes())
+            .unwrap();
     }
     let out = check.wait_with_output().unwrap();
     // It parses; what promtool says is only its naming lint on YACE's names (camelCase
     // dimension labels, the `_sum` and `_sample_count` statistics), which polling has too.
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     for l in said.lines().filter(|l| !l.trim().is_empty()) {
         assert!(
             l.contains("should be written in 'snake_case'")
@@ -227,7 +248,13 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
     // A newer minute for api, then the first batch again (Firehose's retry, same id): the
     // newer values stay, nothing else changes.
     let newer = vec![ecs("CpuUtilized", "api", t + 60_000, (70.0, 10.0, 120.0, 3.0)).into_bytes()];
-    let a = firehose::post(&url, Some(KEY), Some("req-3"), &firehose::body("req-3", &newer), false);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-3"),
+        &firehose::body("req-3", &newer),
+        false,
+    );
     assert_eq!(a.status, 200);
     wait_metrics(&exp, "the newer minute", |m| {
         m.contains(&want_api.replace("} 50", "} 40"))
@@ -244,26 +271,57 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(pushed(&exp), before, "a retried batch changed values");
     let m = exp.metrics();
-    assert_eq!(own(&m, "cw_exporter_firehose_points_total{outcome=\"older\"}"), 6.0);
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_points_total{outcome=\"older\"}"),
+        6.0
+    );
 
     // Wrong or missing key: 401, nothing kept.
     let intruder = vec![ecs("CpuUtilized", "intruder", t, (1.0, 1.0, 1.0, 1.0)).into_bytes()];
     for k in [Some("wrong"), None] {
-        let a = firehose::post(&url, k, Some("req-4"), &firehose::body("req-4", &intruder), false);
+        let a = firehose::post(
+            &url,
+            k,
+            Some("req-4"),
+            &firehose::body("req-4", &intruder),
+            false,
+        );
         assert_eq!(a.status, 401, "{a:?}");
         assert_eq!(a.json()["requestId"], "req-4");
-        assert!(a.json()["errorMessage"].as_str().unwrap().contains("Access-Key"));
+        assert!(
+            a.json()["errorMessage"]
+                .as_str()
+                .unwrap()
+                .contains("Access-Key")
+        );
     }
     // A body id that is not the header's: 400.
-    let a = firehose::post(&url, Some(KEY), Some("req-5"), &firehose::body("other", &intruder), false);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-5"),
+        &firehose::body("other", &intruder),
+        false,
+    );
     assert_eq!(a.status, 400, "{a:?}");
     // Not a Firehose body: 400.
     let a = firehose::post(&url, Some(KEY), Some("req-6"), b"{\"records\": 3}", false);
     assert_eq!(a.status, 400, "{a:?}");
-    assert!(a.json()["errorMessage"].as_str().unwrap().contains("requestId"));
+    assert!(
+        a.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("requestId")
+    );
     // Past the maximum, as sent and once decompressed: 413.
     let big = vec![vec![b' '; 300 << 10]];
-    let a = firehose::post(&url, Some(KEY), Some("req-7"), &firehose::body("req-7", &big), false);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-7"),
+        &firehose::body("req-7", &big),
+        false,
+    );
     assert_eq!(a.status, 413, "{a:?}");
     let bomb = firehose::gzip(&firehose::body("req-8", &big));
     assert!(bomb.len() < 262_144);
@@ -275,23 +333,49 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
     // A flood of new series past seriesLimit (40): the first ones are kept, the rest refused,
     // and the exporter keeps serving.
     let flood: Vec<Vec<u8>> = (0..60)
-        .map(|i| ecs("CpuUtilized", &format!("flood-{i:02}"), t, (1.0, 1.0, 1.0, 1.0)).into_bytes())
+        .map(|i| {
+            ecs(
+                "CpuUtilized",
+                &format!("flood-{i:02}"),
+                t,
+                (1.0, 1.0, 1.0, 1.0),
+            )
+            .into_bytes()
+        })
         .collect();
-    let a = firehose::post(&url, Some(KEY), Some("req-9"), &firehose::body("req-9", &flood), false);
+    let a = firehose::post(
+        &url,
+        Some(KEY),
+        Some("req-9"),
+        &firehose::body("req-9", &flood),
+        false,
+    );
     assert_eq!(a.status, 200, "{a:?}");
     let m = wait_metrics(&exp, "the flood", |m| {
         own(m, "cw_exporter_firehose_series") == 40.0
     });
-    assert_eq!(own(&m, "cw_exporter_firehose_series_refused_total"), 8.0 + 60.0 - 40.0);
-    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"401\"}"), 2.0);
-    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"413\"}"), 2.0);
-    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"400\"}"), 2.0);
-    assert_eq!(own(&m, "cw_exporter_firehose_requests_total{code=\"200\"}"), 5.0);
-    assert_eq!(get(&format!("{}/-/healthy", exp.url)).0, 200);
-    assert!(
-        !exp.log().contains(KEY),
-        "the access key reached the log"
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_series_refused_total"),
+        8.0 + 60.0 - 40.0
     );
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_requests_total{code=\"401\"}"),
+        2.0
+    );
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_requests_total{code=\"413\"}"),
+        2.0
+    );
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_requests_total{code=\"400\"}"),
+        2.0
+    );
+    assert_eq!(
+        own(&m, "cw_exporter_firehose_requests_total{code=\"200\"}"),
+        5.0
+    );
+    assert_eq!(get(&format!("{}/-/healthy", exp.url)).0, 200);
+    assert!(!exp.log().contains(KEY), "the access key reached the log");
 }
 
 #[test]
@@ -323,7 +407,13 @@ fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
     assert!(exp.log().contains("WITHOUT an access key"));
     let t = recent_minute_ms();
     let lines = [
-        json_line("AWS/SQS", "NumberOfMessagesSent", &[("QueueName", "orders")], t, (5.0, 1.0, 12.0, 4.0)),
+        json_line(
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            &[("QueueName", "orders")],
+            t,
+            (5.0, 1.0, 12.0, 4.0),
+        ),
         // Not selected by streams.namespaces: counted, not exported.
         ecs("CpuUtilized", "api", t, (1.0, 1.0, 1.0, 1.0)),
     ];
@@ -365,13 +455,23 @@ fh.put_record_batch(DeliveryStreamName="cw-metric-stream",
         "{m}"
     );
     assert!(!m.contains("aws_ecs_containerinsights"), "{m}");
-    assert_eq!(own(&m, "cw_exporter_firehose_points_total{outcome=\"filtered\"}"), 1.0);
+    assert_eq!(
+        own(
+            &m,
+            "cw_exporter_firehose_points_total{outcome=\"filtered\"}"
+        ),
+        1.0
+    );
 }
 
 #[test]
 fn the_seed_alerts_fire_on_pushed_data() {
     let moto = Moto::unreachable();
-    let (exp, url) = start(&moto, "apiVersion: v1alpha1\nstreams: {}\n", &["--firehose.no-access-key"]);
+    let (exp, url) = start(
+        &moto,
+        "apiVersion: v1alpha1\nstreams: {}\n",
+        &["--firehose.no-access-key"],
+    );
     let t = recent_minute_ms();
     // Four services; "pending" has a task stuck pending, "short" runs fewer than desired,
     // "hungry" uses 90% of its memory reservation.
@@ -412,12 +512,21 @@ fn the_seed_alerts_fire_on_pushed_data() {
                 let l = &a["labels"];
                 (
                     l["alertname"].as_str().unwrap_or("").to_string(),
-                    l["dimension_ServiceName"].as_str().unwrap_or("-").to_string(),
+                    l["dimension_ServiceName"]
+                        .as_str()
+                        .unwrap_or("-")
+                        .to_string(),
                 )
             })
             .collect()
     };
-    prom.wait_until("the pushed incidents' alerts", 90, |p| current(p).is_superset(&want));
+    prom.wait_until("the pushed incidents' alerts", 90, |p| {
+        current(p).is_superset(&want)
+    });
     std::thread::sleep(Duration::from_secs(4));
-    assert_eq!(current(&prom), want, "only the incidents, and the stream is not stopped");
+    assert_eq!(
+        current(&prom),
+        want,
+        "only the incidents, and the stream is not stopped"
+    );
 }

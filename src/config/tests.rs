@@ -762,3 +762,57 @@ fn enhanced_metrics_are_checked_against_the_namespace_and_metrics_become_optiona
         "{e:?}"
     );
 }
+
+#[test]
+fn the_streams_section_is_parsed_with_positions() {
+    let l = ok("apiVersion: v1alpha1
+streams:
+  namespaces:
+    - ecs-containerinsights
+    - namespace: AWS/SQS
+      metrics: [NumberOfMessagesSent]
+      statistics: [Average, p99]
+    - MyApp/Custom
+  seriesLimit: 5000
+  staleAfter: 600
+  addCloudwatchTimestamp: true
+");
+    let s = &l.config.streams;
+    assert!(s.present && s.timestamps);
+    assert_eq!((s.series_limit, s.stale_after), (5000, 600));
+    let names: Vec<&str> = s.select.iter().map(|x| x.namespace.as_str()).collect();
+    assert_eq!(names, ["ECS/ContainerInsights", "AWS/SQS", "MyApp/Custom"]);
+    assert_eq!(s.select[1].statistics, ["Average", "p99"]);
+    // A streams-only config needs no job.
+    assert!(l.config.jobs.is_empty());
+
+    let e = errors(
+        "apiVersion: v1alpha1
+streams:
+  namespaces:
+    - AWS/SQS
+    - sqs
+    - namespace: AWS/EC2
+      statistics: [Avg]
+  seriesLimit: 0
+  staleAfter: 30
+  colour: blue
+",
+        true,
+    );
+    let text = e.join("\n");
+    for want in [
+        "5:7",
+        "listed twice",
+        "7:20",
+        "not a CloudWatch statistic",
+        "8:16",
+        "seriesLimit",
+        "9:15",
+        "at least 60",
+        "10:3",
+        "colour",
+    ] {
+        assert!(text.contains(want), "{want} not in:\n{text}");
+    }
+}

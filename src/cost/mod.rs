@@ -15,6 +15,8 @@ use crate::schedule::cadence::{Cadence, Due, rediscover};
 pub const GET_METRIC_DATA_PER_METRIC: f64 = 0.01 / 1000.0;
 /// List price (USD) of one ListMetrics request.
 pub const LIST_METRICS_PER_REQUEST: f64 = 0.01 / 1000.0;
+/// List price (USD) of one metric update delivered by a CloudWatch Metric Stream.
+pub const METRIC_STREAM_PER_UPDATE: f64 = 0.003 / 1000.0;
 /// Hours in a month, for the monthly figures (365 × 24 / 12).
 pub const HOURS_PER_MONTH: f64 = 730.0;
 
@@ -90,6 +92,12 @@ pub struct Report {
     pub task_level_series: usize,
     /// Of those, the series of one container of a task.
     pub container_level_series: usize,
+    /// Distinct CloudWatch metrics (namespace, name, dimensions) the config collects: what a
+    /// metric stream would send instead, every statistic in one update a minute.
+    pub streamed_metrics: usize,
+    /// The same series pushed by a metric stream (push mode) per month (USD, list price): one
+    /// update per metric per minute, $0.003 per 1,000, rounded to cents.
+    pub dollars_per_month_streaming: f64,
 }
 
 /// One (role, region), as discovery found (or would find) it.
@@ -227,10 +235,20 @@ pub fn report(
             }
         }
     }
-    for Scope {
-        targets, region, ..
-    } in scopes
+    let mut streamed: HashSet<(usize, &str, &str, Vec<&crate::model::Dim>)> = HashSet::new();
+    for (
+        si,
+        Scope {
+            targets, region, ..
+        },
+    ) in scopes.iter().enumerate()
     {
+        for t in targets.iter() {
+            let job = &jobs[t.job];
+            let mut dims: Vec<&crate::model::Dim> = t.dimensions.iter().collect();
+            dims.sort();
+            streamed.insert((si, &job.namespace, &job.metrics[t.metric].name, dims));
+        }
         let p = crate::plan::plan(jobs, targets, 0, per_call);
         calls += p.calls.len();
         *calls_by_region.entry(region).or_default() += p.calls.len();
@@ -291,6 +309,10 @@ pub fn report(
         dollars_per_month: round_cents(gmd + lm),
         task_level_series: task_level,
         container_level_series: container_level,
+        streamed_metrics: streamed.len(),
+        dollars_per_month_streaming: round_cents(
+            streamed.len() as f64 * 60.0 * HOURS_PER_MONTH * METRIC_STREAM_PER_UPDATE,
+        ),
     }
 }
 
@@ -405,6 +427,11 @@ impl Report {
             self.dollars_per_month_list_metrics,
             self.dollars_per_month
         );
+        let _ = writeln!(
+            s,
+            "pushed instead by a metric stream (push mode): {} metrics, one update a minute each, every statistic included: ${:.2} per month at $0.003 per 1,000 updates (plus Firehose's own price per GB)",
+            self.streamed_metrics, self.dollars_per_month_streaming
+        );
         let limited: Vec<String> = [
             (
                 "a full cycle's GetMetricData calls",
@@ -468,7 +495,15 @@ mod tests {
         assert_eq!(r.dollars_per_month_get_metric_data, 61.85);
         assert_eq!(r.dollars_per_month_list_metrics, 0.7);
         assert_eq!(r.dollars_per_month, 62.55);
+        // Streamed instead: 706 metrics × 60 updates an hour × 730 h × $0.000003 = $92.77, more
+        // than polling one statistic every 5 minutes costs.
+        assert_eq!(r.streamed_metrics, 706);
+        assert_eq!(r.dollars_per_month_streaming, 92.77);
         let text = r.to_text();
+        assert!(
+            text.contains("pushed instead by a metric stream (push mode): 706 metrics"),
+            "{text}"
+        );
         assert!(
             text.contains("per cycle: 2 GetMetricData call(s), 706 metrics billed"),
             "{text}"

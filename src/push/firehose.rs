@@ -120,7 +120,10 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
             push,
             StatusCode::BAD_REQUEST,
             &header_id,
-            Some(format!("unsupported Firehose protocol version `{}`", crate::config::cap(v, 20))),
+            Some(format!(
+                "unsupported Firehose protocol version `{}`",
+                crate::config::cap(v, 20)
+            )),
         );
     }
     let too_large = || {
@@ -133,7 +136,12 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > ep.max_body as u64)
     {
-        return ack(push, StatusCode::PAYLOAD_TOO_LARGE, &header_id, Some(too_large()));
+        return ack(
+            push,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &header_id,
+            Some(too_large()),
+        );
     }
     let gzip = match header(&headers, "content-encoding").map(str::to_ascii_lowercase) {
         None => false,
@@ -161,7 +169,12 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
             let over = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
             return if over {
-                ack(push, StatusCode::PAYLOAD_TOO_LARGE, &header_id, Some(too_large()))
+                ack(
+                    push,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &header_id,
+                    Some(too_large()),
+                )
             } else {
                 ack(
                     push,
@@ -208,7 +221,9 @@ fn decode(
         if out.len() > max {
             return Err((
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is larger than {max} bytes once decompressed (--firehose.max-body-bytes); lower the Firehose buffer size"),
+                format!(
+                    "the body is larger than {max} bytes once decompressed (--firehose.max-body-bytes); lower the Firehose buffer size"
+                ),
             ));
         }
         drop(raw);

@@ -274,15 +274,17 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_and_0_7_is_named() {
-        assert_eq!(decode(b"\x03\x0a\xff\x01").unwrap_err(), OtelError::Protobuf);
+        assert_eq!(
+            decode(b"\x03\x0a\xff\x01").unwrap_err(),
+            OtelError::Protobuf
+        );
         assert_eq!(decode(b"\xff\xff\xff").unwrap_err(), OtelError::Protobuf);
         // A summary whose labels the 1.0 protos do not see (0.7's field 1) and no attributes.
         let mut p = point("CpuUtilized", "api");
         p.dimensions.clear();
-        let mut req = ExportMetricsServiceRequest::decode_length_delimited(
-            &encode::record(&[p])[..],
-        )
-        .unwrap();
+        let mut req =
+            ExportMetricsServiceRequest::decode_length_delimited(&encode::record(&[p])[..])
+                .unwrap();
         for rm in &mut req.resource_metrics {
             for sm in &mut rm.scope_metrics {
                 for m in &mut sm.metrics {

@@ -63,7 +63,12 @@ impl Rules {
 
     /// Whether a statistic of a namespace's metric is exported.
     pub fn statistic(&self, namespace: &str, statistic: &str) -> bool {
-        let Some(sel) = self.streams.select.iter().find(|s| s.namespace == namespace) else {
+        let Some(sel) = self
+            .streams
+            .select
+            .iter()
+            .find(|s| s.namespace == namespace)
+        else {
             return true;
         };
         sel.statistics.is_empty()

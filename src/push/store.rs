@@ -90,9 +90,7 @@ impl Store {
         self.retain(|e| {
             let mut parts = e.key.split('\u{1}');
             let (_, _, ns, metric) = (parts.next(), parts.next(), parts.next(), parts.next());
-            rules
-                .metric(ns.unwrap_or(""), metric.unwrap_or(""))
-                .is_ok()
+            rules.metric(ns.unwrap_or(""), metric.unwrap_or("")).is_ok()
         });
     }
 
@@ -317,10 +315,7 @@ impl Store {
         let account = self.intern(&p.account);
         map.insert("region".into(), region);
         map.insert("account_id".into(), account);
-        let pairs: Vec<Pair> = map
-            .into_iter()
-            .map(|(k, v)| (self.intern(&k), v))
-            .collect();
+        let pairs: Vec<Pair> = map.into_iter().map(|(k, v)| (self.intern(&k), v)).collect();
         pairs.into()
     }
 }
@@ -415,7 +410,10 @@ mod tests {
         assert_eq!(s.apply(old, now).older, 1);
         assert_eq!(text(&mut s), before);
         // The same minute with more samples is a late update of it: kept.
-        assert_eq!(s.apply(vec![point("api", 120_000, 60.0, 3.0)], now).applied, 1);
+        assert_eq!(
+            s.apply(vec![point("api", 120_000, 60.0, 3.0)], now).applied,
+            1
+        );
         assert!(text(&mut s).contains("} 20\n"));
     }
 
@@ -443,7 +441,10 @@ mod tests {
         let mut s = Store::new(rules(Streams::default()));
         let t0 = Instant::now();
         s.apply(vec![point("a", 60_000, 1.0, 1.0)], t0);
-        s.apply(vec![point("b", 60_000, 1.0, 1.0)], t0 + Duration::from_secs(600));
+        s.apply(
+            vec![point("b", 60_000, 1.0, 1.0)],
+            t0 + Duration::from_secs(600),
+        );
         assert_eq!(s.expire(t0 + Duration::from_secs(899)), 0);
         assert_eq!(s.expire(t0 + Duration::from_secs(900)), 1);
         let out = text(&mut s);
@@ -485,9 +486,16 @@ mod tests {
         assert!(!out.contains("_cpu_utilized_maximum{"), "{out}");
 
         let mut r = rules(Streams::default());
-        r.polled.entry("ECS/ContainerInsights".into()).or_default().insert("CpuUtilized".into());
+        r.polled
+            .entry("ECS/ContainerInsights".into())
+            .or_default()
+            .insert("CpuUtilized".into());
         let mut s = Store::new(r);
-        assert_eq!(s.apply(vec![point("a", 60_000, 1.0, 1.0)], Instant::now()).polled, 1);
+        assert_eq!(
+            s.apply(vec![point("a", 60_000, 1.0, 1.0)], Instant::now())
+                .polled,
+            1
+        );
     }
 
     #[test]

@@ -53,23 +53,39 @@ pub struct Cli {
 
     /// Push mode: serve Firehose's HTTP endpoint (POST /firehose) for CloudWatch Metric
     /// Streams on this address, e.g. ":8443". Off when unset.
-    #[arg(long = "firehose.listen-address", global = true, help_heading = "Push mode")]
+    #[arg(
+        long = "firehose.listen-address",
+        global = true,
+        help_heading = "Push mode"
+    )]
     pub firehose_listen_address: Option<String>,
 
     /// TLS for the Firehose listener, in the exporter-toolkit web config format (basic auth
     /// is refused there: Firehose authenticates with its access key).
-    #[arg(long = "firehose.web-config.file", global = true, help_heading = "Push mode")]
+    #[arg(
+        long = "firehose.web-config.file",
+        global = true,
+        help_heading = "Push mode"
+    )]
     pub firehose_web_config_file: Option<PathBuf>,
 
     /// File holding the access key Firehose sends (X-Amz-Firehose-Access-Key); a file, so the
     /// key is not in `ps`. Required with --firehose.listen-address unless
     /// --firehose.no-access-key.
-    #[arg(long = "firehose.access-key-file", global = true, help_heading = "Push mode")]
+    #[arg(
+        long = "firehose.access-key-file",
+        global = true,
+        help_heading = "Push mode"
+    )]
     pub firehose_access_key_file: Option<PathBuf>,
 
     /// Accept Firehose requests without an access key (anyone who reaches the port can push
     /// series). For tests and for endpoints behind a proxy that authenticates.
-    #[arg(long = "firehose.no-access-key", global = true, help_heading = "Push mode")]
+    #[arg(
+        long = "firehose.no-access-key",
+        global = true,
+        help_heading = "Push mode"
+    )]
     pub firehose_no_access_key: bool,
 
     /// The largest Firehose request body, compressed or not (at most 64 MiB, Firehose's

@@ -168,7 +168,10 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response
     let tail = s.reload_metrics(om);
     // Pushed series never share a family with polled ones (polling wins per metric), so the
     // two expositions are written one after the other.
-    let pushed = s.push.as_ref().map(|p| (p.exposition.load_full(), p.own_metrics(om)));
+    let pushed = s
+        .push
+        .as_ref()
+        .map(|p| (p.exposition.load_full(), p.own_metrics(om)));
     let (pushed_series, pushed_own) = match pushed {
         Some((e, own)) => (Some(e), Some(own)),
         None => (None, None),

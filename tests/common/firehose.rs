@@ -57,7 +57,10 @@ pub fn post(
     gzipped: bool,
 ) -> Answer {
     let rest = url.strip_prefix("http://").expect("http URL");
-    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap();
     let mut s = TcpStream::connect(host).expect("connect to the Firehose endpoint");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut head = format!(
