@@ -401,7 +401,7 @@ fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
     // moto's Firehose sends no access key and no request-id header.
     let (exp, url) = start(
         &moto,
-        "apiVersion: v1alpha1\nstreams:\n  namespaces: [AWS/SQS]\n",
+        "apiVersion: v1alpha1\ndiscovery:\n  exportedTagsOnMetrics:\n    AWS/SQS: [team]\nstreams:\n  namespaces: [AWS/SQS]\n",
         &["--firehose.no-access-key"],
     );
     assert!(exp.log().contains("WITHOUT an access key"));
@@ -414,14 +414,25 @@ fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
             t,
             (5.0, 1.0, 12.0, 4.0),
         ),
+        json_line(
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            &[("QueueName", "untagged")],
+            t,
+            (1.0, 1.0, 1.0, 1.0),
+        ),
         // Not selected by streams.namespaces: counted, not exported.
         ecs("CpuUtilized", "api", t, (1.0, 1.0, 1.0, 1.0)),
     ];
     let script = format!(
         r#"
 import boto3
-fh = boto3.client("firehose", endpoint_url="{moto}", region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
+kw = dict(endpoint_url="{moto}", region_name="us-east-1",
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+sqs = boto3.client("sqs", **kw)
+sqs.create_queue(QueueName="orders", tags={{"team": "payments"}})
+sqs.create_queue(QueueName="untagged")
+fh = boto3.client("firehose", **kw)
 fh.create_delivery_stream(
     DeliveryStreamName="cw-metric-stream",
     DeliveryStreamType="DirectPut",
@@ -447,11 +458,16 @@ fh.put_record_batch(DeliveryStreamName="cw-metric-stream",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let m = wait_metrics(&exp, "moto's delivery", |m| {
-        m.contains("aws_sqs_number_of_messages_sent_sum{")
+    // Tags join by the built ARN once the tagging API was read (within about 10 s).
+    let m = wait_metrics(&exp, "moto's delivery, with tags", |m| {
+        m.contains("tag_team=\"payments\"")
     });
     assert!(
-        m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"orders\",name=\"arn:aws:sqs:us-east-1:123456789012:orders\",region=\"us-east-1\"} 3"),
+        m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"orders\",name=\"arn:aws:sqs:us-east-1:123456789012:orders\",region=\"us-east-1\",tag_team=\"payments\"} 3"),
+        "{m}"
+    );
+    assert!(
+        m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"untagged\",name=\"arn:aws:sqs:us-east-1:123456789012:untagged\",region=\"us-east-1\",tag_team=\"\"} 1"),
         "{m}"
     );
     assert!(!m.contains("aws_ecs_containerinsights"), "{m}");

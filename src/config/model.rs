@@ -25,6 +25,9 @@ pub struct Config {
     pub saw_enable_metric_data: bool,
     /// The `streams` section: what push mode exports (defaults when the file has none).
     pub streams: Streams,
+    /// `discovery.exportedTagsOnMetrics`: per namespace, the tag keys exported as labels
+    /// (polled jobs have theirs in [`Job::exported_tags`]; push mode reads this).
+    pub exported_tags: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The `streams` section: which metrics that CloudWatch Metric Streams push through Firehose

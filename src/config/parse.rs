@@ -182,6 +182,7 @@ impl Walker {
             jobs,
             saw_enable_metric_data: saw_emd,
             streams,
+            exported_tags: exported,
         })
     }
 

@@ -11,6 +11,7 @@ pub mod point;
 pub mod records;
 pub mod rules;
 pub mod store;
+pub mod tags;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -65,6 +66,26 @@ impl Push {
     /// A reloaded config's rules.
     pub fn set_rules(&self, rules: Rules) {
         self.store.lock().expect("not poisoned").set_rules(rules);
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// The (region, namespace) pairs whose pushed series want tags.
+    pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, String)> {
+        self.store.lock().expect("not poisoned").tag_wants()
+    }
+
+    /// Reads the tags `tag_wants` asks for through `sessions` and relabels the series: run
+    /// every discovery interval, and when new (region, namespace) pairs arrive.
+    pub async fn refresh_tags<S: crate::aws::Sessions>(
+        &self,
+        sessions: &S,
+        wants: &std::collections::BTreeSet<(String, String)>,
+    ) {
+        let (table, errors) = tags::read(sessions, wants).await;
+        for e in errors {
+            tracing::warn!(error = %e, "tags for pushed series could not be read; their tag labels stay empty until the next try");
+        }
+        self.store.lock().expect("not poisoned").set_tags(table);
         self.dirty.store(true, Ordering::Release);
     }
 

@@ -1,9 +1,9 @@
 //! Which pushed points are kept: the config's `streams` selection, minus what polling
 //! collects. Made once per config (re)load and handed to the store as a value.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::config::{Job, Streams, canonical_statistic};
+use crate::config::{Config, Job, Streams, canonical_statistic};
 
 /// What the store applies to every point.
 #[derive(Clone, Debug)]
@@ -15,6 +15,9 @@ pub struct Rules {
     pub polled: HashMap<String, HashSet<String>>,
     /// `--labels-snake-case`.
     pub snake: bool,
+    /// `discovery.exportedTagsOnMetrics`: per namespace, the tag keys pushed series get as
+    /// `tag_<key>` labels ("" where the resource has no such tag), as polled series do.
+    pub exported_tags: BTreeMap<String, Vec<String>>,
 }
 
 /// Why a point is not kept.
@@ -28,6 +31,13 @@ pub enum Skip {
 
 impl Rules {
     /// The rules of a config.
+    pub fn of(cfg: &Config, snake: bool) -> Rules {
+        let mut r = Rules::new(&cfg.streams, &cfg.jobs, snake);
+        r.exported_tags = cfg.exported_tags.clone();
+        r
+    }
+
+    /// The rules of a `streams` section and the polling jobs beside it (no exported tags).
     pub fn new(streams: &Streams, jobs: &[Job], snake: bool) -> Rules {
         let mut polled: HashMap<String, HashSet<String>> = HashMap::new();
         for j in jobs {
@@ -38,6 +48,7 @@ impl Rules {
             streams: streams.clone(),
             polled,
             snake,
+            exported_tags: BTreeMap::new(),
         }
     }
 

@@ -22,6 +22,9 @@ use crate::model::first_time;
 /// few hundred bytes, and the ceiling on series is only a bound on memory if each is bounded.
 pub const MAX_KEY_BYTES: usize = 2048;
 
+/// Tags read from the tagging API: per (account, region), per resource ARN, its tags.
+pub type TagTable = HashMap<(String, String), HashMap<String, Vec<(String, String)>>>;
+
 /// What became of the points of one batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -63,6 +66,7 @@ pub struct Store {
     rows: Option<(u64, Rows)>,
     /// The newest CloudWatch timestamp kept (milliseconds), 0 before the first.
     pub newest_ms: i64,
+    tags: TagTable,
 }
 
 /// Interned strings kept at most: beyond, strings are not shared (still correct, larger).
@@ -80,7 +84,40 @@ impl Store {
             generation: 0,
             rows: None,
             newest_ms: 0,
+            tags: TagTable::new(),
         }
+    }
+
+    /// New tags from the tagging API: the series of namespaces with exported tags get their
+    /// labels again.
+    pub fn set_tags(&mut self, tags: TagTable) {
+        self.tags = tags;
+        let mut changed = false;
+        for i in 0..self.entries.len() {
+            let key = self.entries[i].key.clone();
+            let id = Identity::of(&key);
+            if !self.rules.exported_tags.contains_key(id.namespace) {
+                continue;
+            }
+            let labels = self.labels(&id);
+            if labels != self.entries[i].labels {
+                self.entries[i].labels = labels;
+                changed = true;
+            }
+        }
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    /// The (region, namespace) pairs whose series want tags: what the tagging API is asked.
+    pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, String)> {
+        self.entries
+            .iter()
+            .map(|e| Identity::of(&e.key))
+            .filter(|id| self.rules.exported_tags.contains_key(id.namespace))
+            .map(|id| (id.region.to_string(), id.namespace.to_string()))
+            .collect()
     }
 
     /// New rules (a reload): series they no longer select leave at once.
@@ -165,7 +202,7 @@ impl Store {
                 t.filtered += 1;
                 continue;
             }
-            let labels = self.labels(&p);
+            let labels = self.labels(&Identity::of(&key));
             let key: Box<str> = key.into();
             self.index.insert(key.clone(), self.entries.len());
             self.entries.push(Entry {
@@ -284,39 +321,76 @@ impl Store {
     }
 
     /// A series' labels as polling makes them: `name` (the catalog's ARN, or `global`), its
-    /// dimensions, `region` and `account_id`.
-    fn labels(&mut self, p: &Point) -> Labels {
-        let dim = |n: &str| {
-            p.dimensions
-                .iter()
-                .find(|d| d.name == n)
-                .map(|d| d.value.as_str())
-        };
-        let name = catalog::lookup(&p.namespace)
+    /// dimensions, the namespace's exported tags, `region` and `account_id`.
+    fn labels(&mut self, p: &Identity<'_>) -> Labels {
+        let dim = |n: &str| p.dimensions.iter().find(|d| d.0 == n).map(|d| d.1);
+        let name = catalog::lookup(p.namespace)
             .filter(|ns| ns.namespace == p.namespace)
             .and_then(|ns| ns.resource_for(dim))
-            .and_then(|r| r.build_arn(&p.region, &p.account, dim))
+            .and_then(|r| r.build_arn(p.region, p.account, dim))
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
-        map.insert("name".into(), Arc::from(name.as_str()));
-        for d in &p.dimensions {
-            match label_suffix(&d.name, self.rules.snake) {
+        let mut label =
+            |prefix: &str, key: &str, value: &str| match label_suffix(key, self.rules.snake) {
                 Some(s) => {
-                    map.insert(format!("dimension_{s}"), Arc::from(d.value.as_str()));
+                    map.insert(format!("{prefix}{s}"), Arc::from(value));
                 }
                 None => {
-                    if first_time(&format!("label {}", d.name)) {
-                        tracing::warn!(key = %d.name, "not a valid Prometheus label name; label skipped");
+                    if first_time(&format!("label {key}")) {
+                        tracing::warn!(key, "not a valid Prometheus label name; label skipped");
                     }
                 }
+            };
+        for (k, v) in &p.dimensions {
+            label("dimension_", k, v);
+        }
+        if let Some(keys) = self.rules.exported_tags.get(p.namespace) {
+            let tags = self
+                .tags
+                .get(&(p.account.to_string(), p.region.to_string()))
+                .and_then(|by_arn| by_arn.get(&name));
+            for k in keys {
+                let v = tags
+                    .and_then(|t| t.iter().find(|(tk, _)| tk == k))
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or("");
+                label("tag_", k, v);
             }
         }
-        let region = self.intern(&p.region);
-        let account = self.intern(&p.account);
+        map.insert("name".into(), Arc::from(name.as_str()));
+        let region = self.intern(p.region);
+        let account = self.intern(p.account);
         map.insert("region".into(), region);
         map.insert("account_id".into(), account);
         let pairs: Vec<Pair> = map.into_iter().map(|(k, v)| (self.intern(&k), v)).collect();
         pairs.into()
+    }
+}
+
+/// A series' identity, read back from its key.
+struct Identity<'k> {
+    account: &'k str,
+    region: &'k str,
+    namespace: &'k str,
+    dimensions: Vec<(&'k str, &'k str)>,
+}
+
+impl<'k> Identity<'k> {
+    fn of(key: &'k str) -> Identity<'k> {
+        let mut parts = key.split('\u{1}');
+        let mut next = || parts.next().unwrap_or("");
+        let (account, region, namespace, _metric) = (next(), next(), next(), next());
+        let dimensions = key
+            .split('\u{1}')
+            .skip(4)
+            .filter_map(|d| d.split_once('\u{2}'))
+            .collect();
+        Identity {
+            account,
+            region,
+            namespace,
+            dimensions,
+        }
     }
 }
 

@@ -107,3 +107,28 @@ pub async fn prepare(f: &Firehose, rules: Rules) -> Result<Prepared, StartError>
 pub async fn serve(p: Prepared, stop: impl Future<Output = ()>) {
     listen::serve(p.listener, router(p.endpoint), p.web, stop).await;
 }
+
+/// How often the tag loop looks for (region, namespace) pairs it has not read tags for yet.
+const NEW_TAG_WANTS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Keeps the pushed series' tags fresh through `aws`: every `interval` (the discovery
+/// interval, at least a minute), and soon after series of a new (region, namespace) with
+/// exported tags arrive. Nothing is called while no pushed series wants tags.
+pub async fn tag_loop(push: Arc<Push>, aws: crate::aws::Aws, interval: std::time::Duration) {
+    let interval = interval.max(std::time::Duration::from_secs(60));
+    let mut read: std::collections::BTreeSet<(String, String)> = Default::default();
+    let mut last = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(NEW_TAG_WANTS_EVERY).await;
+        let wants = push.tag_wants();
+        if wants.is_empty() {
+            continue;
+        }
+        if wants.is_subset(&read) && last.elapsed() < interval {
+            continue;
+        }
+        push.refresh_tags(&aws, &wants).await;
+        read = wants;
+        last = tokio::time::Instant::now();
+    }
+}

@@ -73,7 +73,7 @@ impl Exporter {
 
     /// Push mode's rules for a config.
     fn push_rules(&self, cfg: &config::Config) -> crate::push::Rules {
-        crate::push::Rules::new(&cfg.streams, &cfg.jobs, self.settings.labels_snake_case)
+        crate::push::Rules::of(cfg, self.settings.labels_snake_case)
     }
 
     /// A collection pipeline for a config.
@@ -119,6 +119,18 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
             }
             None
         }
+    };
+    let tag_aws = match firehose {
+        Some(_) => Some(
+            Aws::new(
+                cfg.sts_region.clone(),
+                exporter.accounting.clone(),
+                exporter.limits.clone(),
+                &exporter.settings.aws_options(),
+            )
+            .await,
+        ),
+        None => None,
     };
     let collector = exporter.collector(cfg).await;
     let fingerprint = Fingerprint::new(text, &exporter.settings);
@@ -176,8 +188,16 @@ pub async fn run(settings: Settings) -> Result<(), StartError> {
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    let discovery_interval = std::time::Duration::from_secs(exporter.settings.discovery_interval);
     let pushing = firehose.map(|f| {
         tokio::spawn(f.endpoint.push.clone().publish_loop());
+        if let Some(aws) = tag_aws {
+            tokio::spawn(firehose::tag_loop(
+                f.endpoint.push.clone(),
+                aws,
+                discovery_interval,
+            ));
+        }
         tokio::spawn(firehose::serve(f, stopped(stop_rx.clone())))
     });
     listen::serve(listener, app, web, stopped(stop_rx)).await;
