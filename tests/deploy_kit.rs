@@ -74,6 +74,62 @@ fn the_irsa_overlay_runs_with_web_identity() {
 /// The IAM policies grant exactly the calls the code makes, and the IRSA trust policy names the
 /// service account the manifests create.
 #[test]
+fn the_firehose_overlay_exposes_the_endpoint_and_it_takes_a_delivery() {
+    let (_, docs) = render("firehose");
+    validate("firehose", &docs);
+    verify_configmaps(&docs);
+    check_base(&docs);
+    let ing = find(&docs, "Ingress");
+    assert_eq!(ing[0]["metadata"]["namespace"], "cw-exporter");
+    assert_eq!(
+        ing[0]["spec"]["rules"][0]["http"]["paths"][0]["path"],
+        "/firehose"
+    );
+    // The key is a Secret the user creates: the overlay holds none.
+    assert!(find(&docs, "Secret").is_empty());
+    let moto = Moto::unreachable();
+    let existing = [(
+        "cw-exporter-firehose",
+        "access-key",
+        "k8s-firehose-key-not-real\n",
+    )];
+    let exp = run_container(&moto, &docs, &existing, &[]);
+    let log = exp.log();
+    let addr = log
+        .lines()
+        .find(|l| l.contains("Firehose endpoint listening"))
+        .and_then(|l| l.split("address=").nth(1))
+        .and_then(|a| a.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no Firehose listener: {log}"))
+        .to_string();
+    // A metric the seed's config does not poll (polling wins for those it does).
+    let line = common::firehose::json_line(
+        "AWS/SQS",
+        "NumberOfMessagesSent",
+        &[("QueueName", "orders")],
+        1_700_000_040_000,
+        (2.0, 1.0, 3.0, 2.0),
+    );
+    let body = common::firehose::body("k8s-1", &[line.into_bytes()]);
+    let a = common::firehose::post(
+        &format!("http://{addr}/firehose"),
+        Some("k8s-firehose-key-not-real"),
+        Some("k8s-1"),
+        &body,
+        false,
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    let start = std::time::Instant::now();
+    while !exp
+        .metrics()
+        .contains("aws_sqs_number_of_messages_sent_average{")
+    {
+        assert!(start.elapsed().as_secs() < 20, "{}", exp.metrics());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
 fn the_iam_files_match_the_code_and_the_manifests() {
     let read = |f: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(repo().join("deploy/aws").join(f)).unwrap())

@@ -367,3 +367,80 @@ fn the_readme_release_matches_the_irsa_trust_policy() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     assert!(readme.contains("helm install cw-exporter deploy/helm/cw-exporter -n cw-exporter"));
 }
+
+#[test]
+fn firehose_values_expose_the_endpoint_and_it_takes_a_delivery() {
+    let docs = render("firehose-values.yaml", &[]);
+    let ing = find(&docs, "Ingress");
+    assert_eq!(ing.len(), 1);
+    let spec = &ing[0]["spec"];
+    assert_eq!(spec["tls"][0]["hosts"][0], "firehose.example.com");
+    assert_eq!(spec["tls"][0]["secretName"], "firehose-example-com-tls");
+    let path = &spec["rules"][0]["http"]["paths"][0];
+    assert_eq!(
+        path["path"], "/firehose",
+        "only the Firehose route is exposed"
+    );
+    assert_eq!(path["backend"]["service"]["port"]["name"], "firehose");
+    let svc = find(&docs, "Service")[0];
+    assert!(
+        svc["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "firehose")
+    );
+    // No key in values and no Secret named: the chart refuses to render.
+    let chart = chart();
+    let out = helm(&[
+        "template",
+        "cw",
+        chart.to_str().unwrap(),
+        "--set",
+        "firehose.enabled=true",
+    ])
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("firehose.accessKeySecret"));
+
+    // The pod as the kubelet runs it: the key from the chart-made Secret, mounted as a file.
+    let moto = Moto::unreachable();
+    let exp = run_container(&moto, &docs, &[], &[]);
+    let log = exp.log();
+    let addr = log
+        .lines()
+        .find(|l| l.contains("Firehose endpoint listening"))
+        .and_then(|l| l.split("address=").nth(1))
+        .and_then(|a| a.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no Firehose listener: {log}"))
+        .to_string();
+    let url = format!("http://{addr}/firehose");
+    let line = common::firehose::json_line(
+        "ECS/ContainerInsights",
+        "CpuUtilized",
+        &[("ClusterName", "prod"), ("ServiceName", "api")],
+        1_700_000_040_000,
+        (2.0, 1.0, 3.0, 2.0),
+    );
+    let body = common::firehose::body("helm-1", &[line.into_bytes()]);
+    let a = common::firehose::post(&url, Some("wrong"), Some("helm-1"), &body, false);
+    assert_eq!(a.status, 401);
+    let a = common::firehose::post(
+        &url,
+        Some("cw-exporter-ci-firehose-key-not-real"),
+        Some("helm-1"),
+        &body,
+        false,
+    );
+    assert_eq!(a.status, 200, "{a:?}");
+    let start = std::time::Instant::now();
+    while !exp
+        .metrics()
+        .contains("aws_ecs_containerinsights_cpu_utilized_average{")
+    {
+        assert!(start.elapsed().as_secs() < 20, "{}", exp.metrics());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(!exp.log().contains("cw-exporter-ci-firehose-key-not-real"));
+}

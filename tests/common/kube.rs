@@ -174,6 +174,10 @@ pub fn run_container(
             let a = fix(a.as_str().unwrap());
             if a.starts_with("--listen-address=") {
                 format!("--listen-address=127.0.0.1:{port}")
+            } else if a.starts_with("--firehose.listen-address=") {
+                // A port of its own on loopback; the log's "Firehose endpoint listening" line
+                // names it.
+                format!("--firehose.listen-address=127.0.0.1:{}", free_port())
             } else {
                 a
             }

@@ -50,3 +50,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- else if .Values.aws.aws_access_key_id }}{{ include "cw-exporter.fullname" . }}-aws
 {{- end }}
 {{- end }}
+
+{{/* Name of the Secret holding the Firehose access key, chart-made or existing. */}}
+{{- define "cw-exporter.firehoseSecretName" -}}
+{{- if .Values.firehose.accessKeySecret }}{{ .Values.firehose.accessKeySecret }}
+{{- else if .Values.firehose.accessKey }}{{ include "cw-exporter.fullname" . }}-firehose
+{{- else }}{{ fail "firehose.enabled needs firehose.accessKeySecret (an existing Secret with the key access-key) or firehose.accessKey" }}
+{{- end }}
+{{- end }}
