@@ -87,14 +87,16 @@ ensure_kube_tools() {
   rm -rf "$tmp"
 }
 
-# kubernetes-validate (PyPI) in the same venv: schemas for strict manifest validation; and
-# check-jsonschema for the CRD objects (ServiceMonitor, PrometheusRule) against tests/crd-schemas/.
+# kubernetes-validate (PyPI) in the same venv: schemas for strict manifest validation;
+# check-jsonschema for the CRD objects (ServiceMonitor, PrometheusRule) against tests/crd-schemas/;
+# and cfn-lint for the CloudFormation template of push mode (deploy/aws/metric-stream.yaml).
 ensure_kube_validate() {
-  if "$VENV/bin/python" -c 'import kubernetes_validate' 2>/dev/null && [ -x "$VENV/bin/check-jsonschema" ]; then
+  if "$VENV/bin/python" -c 'import kubernetes_validate' 2>/dev/null && [ -x "$VENV/bin/check-jsonschema" ] \
+    && [ -x "$VENV/bin/cfn-lint" ]; then
     return 0
   fi
-  log "installing kubernetes-validate and check-jsonschema in $VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2' 'check-jsonschema>=0.29,<1'
+  log "installing kubernetes-validate, check-jsonschema and cfn-lint in $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'kubernetes-validate>=1.37,<2' 'check-jsonschema>=0.29,<1' 'cfn-lint>=1.20,<2'
 }
 
 # Fails if any line of $2 (comments excepted) occurs in any file under $1; also fails if $1

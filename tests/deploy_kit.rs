@@ -130,6 +130,39 @@ fn the_firehose_overlay_exposes_the_endpoint_and_it_takes_a_delivery() {
 }
 
 #[test]
+fn the_metric_stream_template_passes_cfn_lint_and_fits_the_endpoint() {
+    let t = repo().join("deploy/aws/metric-stream.yaml");
+    let out = Command::new(venv().join("bin/cfn-lint"))
+        .arg(&t)
+        .output()
+        .expect("cfn-lint: run scripts/test (it installs it in the venv)");
+    assert!(
+        out.status.success(),
+        "cfn-lint: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&t).unwrap();
+    // The formats the endpoint reads, and only those.
+    assert!(text.contains("AllowedValues: [opentelemetry1.0, json]"));
+    assert!(text.contains("ContentEncoding: GZIP"));
+    // Every streamed namespace is one the catalog names, so pushed series get their ARNs.
+    let namespaces: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- Namespace: "))
+        .collect();
+    assert_eq!(
+        namespaces,
+        ["ECS/ContainerInsights", "ContainerInsights", "AWS/ECS"]
+    );
+    for ns in namespaces {
+        assert!(cw_exporter::catalog::lookup(ns).is_some(), "{ns}");
+    }
+    // The buffer Firehose may send fits the endpoint's largest body.
+    assert!(text.contains("MaxValue: 64\n"));
+}
+
+#[test]
 fn the_iam_files_match_the_code_and_the_manifests() {
     let read = |f: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(repo().join("deploy/aws").join(f)).unwrap())

@@ -6,8 +6,8 @@ use super::parse::Walker;
 use super::yaml::{Node, Value};
 use crate::catalog;
 
-/// The largest `seriesLimit` accepted: ten times the default, about 1 GB of pushed series.
-const MAX_SERIES_LIMIT: i64 = 10 * STREAM_SERIES_LIMIT as i64;
+/// The largest `seriesLimit` accepted: twenty times the default, about 1 GB of pushed series.
+const MAX_SERIES_LIMIT: i64 = 20 * STREAM_SERIES_LIMIT as i64;
 
 impl Walker {
     pub(super) fn streams(&mut self, node: &Node) -> Streams {

@@ -43,7 +43,8 @@ pub struct Tally {
 }
 
 struct Entry {
-    key: Box<str>,
+    /// Shared with the index: one allocation per series.
+    key: Arc<str>,
     labels: Labels,
     /// Per statistic its family and value, sorted by family name.
     stats: Vec<(Arc<Meta>, f64)>,
@@ -55,7 +56,7 @@ struct Entry {
 /// The series pushed so far.
 pub struct Store {
     rules: Arc<Rules>,
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Arc<str>, usize>,
     entries: Vec<Entry>,
     /// Families by name: shared by the series that have them, dropped with the last one.
     families: HashMap<String, Arc<Meta>>,
@@ -203,7 +204,7 @@ impl Store {
                 continue;
             }
             let labels = self.labels(&Identity::of(&key));
-            let key: Box<str> = key.into();
+            let key: Arc<str> = key.into();
             self.index.insert(key.clone(), self.entries.len());
             self.entries.push(Entry {
                 key,
