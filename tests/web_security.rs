@@ -391,3 +391,88 @@ fn a_bad_web_config_stops_the_start_with_its_position() {
         assert!(String::from_utf8_lossy(&v.stdout).contains(want), "{text}");
     }
 }
+
+#[test]
+fn the_firehose_listener_has_its_own_tls_and_refuses_basic_auth() {
+    let pki = pki();
+    let ca = pki.join("ca.crt");
+    let web = pki.join("firehose-web.yml");
+    std::fs::write(
+        &web,
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n",
+    )
+    .unwrap();
+    let cfg = write_config("apiVersion: v1alpha1\nstreams: {}\n");
+    let moto = Moto::unreachable();
+    let fport = free_port();
+    let mut cmd = cw_exporter(&moto);
+    cmd.args([
+        &format!("--config.file={}", cfg.display()),
+        &format!("--firehose.listen-address=127.0.0.1:{fport}"),
+        &format!("--firehose.web-config.file={}", web.display()),
+        "--firehose.no-access-key",
+    ]);
+    let e = spawn_exporter(cmd, "http", free_port());
+    let url = format!("https://127.0.0.1:{fport}/firehose");
+    let line = r#"{"account_id":"123456789012","region":"us-east-1","namespace":"AWS/SQS","metric_name":"NumberOfMessagesSent","dimensions":{"QueueName":"tls"},"timestamp":1700000040000,"value":{"max":1,"min":1,"sum":2,"count":2}}"#;
+    let body = common::firehose::body("tls-1", &[line.as_bytes().to_vec()]);
+    let body_file = pki.join("body.json");
+    std::fs::write(&body_file, &body).unwrap();
+    let post = |extra: &[&str], url: &str| {
+        let data = format!("@{}", body_file.display());
+        let mut args = vec![
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            "X-Amz-Firehose-Request-Id: tls-1",
+            "--data-binary",
+            &data,
+        ];
+        args.extend(extra);
+        curl(url, &args)
+    };
+    let start = Instant::now();
+    let answer = loop {
+        let c = post(&["--cacert", ca.to_str().unwrap()], &url);
+        if c.code != 0 {
+            break c;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{}", e.log());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(answer.code, 200, "{}", answer.body);
+    assert!(
+        answer.body.contains("\"requestId\":\"tls-1\""),
+        "{}",
+        answer.body
+    );
+    // Plain HTTP on the TLS port is no delivery.
+    let plain = post(&[], &format!("http://127.0.0.1:{fport}/firehose"));
+    assert_ne!(plain.code, 200);
+    drop(e);
+
+    // Basic auth cannot be used there: Firehose sends no Authorization header.
+    std::fs::write(
+        &web,
+        "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  prometheus: $2y$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W\n",
+    )
+    .unwrap();
+    let out = cw_exporter(&moto)
+        .args([
+            &format!("--config.file={}", cfg.display()),
+            &format!("--listen-address=127.0.0.1:{}", free_port()),
+            &format!("--firehose.listen-address=127.0.0.1:{}", free_port()),
+            &format!("--firehose.web-config.file={}", web.display()),
+            "--firehose.no-access-key",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("basic_auth_users cannot be used here"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

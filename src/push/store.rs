@@ -574,6 +574,20 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_are_the_minutes_when_asked_for() {
+        let mut s = Store::new(rules(Streams {
+            timestamps: true,
+            ..Streams::default()
+        }));
+        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now());
+        let out = text(&mut s);
+        assert!(out.contains("dimension_ServiceName=\"a\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/a\",region=\"us-east-1\"} 1 120000\n"), "{out}");
+        let mut s = Store::new(rules(Streams::default()));
+        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now());
+        assert!(!text(&mut s).contains(" 120000\n"));
+    }
+
+    #[test]
     fn a_series_past_the_identity_bound_is_refused() {
         let mut s = Store::new(rules(Streams::default()));
         let mut p = point("a", 60_000, 1.0, 1.0);
