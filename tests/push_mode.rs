@@ -546,3 +546,144 @@ fn the_seed_alerts_fire_on_pushed_data() {
         "only the incidents, and the stream is not stopped"
     );
 }
+
+#[test]
+fn every_dashboard_query_on_cloudwatch_data_returns_data_when_pushed() {
+    // What the dashboards read: the seed's jobs and the example's task-level job, as configs
+    // (the same text as the dashboard test on polled data), turned into pushed points.
+    let seed = std::fs::read_to_string(repo().join("examples/seed-config.yml")).unwrap();
+    let example = std::fs::read_to_string(repo().join("examples/fargate-estate.yml")).unwrap();
+    let start = example.find("    # Task level").unwrap();
+    let end = start + example[start..].find("    # Container level").unwrap();
+    let job: String = example[start..end]
+        .lines()
+        .map(|l| format!("{}\n", l.strip_prefix("  ").unwrap_or(l)))
+        .collect();
+    let polled = cw_exporter::config::parse_str(
+        &format!("{}\n{job}", seed.trim_end()),
+        std::path::Path::new("dashboards.yml"),
+        false,
+    )
+    .unwrap()
+    .config;
+    let t = recent_minute_ms();
+    let mut lines = Vec::new();
+    for j in &polled.jobs {
+        let dims: Vec<String> = match &j.dimension_names {
+            Some(d) => d.clone(),
+            None if j.metrics.iter().any(|m| m.name == "ContainerInstanceCount") => {
+                vec!["ClusterName".into()]
+            }
+            None => vec!["ClusterName".into(), "ServiceName".into()],
+        };
+        for m in &j.metrics {
+            for c in ["prod", "stage"] {
+                for s in ["api", "web"] {
+                    for task in ["t1", "t2"] {
+                        let value = |d: &str| match d {
+                            "ClusterName" => c,
+                            "ServiceName" => s,
+                            "TaskId" => task,
+                            _ => "x",
+                        };
+                        let d: Vec<(&str, &str)> =
+                            dims.iter().map(|n| (n.as_str(), value(n))).collect();
+                        lines.push(json_line(
+                            &j.namespace,
+                            &m.name,
+                            &d,
+                            t,
+                            (60.0, 20.0, 80.0, 2.0),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    let (exp, url) = start_push(&lines);
+    let rules = repo().join("deploy/prometheus/cw-exporter.rules.yml");
+    let prom = Prometheus::start(&exp.url, &[rules]);
+    prom.wait_until("the recording rules on pushed data", 60, |p| {
+        [
+            "cluster_service:ecs_memory_utilized_over_reserved:ratio",
+            "cluster_service:ecs_cpu_utilized_over_reserved:ratio",
+            "cluster_service:ecs_tasks_missing:count",
+            "aws_ecs_containerinsights_task_memory_utilization_maximum",
+        ]
+        .iter()
+        .all(|q| p.query(q).is_some_and(|r| !r.is_empty()))
+    });
+    let mut checked = 0;
+    for file in ["cluster-overview.json", "service-detail.json"] {
+        let d: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join("deploy/grafana/dashboards").join(file)).unwrap(),
+        )
+        .unwrap();
+        let fill = |q: &str| {
+            q.replace("$region", "us-east-1")
+                .replace("$cluster", "prod")
+                .replace("$service", "api")
+        };
+        // Variables: label_values(<selector>, <label>) lists the value the panels use.
+        for v in d["templating"]["list"].as_array().unwrap() {
+            let q = match &v["query"] {
+                serde_json::Value::String(s) => s.clone(),
+                o => o["query"].as_str().unwrap_or_default().to_string(),
+            };
+            let Some(inner) = q.strip_prefix("label_values(") else {
+                continue;
+            };
+            let (selector, label) = inner.trim_end_matches(')').rsplit_once(',').unwrap();
+            let r = prom.query(&fill(selector)).unwrap_or_default();
+            assert!(
+                r.iter().any(|s| s["metric"][label.trim()].is_string()),
+                "{file}: variable {}: {q}",
+                v["name"]
+            );
+            checked += 1;
+        }
+        let mut panels: Vec<&serde_json::Value> = d["panels"].as_array().unwrap().iter().collect();
+        while let Some(p) = panels.pop() {
+            if let Some(inner) = p["panels"].as_array() {
+                panels.extend(inner);
+            }
+            for t in p["targets"].as_array().into_iter().flatten() {
+                let q = fill(t["expr"].as_str().unwrap());
+                // The exporter-health panels are about polling (jobs, GetMetricData calls).
+                if q.contains("cw_exporter_") {
+                    continue;
+                }
+                let r = prom.query(&q).unwrap_or_default();
+                assert!(!r.is_empty(), "{file}: panel {}: {q}", p["title"]);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 25, "{checked} queries");
+    drop(url);
+}
+
+/// The exporter in push mode without a key, `lines` delivered in one gzip'd request and
+/// published.
+fn start_push(lines: &[String]) -> (Exporter, String) {
+    let moto = Moto::unreachable();
+    let (exp, url) = start(
+        &moto,
+        "apiVersion: v1alpha1\nstreams: {}\n",
+        &["--firehose.no-access-key"],
+    );
+    let records: Vec<Vec<u8>> = lines
+        .chunks(200)
+        .map(|c| c.join("\n").into_bytes())
+        .collect();
+    let body = firehose::body("dash", &records);
+    let a = firehose::post(&url, None, Some("dash"), &firehose::gzip(&body), true);
+    assert_eq!(a.status, 200, "{a:?}");
+    let n = lines.len() as f64;
+    wait_metrics(&exp, "every pushed series", |m| {
+        own(m, "cw_exporter_firehose_series") == n
+    });
+    (exp, url)
+}
