@@ -15,7 +15,11 @@ const KEY: &str = "fh-key-5b0e7c1d";
 /// Starts the exporter with `config` and the Firehose endpoint on a port of its own; returns
 /// it and the endpoint's URL once both listen.
 fn start(moto: &Moto, config: &str, extra: &[&str]) -> (Exporter, String) {
-    let cfg = write_config(config);
+    start_at(moto, &write_config(config), extra)
+}
+
+/// As [`start`], with the config file at `cfg` (a test that reloads rewrites it).
+fn start_at(moto: &Moto, cfg: &std::path::Path, extra: &[&str]) -> (Exporter, String) {
     let port = free_port();
     let mut args = vec![
         format!("--config.file={}", cfg.display()),
@@ -686,4 +690,62 @@ fn start_push(lines: &[String]) -> (Exporter, String) {
         own(m, "cw_exporter_firehose_series") == n
     });
     (exp, url)
+}
+
+#[test]
+fn a_reload_applies_the_new_streams_section_at_once() {
+    let moto = Moto::unreachable();
+    let cfg = write_config("apiVersion: v1alpha1\nstreams: {}\n");
+    let (exp, url) = start_at(&moto, &cfg, &["--firehose.no-access-key"]);
+    let t = recent_minute_ms();
+    let lines = [
+        ecs("CpuUtilized", "api", t, (1.0, 1.0, 2.0, 2.0)),
+        json_line(
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            &[("QueueName", "orders")],
+            t,
+            (1.0, 1.0, 2.0, 2.0),
+        ),
+    ];
+    let body = firehose::body("r-1", &[lines.join("\n").into_bytes()]);
+    assert_eq!(
+        firehose::post(&url, None, Some("r-1"), &body, false).status,
+        200
+    );
+    wait_metrics(&exp, "both namespaces", |m| {
+        m.contains("aws_sqs_number_of_messages_sent_sum{")
+            && m.contains("aws_ecs_containerinsights_cpu_utilized_sum{")
+    });
+    // Only SQS now, and only its Sum: the other series leave at the reload, not at staleAfter.
+    std::fs::write(
+        &cfg,
+        "apiVersion: v1alpha1\nstreams:\n  namespaces:\n    - namespace: AWS/SQS\n      statistics: [Sum]\n",
+    )
+    .unwrap();
+    exp.sighup();
+    let m = wait_metrics(&exp, "the reloaded selection", |m| {
+        !m.contains("aws_ecs_containerinsights")
+    });
+    assert!(m.contains("aws_sqs_number_of_messages_sent_sum{"), "{m}");
+    // New points follow the new statistics.
+    let body = firehose::body(
+        "r-2",
+        &[json_line(
+            "AWS/SQS",
+            "NumberOfMessagesSent",
+            &[("QueueName", "mail")],
+            t,
+            (1.0, 1.0, 2.0, 2.0),
+        )
+        .into_bytes()],
+    );
+    assert_eq!(
+        firehose::post(&url, None, Some("r-2"), &body, false).status,
+        200
+    );
+    let m = wait_metrics(&exp, "the new queue", |m| {
+        m.contains("dimension_QueueName=\"mail\"")
+    });
+    assert!(!m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"mail\""), "{m}");
 }

@@ -89,15 +89,15 @@ impl Store {
         }
     }
 
-    /// New tags from the tagging API: the series of namespaces with exported tags get their
-    /// labels again.
+    /// New tags from the tagging API: the series of namespaces with exported tags, or whose
+    /// resources only the tagging API names, get their labels again.
     pub fn set_tags(&mut self, tags: TagTable) {
         self.tags = tags;
         let mut changed = false;
         for i in 0..self.entries.len() {
             let key = self.entries[i].key.clone();
             let id = Identity::of(&key);
-            if !self.rules.exported_tags.contains_key(id.namespace) {
+            if !self.wants_tags(id.namespace) {
                 continue;
             }
             let labels = self.labels(&id);
@@ -116,9 +116,22 @@ impl Store {
         self.entries
             .iter()
             .map(|e| Identity::of(&e.key))
-            .filter(|id| self.rules.exported_tags.contains_key(id.namespace))
+            .filter(|id| self.wants_tags(id.namespace))
             .map(|id| (id.region.to_string(), id.namespace.to_string()))
             .collect()
+    }
+
+    /// Whether a namespace's series need the tagging API: the config exports its tags, or its
+    /// resources are named only there (as polling reads it for them).
+    fn wants_tags(&self, namespace: &str) -> bool {
+        self.rules.exported_tags.contains_key(namespace)
+            || catalog::lookup(namespace).is_some_and(|ns| {
+                ns.namespace == namespace
+                    && ns
+                        .resources
+                        .iter()
+                        .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
+            })
     }
 
     /// New rules (a reload): series they no longer select leave at once.
@@ -325,10 +338,28 @@ impl Store {
     /// dimensions, the namespace's exported tags, `region` and `account_id`.
     fn labels(&mut self, p: &Identity<'_>) -> Labels {
         let dim = |n: &str| p.dimensions.iter().find(|d| d.0 == n).map(|d| d.1);
+        let tagged = self
+            .tags
+            .get(&(p.account.to_string(), p.region.to_string()));
         let name = catalog::lookup(p.namespace)
             .filter(|ns| ns.namespace == p.namespace)
             .and_then(|ns| ns.resource_for(dim))
-            .and_then(|r| r.build_arn(p.region, p.account, dim))
+            .and_then(|r| match r.arn {
+                catalog::Arn::Built(_) => r.build_arn(p.region, p.account, dim),
+                // Named by the tagging API: the tagged resource whose ARN says these
+                // dimensions; none (or not read yet): global, as polling does.
+                catalog::Arn::Tagged(_) => tagged.and_then(|by_arn| {
+                    let want: Vec<&str> = r.dimensions.iter().filter_map(|d| dim(d)).collect();
+                    by_arn
+                        .keys()
+                        .find(|arn| {
+                            r.tagged_values(arn).is_some_and(|v| {
+                                v.iter().map(String::as_str).eq(want.iter().copied())
+                            })
+                        })
+                        .cloned()
+                }),
+            })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
         let mut label =
@@ -574,6 +605,30 @@ mod tests {
     }
 
     #[test]
+    fn a_namespace_named_only_by_the_tagging_api_gets_the_tagged_arn() {
+        let mut s = Store::new(rules(Streams::default()));
+        let mut p = point("x", 60_000, 1.0, 1.0);
+        p.namespace = "AWS/AmazonMQ".into();
+        p.metric = "CpuUtilization".into();
+        p.dimensions = vec![Dim {
+            name: "Broker".into(),
+            value: "orders".into(),
+        }];
+        s.apply(vec![p], Instant::now());
+        assert!(text(&mut s).contains("name=\"global\""));
+        assert_eq!(s.tag_wants().len(), 1, "the tagging API is asked");
+        let arn = "arn:aws:mq:us-east-1:123456789012:broker:orders:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9";
+        let mut table = TagTable::new();
+        table
+            .entry(("123456789012".into(), "us-east-1".into()))
+            .or_default()
+            .insert(arn.into(), vec![]);
+        s.set_tags(table);
+        let out = text(&mut s);
+        assert!(out.contains(&format!("name=\"{arn}\"")), "{out}");
+    }
+
+    #[test]
     fn timestamps_are_the_minutes_when_asked_for() {
         let mut s = Store::new(rules(Streams {
             timestamps: true,
@@ -585,6 +640,49 @@ mod tests {
         let mut s = Store::new(rules(Streams::default()));
         s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now());
         assert!(!text(&mut s).contains(" 120000\n"));
+    }
+
+    #[test]
+    fn exported_tags_join_by_the_built_arn_and_are_empty_when_unknown() {
+        let mut r = rules(Streams::default());
+        r.exported_tags
+            .insert("ECS/ContainerInsights".into(), vec!["team".into()]);
+        let mut s = Store::new(r);
+        s.apply(
+            vec![
+                point("api", 60_000, 1.0, 1.0),
+                point("web", 60_000, 1.0, 1.0),
+            ],
+            Instant::now(),
+        );
+        assert!(text(&mut s).contains("tag_team=\"\""));
+        assert_eq!(
+            s.tag_wants().into_iter().collect::<Vec<_>>(),
+            vec![("us-east-1".to_string(), "ECS/ContainerInsights".to_string())]
+        );
+        let mut table = TagTable::new();
+        table
+            .entry(("123456789012".into(), "us-east-1".into()))
+            .or_default()
+            .insert(
+                "arn:aws:ecs:us-east-1:123456789012:service/prod/api".into(),
+                vec![("team".into(), "payments".into())],
+            );
+        let before = s.list().rows;
+        s.set_tags(table);
+        assert!(
+            !Arc::ptr_eq(&before, &s.list().rows),
+            "relabelled rows are new rows"
+        );
+        let out = text(&mut s);
+        assert!(
+            out.contains("dimension_ServiceName=\"api\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/api\",region=\"us-east-1\",tag_team=\"payments\"}"),
+            "{out}"
+        );
+        assert!(
+            out.contains("dimension_ServiceName=\"web\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/web\",region=\"us-east-1\",tag_team=\"\"}"),
+            "{out}"
+        );
     }
 
     #[test]
