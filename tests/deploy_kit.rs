@@ -158,8 +158,9 @@ fn the_metric_stream_template_passes_cfn_lint_and_fits_the_endpoint() {
     for ns in namespaces {
         assert!(cw_exporter::catalog::lookup(ns).is_some(), "{ns}");
     }
-    // The buffer Firehose may send fits the endpoint's largest body.
-    assert!(text.contains("MaxValue: 64\n"));
+    // The buffer Firehose may send fits the endpoint's default largest body.
+    let max_mib = cw_exporter::push::firehose::DEFAULT_BODY_BYTES >> 20;
+    assert!(text.contains(&format!("MaxValue: {max_mib}\n")), "{text}");
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! - The access key (`X-Amz-Firehose-Access-Key`) is compared in constant time; missing or
 //!   wrong: 401, and nothing of the request is read.
 //! - The body is read up to the configured maximum, compressed and uncompressed: past it, 413
-//!   (Firehose's one permanent failure), without holding more than the maximum.
+//!   (Firehose's one permanent failure). A request holds at most its compressed and its
+//!   uncompressed body (records are borrowed from it, decoded and applied one at a time), and
+//!   at most [`BODIES_AT_ONCE`] are read at once; one that waits [`BUSY_AFTER`] for its turn
+//!   gets 503 and Firehose sends it again.
 //! - A body that is not Firehose's (`{requestId, timestamp, records[{data}]}`, at most 10,000
 //!   records, the same request id as the header's when it sends one): 400.
 //! - A record that cannot be read costs only itself (Firehose would retry a failed batch
@@ -29,14 +32,21 @@ use tokio::sync::Semaphore;
 use super::Push;
 use super::records::{self, Reason};
 
-/// The largest body Firehose sends (64 MiB before compression): the default and the most
+/// The largest body Firehose sends (64 MiB before compression): the most
 /// `--firehose.max-body-bytes` may be.
 pub const MAX_BODY_BYTES: usize = 64 << 20;
+/// The default `--firehose.max-body-bytes`: above Firehose's default buffer (5 MiB) and the
+/// template's (4 MiB); two bodies decoded at once then fit the chart's memory limit beside the
+/// pushed series (a 64 MiB body costs up to twice that while it is decoded).
+pub const DEFAULT_BODY_BYTES: usize = 16 << 20;
 /// Records per request, at most, per AWS's contract.
 pub const MAX_RECORDS: usize = 10_000;
 /// Bodies read and decoded at once: each may hold the maximum twice (compressed and not), so
-/// this bounds the endpoint's memory; further requests wait (Firehose allows 3 minutes).
+/// this bounds the endpoint's memory; further requests wait.
 pub const BODIES_AT_ONCE: usize = 2;
+/// How long a request waits for its turn before it gets 503 (Firehose retries it): well
+/// below the listener's 60 s idle timeout, which would close a silent connection first.
+pub const BUSY_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The endpoint's settings and state.
 pub struct Endpoint {
@@ -46,8 +56,9 @@ pub struct Endpoint {
     pub key: Option<Vec<u8>>,
     /// The most bytes of a body, compressed or not.
     pub max_body: usize,
-    /// Bounds the bodies held at once.
-    pub permits: Semaphore,
+    /// Bounds the bodies held at once; a permit lives until its decoding ends, even if the
+    /// client has gone.
+    pub permits: Arc<Semaphore>,
 }
 
 /// The Firehose listener's routes: `POST /firehose` and a health check.
@@ -59,17 +70,29 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
 }
 
 #[derive(Deserialize)]
-struct Request {
+struct Request<'a> {
     #[serde(rename = "requestId")]
     request_id: String,
     #[allow(dead_code, reason = "part of the contract; not needed")]
     timestamp: Option<i64>,
-    records: Vec<Record>,
+    #[serde(borrow)]
+    records: Vec<Record<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Record {
-    data: String,
+struct Record<'a> {
+    /// Borrowed from the body (base64 has nothing to unescape): no second copy of it.
+    #[serde(borrow)]
+    data: std::borrow::Cow<'a, str>,
+}
+
+/// Compares the given key with ours in time that depends only on our key's length, not on
+/// where they differ nor on how long the given one is.
+fn key_matches(given: &[u8], key: &[u8]) -> bool {
+    let padded: Vec<u8> = (0..key.len())
+        .map(|i| given.get(i).copied().unwrap_or(0))
+        .collect();
+    bool::from(padded.ct_eq(key) & (given.len() as u64).ct_eq(&(key.len() as u64)))
 }
 
 /// The ack, with the request's id (the header's until the body is read).
@@ -104,7 +127,7 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
             .get("x-amz-firehose-access-key")
             .map(|v| v.as_bytes())
             .unwrap_or(b"");
-        if !bool::from(given.ct_eq(key)) {
+        if !key_matches(given, key) {
             return ack(
                 push,
                 StatusCode::UNAUTHORIZED,
@@ -112,6 +135,14 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
                 Some("the X-Amz-Firehose-Access-Key header is missing or wrong".into()),
             );
         }
+    }
+    if headers.contains_key("x-amz-firehose-request-id") && header_id.is_empty() {
+        return ack(
+            push,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("the X-Amz-Firehose-Request-Id header is empty or not text".into()),
+        );
     }
     if let Some(v) = header(&headers, "x-amz-firehose-protocol-version")
         && v != "1.0"
@@ -159,8 +190,16 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
             );
         }
     };
-    let Ok(_permit) = ep.permits.acquire().await else {
-        return ack(push, StatusCode::SERVICE_UNAVAILABLE, &header_id, None);
+    let permit = match tokio::time::timeout(BUSY_AFTER, ep.permits.clone().acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            return ack(
+                push,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &header_id,
+                Some("busy: other deliveries are being decoded; send it again".into()),
+            );
+        }
     };
     let raw = match axum::body::to_bytes(body, ep.max_body).await {
         Ok(b) => b,
@@ -188,8 +227,14 @@ async fn deliver(State(ep): State<Arc<Endpoint>>, headers: HeaderMap, body: Body
     let max = ep.max_body;
     let ep2 = ep.clone();
     let id = header_id.clone();
-    // Decompressing and decoding up to 64 MiB is CPU work: off the async workers.
-    let outcome = tokio::task::spawn_blocking(move || decode(&ep2.push, raw, gzip, max, &id)).await;
+    // Decompressing and decoding megabytes is CPU work: off the async workers. The permit
+    // goes with it, so a client that hangs up does not free its place before the work ends.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let r = decode(&ep2.push, raw, gzip, max, &id);
+        drop(permit);
+        r
+    })
+    .await;
     match outcome {
         Ok(Ok(request_id)) => ack(push, StatusCode::OK, &request_id, None),
         Ok(Err((status, message))) => ack(push, status, &header_id, Some(message)),
@@ -226,10 +271,9 @@ fn decode(
                 ),
             ));
         }
-        drop(raw);
-        out.into()
+        std::borrow::Cow::Owned(out)
     } else {
-        raw.to_vec().into()
+        std::borrow::Cow::Borrowed(&raw[..])
     };
     let req: Request = serde_json::from_slice(&body).map_err(|e| {
         (
@@ -237,7 +281,6 @@ fn decode(
             format!("not a Firehose request body ({{requestId, timestamp, records}}): {e}"),
         )
     })?;
-    drop(body);
     if !header_id.is_empty() && req.request_id != header_id {
         return Err((
             StatusCode::BAD_REQUEST,
@@ -253,9 +296,9 @@ fn decode(
             ),
         ));
     }
-    let mut points = Vec::new();
     let mut formats: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut skipped: BTreeMap<Reason, u64> = BTreeMap::new();
+    // One record at a time: its points are applied before the next is decoded.
     for r in &req.records {
         let d = records::decode(&r.data);
         if let Some(f) = d.format {
@@ -264,10 +307,28 @@ fn decode(
         for (reason, n) in d.skipped {
             *skipped.entry(reason).or_default() += n;
         }
-        points.extend(d.points);
+        push.apply(d.points);
     }
     let formats: Vec<(&'static str, u64)> = formats.into_iter().collect();
     push.received(&formats, &skipped);
-    push.apply(points);
     Ok(req.request_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_matches;
+
+    #[test]
+    fn the_key_must_match_exactly() {
+        assert!(key_matches(b"s3cret-key", b"s3cret-key"));
+        for wrong in [
+            &b""[..],
+            b"s3cret-ke",
+            b"s3cret-key!",
+            b"S3cret-key",
+            b"s3cret-kez",
+        ] {
+            assert!(!key_matches(wrong, b"s3cret-key"), "{wrong:?}");
+        }
+    }
 }

@@ -31,28 +31,31 @@ pub fn decode(record: &[u8]) -> (Vec<Point>, usize) {
             continue;
         }
         match serde_json::from_slice::<Line>(line) {
-            Ok(l) if l.dimensions.len() <= MAX_DIMENSIONS && !l.value.is_empty() => {
-                points.push(
-                    Point {
-                        account: l.account_id,
-                        region: l.region,
-                        namespace: l.namespace,
-                        metric: l.metric_name,
-                        // A BTreeMap: already sorted by name.
-                        dimensions: l
-                            .dimensions
-                            .into_iter()
-                            .map(|(name, value)| Dim { name, value })
-                            .collect(),
-                        timestamp_ms: l.timestamp,
-                        stats: l
-                            .value
-                            .into_iter()
-                            .map(|(k, v)| (json_statistic(&k).to_string(), v))
-                            .collect(),
-                    }
-                    .with_average(),
-                );
+            Ok(l) if l.dimensions.len() <= MAX_DIMENSIONS => {
+                let p = Point {
+                    account: l.account_id,
+                    region: l.region,
+                    namespace: l.namespace,
+                    metric: l.metric_name,
+                    // A BTreeMap: already sorted by name.
+                    dimensions: l
+                        .dimensions
+                        .into_iter()
+                        .map(|(name, value)| Dim { name, value })
+                        .collect(),
+                    timestamp_ms: l.timestamp,
+                    stats: l
+                        .value
+                        .into_iter()
+                        .map(|(k, v)| (json_statistic(&k).to_string(), v))
+                        .collect(),
+                }
+                .with_average();
+                if p.is_valid() {
+                    points.push(p);
+                } else {
+                    bad += 1;
+                }
             }
             _ => bad += 1,
         }

@@ -14,7 +14,7 @@ pub mod store;
 pub mod tags;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -50,12 +50,22 @@ pub struct Push {
     /// What `/metrics` serves of the pushed series.
     pub exposition: ArcSwap<Exposition>,
     dirty: AtomicBool,
+    /// Read by `/metrics` without the store's lock: series held, the ceiling, and the newest
+    /// CloudWatch timestamp of any point received (kept or not: a stream that delivers only
+    /// filtered metrics is still delivering), 0 before the first.
+    series: AtomicUsize,
+    limit: AtomicUsize,
+    newest_ms: AtomicI64,
 }
 
 impl Push {
     /// Push mode under `rules`, with nothing received yet.
     pub fn new(rules: Rules) -> Arc<Push> {
+        let limit = rules.streams.series_limit;
         Arc::new(Push {
+            series: AtomicUsize::new(0),
+            limit: AtomicUsize::new(limit),
+            newest_ms: AtomicI64::new(0),
             store: Mutex::new(Store::new(rules)),
             counters: Mutex::new(Counters::default()),
             exposition: ArcSwap::from_pointee(Exposition::default()),
@@ -65,7 +75,11 @@ impl Push {
 
     /// A reloaded config's rules.
     pub fn set_rules(&self, rules: Rules) {
-        self.store.lock().expect("not poisoned").set_rules(rules);
+        self.limit
+            .store(rules.streams.series_limit, Ordering::Relaxed);
+        let mut store = self.store.lock().expect("not poisoned");
+        store.set_rules(rules);
+        self.series.store(store.len(), Ordering::Relaxed);
         self.dirty.store(true, Ordering::Release);
     }
 
@@ -77,25 +91,44 @@ impl Push {
     /// Reads the tags `tag_wants` asks for through `sessions` and relabels the series: run
     /// every discovery interval, and when new (region, namespace) pairs arrive.
     pub async fn refresh_tags<S: crate::aws::Sessions>(
-        &self,
+        self: Arc<Self>,
         sessions: &S,
         wants: &std::collections::BTreeSet<(String, String)>,
     ) {
-        let (table, errors) = tags::read(sessions, wants).await;
-        for e in errors {
-            tracing::warn!(error = %e, "tags for pushed series could not be read; their tag labels stay empty until the next try");
+        let read = tags::read(sessions, wants).await;
+        for e in &read.errors {
+            tracing::warn!(error = %e, "tags for pushed series could not be read; the region keeps the tags it had until the next try");
         }
-        self.store.lock().expect("not poisoned").set_tags(table);
-        self.dirty.store(true, Ordering::Release);
+        // Relabelling every tagged series is CPU work under the store's lock: off the async
+        // workers that answer scrapes and deliveries.
+        let push = self.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            push.store
+                .lock()
+                .expect("not poisoned")
+                .set_tags(read.table, &read.failed_regions);
+            push.dirty.store(true, Ordering::Release);
+        })
+        .await;
     }
 
-    /// Keeps a request's points.
+    /// Keeps a record's points.
     pub fn apply(&self, points: Vec<Point>) -> Tally {
-        let t = self
-            .store
-            .lock()
-            .expect("not poisoned")
-            .apply(points, Instant::now());
+        let now_ms = crate::aws::now_secs() * 1000;
+        let newest = points
+            .iter()
+            .map(|p| p.timestamp_ms)
+            .filter(|t| *t <= now_ms + store::MAX_FUTURE_MS)
+            .max();
+        if let Some(n) = newest {
+            self.newest_ms.fetch_max(n, Ordering::Relaxed);
+        }
+        let t = {
+            let mut store = self.store.lock().expect("not poisoned");
+            let t = store.apply(points, Instant::now(), now_ms);
+            self.series.store(store.len(), Ordering::Relaxed);
+            t
+        };
         if t.applied > 0 {
             self.dirty.store(true, Ordering::Release);
         }
@@ -107,6 +140,7 @@ impl Push {
         p.polled += t.polled;
         p.refused += t.refused;
         p.oversized += t.oversized;
+        p.future += t.future;
         t
     }
 
@@ -148,6 +182,7 @@ impl Push {
         let list = {
             let mut store = self.store.lock().expect("not poisoned");
             if store.expire(Instant::now()) > 0 {
+                self.series.store(store.len(), Ordering::Relaxed);
                 self.dirty.store(true, Ordering::Release);
             }
             if !self.dirty.swap(false, Ordering::AcqRel) {
@@ -161,10 +196,9 @@ impl Push {
 
     /// The `cw_exporter_firehose_*` series, rendered per scrape (a few lines).
     pub fn own_metrics(&self, openmetrics: bool) -> Bytes {
-        let (series, limit, newest_ms) = {
-            let s = self.store.lock().expect("not poisoned");
-            (s.len(), s.rules().streams.series_limit, s.newest_ms)
-        };
+        let series = self.series.load(Ordering::Relaxed);
+        let limit = self.limit.load(Ordering::Relaxed);
+        let newest_ms = self.newest_ms.load(Ordering::Relaxed);
         let c = self.counters.lock().expect("not poisoned");
         let mut fs = Families::default();
         let label = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
@@ -206,10 +240,11 @@ impl Push {
             ("polled", p.polled),
             ("refused", p.refused),
             ("oversized", p.oversized),
+            ("future", p.future),
         ] {
             fs.add(
                 "cw_exporter_firehose_points_total",
-                || "Pushed metric points by outcome: applied; older (a retried or late batch); filtered (not in streams.namespaces); polled (a polling job collects the metric); refused (a new series past streams.seriesLimit); oversized (identity too long)".into(),
+                || "Pushed metric points by outcome: applied; older (a retried or late batch); filtered (not in streams.namespaces); polled (polling serves the metric); refused (a new series past streams.seriesLimit); oversized (identity too long); future (a timestamp over 5 minutes ahead of the clock)".into(),
                 Kind::Counter,
                 label("outcome", outcome),
                 n as f64,
@@ -237,12 +272,12 @@ impl Push {
             ),
             (
                 "cw_exporter_firehose_newest_point_timestamp_seconds",
-                "CloudWatch timestamp of the newest pushed point (0 before the first)",
+                "CloudWatch timestamp of the newest point received, kept or not (0 before the first)",
                 newest_ms as f64 / 1000.0,
             ),
             (
                 "cw_exporter_firehose_newest_point_age_seconds",
-                "Seconds since the newest pushed point's CloudWatch timestamp (streams run 2-3 minutes behind; -1 before the first)",
+                "Seconds since the newest received point's CloudWatch timestamp (streams run 2-3 minutes behind; -1 before the first)",
                 if newest_ms == 0 {
                     -1.0
                 } else {

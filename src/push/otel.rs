@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use prost::Message;
 
-use super::point::{MAX_DIMENSIONS, Point, quantile_statistic};
+use super::point::{MAX_DIMENSIONS, MAX_STATISTICS, Point, quantile_statistic};
 use crate::model::Dim;
 
 /// Why a record could not be read as OpenTelemetry 1.0.
@@ -81,7 +81,7 @@ pub fn decode(record: &[u8]) -> Result<(Vec<Point>, usize), OtelError> {
                         bad += 1;
                         continue;
                     };
-                    if dims.len() > MAX_DIMENSIONS {
+                    if dims.len() > MAX_DIMENSIONS || dp.quantile_values.len() > MAX_STATISTICS {
                         bad += 1;
                         continue;
                     }
@@ -93,19 +93,22 @@ pub fn decode(record: &[u8]) -> Result<(Vec<Point>, usize), OtelError> {
                     for q in &dp.quantile_values {
                         stats.push((quantile_statistic(q.quantile), q.value));
                     }
-                    points.push(
-                        Point {
-                            account: account.to_string(),
-                            region: region.to_string(),
-                            namespace: ns.to_string(),
-                            metric: metric.to_string(),
-                            dimensions: dims,
-                            // The start of the minute: GetMetricData's timestamp.
-                            timestamp_ms: (dp.start_time_unix_nano / 1_000_000) as i64,
-                            stats,
-                        }
-                        .with_average(),
-                    );
+                    let p = Point {
+                        account: account.to_string(),
+                        region: region.to_string(),
+                        namespace: ns.to_string(),
+                        metric: metric.to_string(),
+                        dimensions: dims,
+                        // The start of the minute: GetMetricData's timestamp.
+                        timestamp_ms: (dp.start_time_unix_nano / 1_000_000) as i64,
+                        stats,
+                    }
+                    .with_average();
+                    if p.is_valid() {
+                        points.push(p);
+                    } else {
+                        bad += 1;
+                    }
                 }
             }
         }

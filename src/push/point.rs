@@ -26,8 +26,61 @@ pub struct Point {
 
 /// CloudWatch caps a metric at 30 dimensions; a record with more is not CloudWatch's.
 pub const MAX_DIMENSIONS: usize = 30;
+/// Statistics per point, at most: the four a stream always sends, up to 20 configured ones,
+/// Average, and room to spare. More is not a metric stream's, and would grow a series without
+/// bound (each statistic is a sample, and a family).
+pub const MAX_STATISTICS: usize = 32;
+/// The longest statistic name (`PR(10%:90%)`-style ones are about a dozen characters).
+const MAX_STATISTIC_LEN: usize = 64;
+
+/// An AWS account id: twelve digits.
+fn is_account(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An AWS region name (`us-east-1`, `us-gov-west-1`, `cn-north-1`...): lower-case words and a
+/// number, joined by dashes. Pushed regions become tagging-API calls, so only such names pass.
+fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    s.len() <= 32
+        && parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Text a name or value may be: not empty, and no control characters (which CloudWatch does
+/// not allow either, and which the store's series key uses as separators).
+fn is_text(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.len() <= max && !s.chars().any(char::is_control)
+}
 
 impl Point {
+    /// Whether the point is a CloudWatch metric's: an account id, a region name, a namespace,
+    /// a metric name, at most 30 dimensions and 32 statistics, names within CloudWatch's
+    /// lengths, no control characters, and at least one statistic. Decoders drop the others
+    /// (counted as malformed).
+    pub fn is_valid(&self) -> bool {
+        is_account(&self.account)
+            && is_region(&self.region)
+            && is_text(&self.namespace, 255)
+            && is_text(&self.metric, 255)
+            && self.dimensions.len() <= MAX_DIMENSIONS
+            && self
+                .dimensions
+                .iter()
+                .all(|d| is_text(&d.name, 255) && is_text(&d.value, 1024))
+            && !self.stats.is_empty()
+            && self.stats.len() <= MAX_STATISTICS
+            && self
+                .stats
+                .iter()
+                .all(|(s, _)| is_text(s, MAX_STATISTIC_LEN))
+    }
+
     /// Adds `Average` (Sum / SampleCount; streams send none) when both are there and there
     /// were samples, as GetMetricData's Average would be.
     pub fn with_average(mut self) -> Point {
@@ -84,4 +137,46 @@ pub fn quantile_statistic(q: f64) -> String {
     let s = format!("{:.6}", q * 100.0);
     let s = s.trim_end_matches('0').trim_end_matches('.');
     format!("p{s}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> Point {
+        Point {
+            account: "123456789012".into(),
+            region: "us-gov-west-1".into(),
+            namespace: "AWS/SQS".into(),
+            metric: "NumberOfMessagesSent".into(),
+            dimensions: vec![Dim {
+                name: "QueueName".into(),
+                value: "orders".into(),
+            }],
+            timestamp_ms: 0,
+            stats: vec![("Sum".into(), 1.0)],
+        }
+    }
+
+    #[test]
+    fn only_cloudwatch_shaped_points_are_valid() {
+        assert!(ok().is_valid());
+        let bad: Vec<Box<dyn Fn(&mut Point)>> = vec![
+            Box::new(|p| p.account = "12345".into()),
+            Box::new(|p| p.region = "evil.example.com".into()),
+            Box::new(|p| p.region = "us-east".into()),
+            Box::new(|p| p.namespace = String::new()),
+            Box::new(|p| p.metric = "a\u{1}b".into()),
+            Box::new(|p| p.dimensions[0].value = "x\u{2}".into()),
+            Box::new(|p| p.stats.clear()),
+            Box::new(|p| p.stats = (0..33).map(|i| (format!("p{i}"), 1.0)).collect()),
+            Box::new(|p| p.stats[0].0 = String::new()),
+            Box::new(|p| p.stats[0].0 = "p".repeat(65)),
+        ];
+        for (i, f) in bad.iter().enumerate() {
+            let mut p = ok();
+            f(&mut p);
+            assert!(!p.is_valid(), "case {i}");
+        }
+    }
 }

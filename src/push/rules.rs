@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::{Config, Job, Streams, canonical_statistic};
+use crate::exposition::names::metric_name;
 
 /// What the store applies to every point.
 #[derive(Clone, Debug)]
@@ -13,6 +14,9 @@ pub struct Rules {
     /// Per namespace, the metrics a polling job collects: polling wins for those, in every
     /// account and region, so a family is never served from both.
     pub polled: HashMap<String, HashSet<String>>,
+    /// Every family polling serves (`aws_<ns>_<metric>_<stat>`): a pushed statistic whose
+    /// family is one of them (another spelling of the same names) is left out too.
+    pub polled_families: HashSet<String>,
     /// `--labels-snake-case`.
     pub snake: bool,
     /// `discovery.exportedTagsOnMetrics`: per namespace, the tag keys pushed series get as
@@ -40,13 +44,20 @@ impl Rules {
     /// The rules of a `streams` section and the polling jobs beside it (no exported tags).
     pub fn new(streams: &Streams, jobs: &[Job], snake: bool) -> Rules {
         let mut polled: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut polled_families = HashSet::new();
         for j in jobs {
             let set = polled.entry(j.namespace.clone()).or_default();
             set.extend(j.metrics.iter().map(|m| m.name.clone()));
+            for m in &j.metrics {
+                for stat in &m.statistics {
+                    polled_families.insert(metric_name(&j.namespace, &m.name, stat));
+                }
+            }
         }
         Rules {
             streams: streams.clone(),
             polled,
+            polled_families,
             snake,
             exported_tags: BTreeMap::new(),
         }

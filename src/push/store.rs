@@ -40,7 +40,13 @@ pub struct Tally {
     pub refused: u64,
     /// An identity past [`MAX_KEY_BYTES`].
     pub oversized: u64,
+    /// A timestamp more than [`MAX_FUTURE_MS`] ahead of the clock: it would freeze its series
+    /// (every real point after it "older").
+    pub future: u64,
 }
+
+/// How far ahead of the clock a point's timestamp may be (clock skew; streams run behind).
+pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 
 struct Entry {
     /// Shared with the index: one allocation per series.
@@ -65,9 +71,10 @@ pub struct Store {
     /// Bumped whenever the set of rows changes (not when only values do).
     generation: u64,
     rows: Option<(u64, Rows)>,
-    /// The newest CloudWatch timestamp kept (milliseconds), 0 before the first.
-    pub newest_ms: i64,
     tags: TagTable,
+    /// Per (account, region, tag type), the tagged ARN of each dimension-value list: built
+    /// once per tag read, so naming a series is a lookup.
+    tagged: HashMap<(String, String, &'static str), HashMap<Vec<String>, String>>,
 }
 
 /// Interned strings kept at most: beyond, strings are not shared (still correct, larger).
@@ -84,20 +91,58 @@ impl Store {
             strings: HashMap::new(),
             generation: 0,
             rows: None,
-            newest_ms: 0,
             tags: TagTable::new(),
+            tagged: HashMap::new(),
         }
     }
 
     /// New tags from the tagging API: the series of namespaces with exported tags, or whose
-    /// resources only the tagging API names, get their labels again.
-    pub fn set_tags(&mut self, tags: TagTable) {
+    /// resources only the tagging API names, get their labels again. The regions in `failed`
+    /// could not be read (in full): they keep what they had, with what was read added.
+    pub fn set_tags(&mut self, mut tags: TagTable, failed: &std::collections::BTreeSet<String>) {
+        for (key, old) in std::mem::take(&mut self.tags) {
+            if failed.contains(&key.1) {
+                let new = tags.entry(key).or_default();
+                for (arn, t) in old {
+                    new.entry(arn).or_insert(t);
+                }
+            }
+        }
         self.tags = tags;
+        self.tagged.clear();
+        let types: Vec<&'static catalog::ResourceType> = catalog::NAMESPACES
+            .iter()
+            .flat_map(|ns| ns.resources.iter())
+            .filter(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
+            .collect();
+        for ((account, region), by_arn) in &self.tags {
+            for r in &types {
+                for arn in by_arn.keys() {
+                    if let Some(values) = r.tagged_values(arn) {
+                        let slot = self
+                            .tagged
+                            .entry((account.clone(), region.clone(), r.tag_type))
+                            .or_default()
+                            .entry(values)
+                            .or_insert_with(|| arn.clone());
+                        // Two ARNs for the same dimensions: the first in order, every time.
+                        if arn < slot {
+                            *slot = arn.clone();
+                        }
+                    }
+                }
+            }
+        }
+        self.relabel(|s, ns| s.wants_tags(ns));
+    }
+
+    /// Builds the labels of the series of namespaces `which` selects again.
+    fn relabel(&mut self, which: impl Fn(&Store, &str) -> bool) {
         let mut changed = false;
         for i in 0..self.entries.len() {
             let key = self.entries[i].key.clone();
             let id = Identity::of(&key);
-            if !self.wants_tags(id.namespace) {
+            if !which(self, id.namespace) {
                 continue;
             }
             let labels = self.labels(&id);
@@ -134,15 +179,16 @@ impl Store {
             })
     }
 
-    /// New rules (a reload): series they no longer select leave at once.
+    /// New rules (a reload): series they no longer select leave at once, and the others get
+    /// their labels again (exported tags or label case may have changed).
     pub fn set_rules(&mut self, rules: Rules) {
         self.rules = Arc::new(rules);
         let rules = self.rules.clone();
         self.retain(|e| {
-            let mut parts = e.key.split('\u{1}');
-            let (_, _, ns, metric) = (parts.next(), parts.next(), parts.next(), parts.next());
-            rules.metric(ns.unwrap_or(""), metric.unwrap_or("")).is_ok()
+            let id = Identity::of(&e.key);
+            rules.metric(id.namespace, id.metric).is_ok()
         });
+        self.relabel(|_, _| true);
     }
 
     /// The rules in force.
@@ -160,10 +206,14 @@ impl Store {
         self.entries.is_empty()
     }
 
-    /// Applies a batch's points at `now`.
-    pub fn apply(&mut self, points: Vec<Point>, now: Instant) -> Tally {
+    /// Applies a batch's points at `now` (`now_ms`: the wall clock, milliseconds).
+    pub fn apply(&mut self, points: Vec<Point>, now: Instant, now_ms: i64) -> Tally {
         let mut t = Tally::default();
         for p in points {
+            if p.timestamp_ms > now_ms + MAX_FUTURE_MS {
+                t.future += 1;
+                continue;
+            }
             match self.rules.metric(&p.namespace, &p.metric) {
                 Err(Skip::Filtered) => {
                     t.filtered += 1;
@@ -189,7 +239,7 @@ impl Store {
                     t.older += 1;
                     continue;
                 }
-                let stats = self.stats(&p);
+                let (stats, _) = self.stats(&p);
                 let e = &mut self.entries[i];
                 let same = e.stats.len() == stats.len()
                     && e.stats
@@ -203,7 +253,6 @@ impl Store {
                 e.timestamp_ms = p.timestamp_ms;
                 e.samples = samples;
                 e.updated = now;
-                self.newest_ms = self.newest_ms.max(p.timestamp_ms);
                 t.applied += 1;
                 continue;
             }
@@ -211,9 +260,13 @@ impl Store {
                 t.refused += 1;
                 continue;
             }
-            let stats = self.stats(&p);
+            let (stats, polled) = self.stats(&p);
             if stats.is_empty() {
-                t.filtered += 1;
+                if polled {
+                    t.polled += 1;
+                } else {
+                    t.filtered += 1;
+                }
                 continue;
             }
             let labels = self.labels(&Identity::of(&key));
@@ -228,7 +281,6 @@ impl Store {
                 updated: now,
             });
             self.generation += 1;
-            self.newest_ms = self.newest_ms.max(p.timestamp_ms);
             t.applied += 1;
         }
         t
@@ -249,8 +301,11 @@ impl Store {
             for (i, e) in self.entries.iter().enumerate() {
                 self.index.insert(e.key.clone(), i);
             }
-            self.families.retain(|_, m| Arc::strong_count(m) > 1);
             self.generation += 1;
+            // The cached rows hold families too: without them, a family no series has is
+            // held only by the map.
+            self.rows = None;
+            self.families.retain(|_, m| Arc::strong_count(m) > 1);
         }
         gone
     }
@@ -267,6 +322,9 @@ impl Store {
                     .flat_map(|e| e.stats.iter().map(|(m, _)| (m.clone(), e.labels.clone())))
                     .collect();
                 self.rows = Some((self.generation, rows.clone()));
+                // Families whose last series changed its statistics (the renderer's previous
+                // layout may hold some a while longer: they go at a later build).
+                self.families.retain(|_, m| Arc::strong_count(m) > 1);
                 rows
             }
         };
@@ -290,20 +348,32 @@ impl Store {
         }
     }
 
-    /// The point's exported statistics, each with its family, sorted by family name.
-    fn stats(&mut self, p: &Point) -> Vec<(Arc<Meta>, f64)> {
+    /// The point's exported statistics, each with its family, sorted by family name; and
+    /// whether some were left out because polling serves their family.
+    fn stats(&mut self, p: &Point) -> (Vec<(Arc<Meta>, f64)>, bool) {
         let mut out: Vec<(Arc<Meta>, f64)> = Vec::with_capacity(p.stats.len());
+        let mut polled = false;
         for (stat, value) in &p.stats {
             if !self.rules.statistic(&p.namespace, stat) {
                 continue;
             }
             let name = metric_name(&p.namespace, &p.metric, stat);
+            // The family polling serves under another spelling of the namespace or metric:
+            // never twice in /metrics.
+            if self.rules.polled_families.contains(&name) {
+                polled = true;
+                continue;
+            }
             let meta = match self.families.get(&name) {
                 Some(m) => m.clone(),
                 None => {
                     if !valid_metric_name(&name) {
-                        if first_time(&format!("pushed name {name}")) {
-                            tracing::warn!(name, "not a valid Prometheus metric name; skipped");
+                        // Once per process, not per name: names come from the network.
+                        if first_time("pushed invalid metric name") {
+                            tracing::warn!(
+                                name,
+                                "a pushed metric's name is not a valid Prometheus name; such statistics are skipped"
+                            );
                         }
                         continue;
                     }
@@ -320,7 +390,7 @@ impl Store {
         }
         out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         out.dedup_by(|b, a| Arc::ptr_eq(&a.0, &b.0));
-        out
+        (out, polled)
     }
 
     fn intern(&mut self, s: &str) -> Arc<str> {
@@ -338,9 +408,6 @@ impl Store {
     /// dimensions, the namespace's exported tags, `region` and `account_id`.
     fn labels(&mut self, p: &Identity<'_>) -> Labels {
         let dim = |n: &str| p.dimensions.iter().find(|d| d.0 == n).map(|d| d.1);
-        let tagged = self
-            .tags
-            .get(&(p.account.to_string(), p.region.to_string()));
         let name = catalog::lookup(p.namespace)
             .filter(|ns| ns.namespace == p.namespace)
             .and_then(|ns| ns.resource_for(dim))
@@ -348,31 +415,37 @@ impl Store {
                 catalog::Arn::Built(_) => r.build_arn(p.region, p.account, dim),
                 // Named by the tagging API: the tagged resource whose ARN says these
                 // dimensions; none (or not read yet): global, as polling does.
-                catalog::Arn::Tagged(_) => tagged.and_then(|by_arn| {
-                    let want: Vec<&str> = r.dimensions.iter().filter_map(|d| dim(d)).collect();
-                    by_arn
-                        .keys()
-                        .find(|arn| {
-                            r.tagged_values(arn).is_some_and(|v| {
-                                v.iter().map(String::as_str).eq(want.iter().copied())
-                            })
-                        })
+                catalog::Arn::Tagged(_) => {
+                    let want: Vec<String> = r
+                        .dimensions
+                        .iter()
+                        .filter_map(|d| dim(d).map(String::from))
+                        .collect();
+                    self.tagged
+                        .get(&(p.account.to_string(), p.region.to_string(), r.tag_type))
+                        .and_then(|m| m.get(&want))
                         .cloned()
-                }),
+                }
             })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
-        let mut label =
-            |prefix: &str, key: &str, value: &str| match label_suffix(key, self.rules.snake) {
-                Some(s) => {
-                    map.insert(format!("{prefix}{s}"), Arc::from(value));
+        let mut label = |prefix: &str, key: &str, value: &str| match label_suffix(
+            key,
+            self.rules.snake,
+        ) {
+            Some(s) => {
+                map.insert(format!("{prefix}{s}"), Arc::from(value));
+            }
+            None => {
+                // Once per process, not per key: keys come from the network.
+                if first_time("pushed invalid label name") {
+                    tracing::warn!(
+                        key,
+                        "a pushed dimension or tag key is not a valid Prometheus label name; such labels are skipped"
+                    );
                 }
-                None => {
-                    if first_time(&format!("label {key}")) {
-                        tracing::warn!(key, "not a valid Prometheus label name; label skipped");
-                    }
-                }
-            };
+            }
+        };
         for (k, v) in &p.dimensions {
             label("dimension_", k, v);
         }
@@ -404,6 +477,7 @@ struct Identity<'k> {
     account: &'k str,
     region: &'k str,
     namespace: &'k str,
+    metric: &'k str,
     dimensions: Vec<(&'k str, &'k str)>,
 }
 
@@ -411,7 +485,7 @@ impl<'k> Identity<'k> {
     fn of(key: &'k str) -> Identity<'k> {
         let mut parts = key.split('\u{1}');
         let mut next = || parts.next().unwrap_or("");
-        let (account, region, namespace, _metric) = (next(), next(), next(), next());
+        let (account, region, namespace, metric) = (next(), next(), next(), next());
         let dimensions = key
             .split('\u{1}')
             .skip(4)
@@ -421,6 +495,7 @@ impl<'k> Identity<'k> {
             account,
             region,
             namespace,
+            metric,
             dimensions,
         }
     }
@@ -487,7 +562,7 @@ mod tests {
     #[test]
     fn series_are_named_and_labelled_as_polling_does() {
         let mut s = Store::new(rules(Streams::default()));
-        let t = s.apply(vec![point("api", 60_000, 90.0, 3.0)], Instant::now());
+        let t = s.apply(vec![point("api", 60_000, 90.0, 3.0)], Instant::now(), 0);
         assert_eq!(t.applied, 1);
         let out = text(&mut s);
         assert!(
@@ -510,14 +585,15 @@ mod tests {
         let now = Instant::now();
         let new = vec![point("api", 120_000, 40.0, 2.0)];
         let old = vec![point("api", 60_000, 90.0, 3.0)];
-        s.apply(new.clone(), now);
+        s.apply(new.clone(), now, 0);
         let before = text(&mut s);
-        assert_eq!(s.apply(new.clone(), now).older, 1);
-        assert_eq!(s.apply(old, now).older, 1);
+        assert_eq!(s.apply(new.clone(), now, 0).older, 1);
+        assert_eq!(s.apply(old, now, 0).older, 1);
         assert_eq!(text(&mut s), before);
         // The same minute with more samples is a late update of it: kept.
         assert_eq!(
-            s.apply(vec![point("api", 120_000, 60.0, 3.0)], now).applied,
+            s.apply(vec![point("api", 120_000, 60.0, 3.0)], now, 0)
+                .applied,
             1
         );
         assert!(text(&mut s).contains("} 20\n"));
@@ -537,38 +613,47 @@ mod tests {
                 point("c", 60_000, 1.0, 1.0),
             ],
             now,
+            0,
         );
         assert_eq!((t.applied, t.refused, s.len()), (2, 1, 2));
-        assert_eq!(s.apply(vec![point("a", 120_000, 1.0, 1.0)], now).applied, 1);
+        assert_eq!(
+            s.apply(vec![point("a", 120_000, 1.0, 1.0)], now, 0).applied,
+            1
+        );
     }
 
     #[test]
     fn stale_series_leave_and_their_rows_with_them() {
         let mut s = Store::new(rules(Streams::default()));
         let t0 = Instant::now();
-        s.apply(vec![point("a", 60_000, 1.0, 1.0)], t0);
+        s.apply(vec![point("a", 60_000, 1.0, 1.0)], t0, 0);
         s.apply(
             vec![point("b", 60_000, 1.0, 1.0)],
             t0 + Duration::from_secs(600),
+            0,
         );
+        // An update after the index was rebuilt lands on its own series.
         assert_eq!(s.expire(t0 + Duration::from_secs(899)), 0);
         assert_eq!(s.expire(t0 + Duration::from_secs(900)), 1);
         let out = text(&mut s);
         assert!(!out.contains("dimension_ServiceName=\"a\""), "{out}");
         assert!(out.contains("dimension_ServiceName=\"b\""), "{out}");
+        let t = s.apply(vec![point("b", 120_000, 7.0, 1.0)], t0, 0);
+        assert_eq!((t.applied, s.len()), (1, 1));
+        assert!(text(&mut s).contains("dimension_ServiceName=\"b\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/b\",region=\"us-east-1\"} 7\n"));
     }
 
     #[test]
     fn rows_are_shared_while_only_values_change() {
         let mut s = Store::new(rules(Streams::default()));
         let now = Instant::now();
-        s.apply(vec![point("a", 60_000, 1.0, 1.0)], now);
+        s.apply(vec![point("a", 60_000, 1.0, 1.0)], now, 0);
         let first = s.list();
-        s.apply(vec![point("a", 120_000, 2.0, 1.0)], now);
+        s.apply(vec![point("a", 120_000, 2.0, 1.0)], now, 0);
         let second = s.list();
         assert!(Arc::ptr_eq(&first.rows, &second.rows));
         assert_ne!(first.values, second.values);
-        s.apply(vec![point("b", 120_000, 2.0, 1.0)], now);
+        s.apply(vec![point("b", 120_000, 2.0, 1.0)], now, 0);
         assert!(!Arc::ptr_eq(&second.rows, &s.list().rows));
     }
 
@@ -585,7 +670,7 @@ mod tests {
         let mut s = Store::new(rules(streams.clone()));
         let mut other = point("a", 60_000, 1.0, 1.0);
         other.metric = "MemoryUtilized".into();
-        let t = s.apply(vec![point("a", 60_000, 1.0, 1.0), other], Instant::now());
+        let t = s.apply(vec![point("a", 60_000, 1.0, 1.0), other], Instant::now(), 0);
         assert_eq!((t.applied, t.filtered), (1, 1));
         let out = text(&mut s);
         assert!(out.contains("_cpu_utilized_average{"), "{out}");
@@ -598,7 +683,7 @@ mod tests {
             .insert("CpuUtilized".into());
         let mut s = Store::new(r);
         assert_eq!(
-            s.apply(vec![point("a", 60_000, 1.0, 1.0)], Instant::now())
+            s.apply(vec![point("a", 60_000, 1.0, 1.0)], Instant::now(), 0)
                 .polled,
             1
         );
@@ -614,7 +699,7 @@ mod tests {
             name: "Broker".into(),
             value: "orders".into(),
         }];
-        s.apply(vec![p], Instant::now());
+        s.apply(vec![p], Instant::now(), 0);
         assert!(text(&mut s).contains("name=\"global\""));
         assert_eq!(s.tag_wants().len(), 1, "the tagging API is asked");
         let arn = "arn:aws:mq:us-east-1:123456789012:broker:orders:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9";
@@ -623,7 +708,7 @@ mod tests {
             .entry(("123456789012".into(), "us-east-1".into()))
             .or_default()
             .insert(arn.into(), vec![]);
-        s.set_tags(table);
+        s.set_tags(table, &Default::default());
         let out = text(&mut s);
         assert!(out.contains(&format!("name=\"{arn}\"")), "{out}");
     }
@@ -634,11 +719,11 @@ mod tests {
             timestamps: true,
             ..Streams::default()
         }));
-        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now());
+        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now(), 0);
         let out = text(&mut s);
         assert!(out.contains("dimension_ServiceName=\"a\",name=\"arn:aws:ecs:us-east-1:123456789012:service/prod/a\",region=\"us-east-1\"} 1 120000\n"), "{out}");
         let mut s = Store::new(rules(Streams::default()));
-        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now());
+        s.apply(vec![point("a", 120_000, 1.0, 1.0)], Instant::now(), 0);
         assert!(!text(&mut s).contains(" 120000\n"));
     }
 
@@ -654,6 +739,7 @@ mod tests {
                 point("web", 60_000, 1.0, 1.0),
             ],
             Instant::now(),
+            0,
         );
         assert!(text(&mut s).contains("tag_team=\"\""));
         assert_eq!(
@@ -669,7 +755,7 @@ mod tests {
                 vec![("team".into(), "payments".into())],
             );
         let before = s.list().rows;
-        s.set_tags(table);
+        s.set_tags(table, &Default::default());
         assert!(
             !Arc::ptr_eq(&before, &s.list().rows),
             "relabelled rows are new rows"
@@ -686,11 +772,45 @@ mod tests {
     }
 
     #[test]
+    fn a_point_from_the_future_is_refused_so_it_cannot_freeze_its_series() {
+        let mut s = Store::new(rules(Streams::default()));
+        let now_ms = 1_700_000_000_000;
+        let t = s.apply(
+            vec![point("a", now_ms + MAX_FUTURE_MS + 1, 1.0, 1.0)],
+            Instant::now(),
+            now_ms,
+        );
+        assert_eq!((t.future, s.len()), (1, 0));
+        let t = s.apply(
+            vec![point("a", now_ms + 60_000, 1.0, 1.0)],
+            Instant::now(),
+            now_ms,
+        );
+        assert_eq!(t.applied, 1, "a minute of clock skew is fine");
+    }
+
+    #[test]
+    fn a_family_polling_serves_is_never_pushed_too() {
+        // Another spelling of a polled metric makes the same family name.
+        let mut r = rules(Streams::default());
+        r.polled_families
+            .insert("aws_ecs_containerinsights_cpu_utilized_average".into());
+        let mut s = Store::new(r);
+        let mut p = point("a", 60_000, 1.0, 1.0);
+        p.metric = "Cpu_Utilized".into();
+        let t = s.apply(vec![p], Instant::now(), 0);
+        assert_eq!(t.applied, 1);
+        let out = text(&mut s);
+        assert!(!out.contains("_cpu_utilized_average{"), "{out}");
+        assert!(out.contains("_cpu_utilized_maximum{"), "{out}");
+    }
+
+    #[test]
     fn a_series_past_the_identity_bound_is_refused() {
         let mut s = Store::new(rules(Streams::default()));
         let mut p = point("a", 60_000, 1.0, 1.0);
         p.dimensions[1].value = "x".repeat(MAX_KEY_BYTES);
-        assert_eq!(s.apply(vec![p], Instant::now()).oversized, 1);
+        assert_eq!(s.apply(vec![p], Instant::now(), 0).oversized, 1);
         assert!(s.is_empty());
     }
 }

@@ -9,14 +9,22 @@ use crate::aws::{Api, Sessions};
 use crate::catalog;
 use crate::config::Role;
 
+/// What one read of the tagging API found.
+pub struct Read {
+    /// The tags, per (account, region), per ARN.
+    pub table: TagTable,
+    /// What failed, as loggable text.
+    pub errors: Vec<String>,
+    /// The regions with a failure: they keep the tags they had.
+    pub failed_regions: BTreeSet<String>,
+}
+
 /// Reads the tags of `wants` ((region, namespace) pairs). A region or namespace that fails is
-/// left out (its series keep empty tag labels) and its error returned as text.
-pub async fn read<S: Sessions>(
-    sessions: &S,
-    wants: &BTreeSet<(String, String)>,
-) -> (TagTable, Vec<String>) {
+/// named in the result, so that it keeps the tags it had.
+pub async fn read<S: Sessions>(sessions: &S, wants: &BTreeSet<(String, String)>) -> Read {
     let mut table = TagTable::new();
     let mut errors = Vec::new();
+    let mut failed_regions = BTreeSet::new();
     let mut by_region: HashMap<&str, Vec<&str>> = HashMap::new();
     for (region, ns) in wants {
         by_region.entry(region).or_default().push(ns);
@@ -26,6 +34,7 @@ pub async fn read<S: Sessions>(
             Ok(s) => s,
             Err(e) => {
                 errors.push(format!("{region}: {e}"));
+                failed_regions.insert(region.to_string());
                 continue;
             }
         };
@@ -44,9 +53,16 @@ pub async fn read<S: Sessions>(
                         by_arn.insert(r.arn, r.tags);
                     }
                 }
-                Err(e) => errors.push(format!("{region} {ns}: {e}")),
+                Err(e) => {
+                    errors.push(format!("{region} {ns}: {e}"));
+                    failed_regions.insert(region.to_string());
+                }
             }
         }
     }
-    (table, errors)
+    Read {
+        table,
+        errors,
+        failed_regions,
+    }
 }

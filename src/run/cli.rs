@@ -90,7 +90,7 @@ pub struct Cli {
 
     /// The largest Firehose request body, compressed or not (at most 64 MiB, Firehose's
     /// largest buffer); bigger ones get 413. Keep the stream's buffer size below it.
-    #[arg(long = "firehose.max-body-bytes", default_value_t = crate::push::firehose::MAX_BODY_BYTES as u64,
+    #[arg(long = "firehose.max-body-bytes", default_value_t = crate::push::firehose::DEFAULT_BODY_BYTES as u64,
           value_parser = clap::value_parser!(u64).range(1024..=crate::push::firehose::MAX_BODY_BYTES as u64),
           global = true, help_heading = "Push mode")]
     pub firehose_max_body_bytes: u64,

@@ -96,7 +96,7 @@ pub async fn prepare(f: &Firehose, rules: Rules) -> Result<Prepared, StartError>
             push: Push::new(rules),
             key,
             max_body: f.max_body_bytes,
-            permits: Semaphore::new(BODIES_AT_ONCE),
+            permits: Arc::new(Semaphore::new(BODIES_AT_ONCE)),
         }),
         listener,
         web,
@@ -127,7 +127,7 @@ pub async fn tag_loop(push: Arc<Push>, aws: crate::aws::Aws, interval: std::time
         if wants.is_subset(&read) && last.elapsed() < interval {
             continue;
         }
-        push.refresh_tags(&aws, &wants).await;
+        push.clone().refresh_tags(&aws, &wants).await;
         read = wants;
         last = tokio::time::Instant::now();
     }

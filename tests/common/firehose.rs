@@ -101,6 +101,43 @@ pub fn post(
     }
 }
 
+/// Posts `body` without a Content-Length, in 64 KiB chunks (`Transfer-Encoding: chunked`): the
+/// server learns its size only by reading it.
+pub fn post_chunked(url: &str, key: Option<&str>, request_id: &str, body: &[u8]) -> u16 {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap();
+    let mut s = TcpStream::connect(host).expect("connect to the Firehose endpoint");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nX-Amz-Firehose-Request-Id: {request_id}\r\n"
+    );
+    if let Some(k) = key {
+        head.push_str(&format!("X-Amz-Firehose-Access-Key: {k}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = s.write_all(head.as_bytes());
+    for c in body.chunks(64 << 10) {
+        if s.write_all(format!("{:x}\r\n", c.len()).as_bytes())
+            .is_err()
+            || s.write_all(c).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+    }
+    let _ = s.write_all(b"0\r\n\r\n");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
 /// A JSON-format metric-stream line.
 pub fn json_line(
     namespace: &str,
