@@ -161,17 +161,17 @@ mod tests {
     #[test]
     fn only_cloudwatch_shaped_points_are_valid() {
         assert!(ok().is_valid());
-        let bad: Vec<Box<dyn Fn(&mut Point)>> = vec![
-            Box::new(|p| p.account = "12345".into()),
-            Box::new(|p| p.region = "evil.example.com".into()),
-            Box::new(|p| p.region = "us-east".into()),
-            Box::new(|p| p.namespace = String::new()),
-            Box::new(|p| p.metric = "a\u{1}b".into()),
-            Box::new(|p| p.dimensions[0].value = "x\u{2}".into()),
-            Box::new(|p| p.stats.clear()),
-            Box::new(|p| p.stats = (0..33).map(|i| (format!("p{i}"), 1.0)).collect()),
-            Box::new(|p| p.stats[0].0 = String::new()),
-            Box::new(|p| p.stats[0].0 = "p".repeat(65)),
+        let bad: [fn(&mut Point); 10] = [
+            |p| p.account = "12345".into(),
+            |p| p.region = "evil.example.com".into(),
+            |p| p.region = "us-east".into(),
+            |p| p.namespace = String::new(),
+            |p| p.metric = "a\u{1}b".into(),
+            |p| p.dimensions[0].value = "x\u{2}".into(),
+            |p| p.stats.clear(),
+            |p| p.stats = (0..33).map(|i| (format!("p{i}"), 1.0)).collect(),
+            |p| p.stats[0].0 = String::new(),
+            |p| p.stats[0].0 = "p".repeat(65),
         ];
         for (i, f) in bad.iter().enumerate() {
             let mut p = ok();
