@@ -57,6 +57,10 @@ fn tune_malloc() {
 fn main() -> ExitCode {
     tune_malloc();
     let cli = Cli::parse_from(normalise_args(std::env::args()));
+    if let Err(e) = cli.shard() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     match cli.command {
         Some(Command::Version) => {
             println!("cw-exporter {}", env!("CARGO_PKG_VERSION"));
@@ -65,10 +69,19 @@ fn main() -> ExitCode {
         Some(Command::VerifyConfig { strict }) => verify(&cli, strict),
         Some(Command::Plan { offline, output }) => {
             init_logging(cli.log_level(), cli.log_format);
-            match runtime().block_on(run::plan(&cli.settings(), offline)) {
+            let settings = cli.settings();
+            match runtime().block_on(run::plan(&settings, offline)) {
                 Ok(r) => {
                     match output {
-                        PlanOutput::Text => print!("{}", r.to_text()),
+                        PlanOutput::Text => {
+                            if settings.shard.is_sharded() {
+                                println!(
+                                    "shard {} of {} (--shard, --total-shards): the figures are this shard's share; discovery lists everything in every shard",
+                                    settings.shard.index, settings.shard.total
+                                );
+                            }
+                            print!("{}", r.to_text())
+                        }
                         PlanOutput::Json => println!(
                             "{}",
                             serde_json::to_string_pretty(&r).expect("a report serialises")

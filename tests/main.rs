@@ -22,6 +22,7 @@ mod reload;
 mod scripts;
 mod secrets;
 mod seed_config;
+mod sharding;
 mod verify_config;
 mod web_security;
 mod window_mode;

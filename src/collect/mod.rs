@@ -63,6 +63,8 @@ pub struct Options {
     /// An info series for every tagged resource a tag-reading job finds, even one without
     /// series (YACE's `always-return-info-metrics`).
     pub always_info_metrics: bool,
+    /// The resources this process keeps (`--shard` of `--total-shards`).
+    pub shard: crate::discovery::shard::Shard,
 }
 
 /// The state of one config job after the last cycle.
@@ -184,7 +186,10 @@ impl<S: Sessions> Collector<S> {
                             region.clone(),
                             job_ids.clone(),
                             deadline * DISCOVERY_DEADLINE_CYCLES,
-                            self.opts.always_info_metrics,
+                            scope::Keep {
+                                always_info: self.opts.always_info_metrics,
+                                shard: self.opts.shard,
+                            },
                         );
                         Running {
                             discovery,
@@ -292,6 +297,7 @@ impl<S: Sessions> Collector<S> {
         let mut families = Families::default();
         self.duplicates_total += cloudwatch.duplicates() as u64;
         series::add_self_metrics(&mut families, acc, &status, duration, self.duplicates_total);
+        series::add_shard(&mut families, self.opts.shard);
 
         self.advance(moment);
         Snapshot {

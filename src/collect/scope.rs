@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use futures_util::future::{BoxFuture, Shared};
 
-use crate::aws::{AwsError, Sessions};
+use crate::aws::{Api, AwsError, Sessions};
 use crate::config::{Job, Role};
 use crate::discovery::{self, Found, Target};
 use crate::fetch::{self, Fetched};
@@ -138,6 +138,16 @@ pub async fn collect<S: Sessions>(
     }
 }
 
+/// What a discovery keeps: with `always_info`, an info series for every tagged resource
+/// (YACE's `always-return-info-metrics`); and only `shard`'s resources.
+#[derive(Clone, Copy, Debug)]
+pub struct Keep {
+    /// YACE's `always-return-info-metrics`.
+    pub always_info: bool,
+    /// `--shard` of `--total-shards`.
+    pub shard: crate::discovery::shard::Shard,
+}
+
 /// Starts the discovery of a (role, region) in its own task, bounded by `deadline`.
 pub fn discover_in_background<S: Sessions>(
     aws: Arc<S>,
@@ -146,14 +156,21 @@ pub fn discover_in_background<S: Sessions>(
     region: String,
     job_ids: Vec<usize>,
     deadline: Duration,
-    always_info: bool,
+    keep: Keep,
 ) -> (Discovery, tokio::task::AbortHandle) {
     let re = region.clone();
     let task = tokio::spawn(async move {
         let session = aws.session(&role, &region).await.map_err(Arc::new)?;
-        let work = discovery::discover(&session, &jobs, &job_ids, always_info);
+        let work = discovery::discover(&session, &jobs, &job_ids, keep.always_info);
         match tokio::time::timeout(deadline, work).await {
-            Ok(found) => Ok(Arc::new(found)),
+            // Discovery itself is not sharded (ListMetrics is cheap, bench/reports/): each
+            // shard lists everything and keeps its own.
+            Ok(found) => Ok(Arc::new(keep.shard.keep(
+                found,
+                &jobs,
+                session.account(),
+                &region,
+            ))),
             Err(_) => Err(Arc::new(AwsError {
                 api: "discovery",
                 region,

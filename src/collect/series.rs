@@ -421,6 +421,26 @@ pub fn add_build_info(fs: &mut Families) {
     );
 }
 
+/// kube-state-metrics' shard series: which shard this process is, of how many.
+pub fn add_shard(fs: &mut Families, shard: crate::discovery::shard::Shard) {
+    fs.add(
+        "cw_exporter_shard_ordinal",
+        || "This process's shard (--shard, or its pod's ordinal), zero-based".into(),
+        Kind::Gauge,
+        BTreeMap::new(),
+        f64::from(shard.index),
+        None,
+    );
+    fs.add(
+        "cw_exporter_total_shards",
+        || "How many shards split the resources (--total-shards)".into(),
+        Kind::Gauge,
+        BTreeMap::new(),
+        f64::from(shard.total),
+        None,
+    );
+}
+
 fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()

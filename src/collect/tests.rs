@@ -37,6 +37,7 @@ fn options() -> Options {
         cycle_timeout: Duration::from_secs(30),
         calls_in_flight: crate::fetch::CALLS_IN_FLIGHT,
         always_info_metrics: false,
+        shard: Default::default(),
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 pub mod enhanced;
+pub mod shard;
 
 use crate::aws::{Api, AwsError};
 use crate::catalog;

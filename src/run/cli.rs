@@ -51,6 +51,25 @@ pub struct Cli {
     #[arg(long = "web.enable-lifecycle", global = true)]
     pub enable_lifecycle: bool,
 
+    /// This process's shard, zero-based (kube-state-metrics' flag): it keeps the resources
+    /// rendezvous hashing gives it, and their series.
+    #[arg(long = "shard", global = true, help_heading = "Sharding")]
+    pub shard: Option<u32>,
+
+    /// How many shards split the resources (1: no sharding).
+    #[arg(long = "total-shards", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), global = true, help_heading = "Sharding")]
+    pub total_shards: u32,
+
+    /// The pod's name (a StatefulSet's `<name>-<ordinal>`): its ordinal is the shard; give it
+    /// from the downward API instead of --shard.
+    #[arg(
+        long = "pod",
+        env = "POD_NAME",
+        global = true,
+        help_heading = "Sharding"
+    )]
+    pub pod: Option<String>,
+
     /// Push mode: serve Firehose's HTTP endpoint (POST /firehose) for CloudWatch Metric
     /// Streams on this address, e.g. ":8443". Off when unset.
     #[arg(
@@ -271,6 +290,29 @@ impl Cli {
         }
     }
 
+    /// The shard from `--shard`, or `--pod`'s ordinal, of `--total-shards`.
+    pub fn shard(&self) -> Result<crate::discovery::shard::Shard, String> {
+        use crate::discovery::shard::{Shard, ordinal};
+        let index = match (self.shard, &self.pod) {
+            (Some(i), _) => i,
+            (None, Some(pod)) if self.total_shards > 1 => ordinal(pod).ok_or_else(|| {
+                format!("--pod {pod}: no ordinal at the end of the name (a StatefulSet pod is <name>-<ordinal>); give --shard instead")
+            })?,
+            (None, _) => 0,
+        };
+        if index >= self.total_shards {
+            return Err(format!(
+                "--shard {index} is not below --total-shards {}: shards are 0 to {}",
+                self.total_shards,
+                self.total_shards - 1
+            ));
+        }
+        Ok(Shard {
+            index,
+            total: self.total_shards,
+        })
+    }
+
     /// The settings the library runs with, made once from the flags.
     pub fn settings(&self) -> Settings {
         let y = &self.yace;
@@ -331,6 +373,8 @@ impl Cli {
             web_config_file: self.web_config_file.clone(),
             listen_address: self.listen_address.clone(),
             enable_lifecycle: self.enable_lifecycle,
+            // main checks the shard flags before anything runs.
+            shard: self.shard().unwrap_or_default(),
             firehose: self.firehose_listen_address.clone().map(|listen_address| {
                 super::settings::Firehose {
                     listen_address,

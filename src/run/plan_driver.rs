@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Settings;
-use crate::aws::{Accounting, Aws, RateLimits, Sessions};
+use crate::aws::{Accounting, Api, Aws, RateLimits, Sessions};
 use crate::config::{self, Severity};
 use crate::cost::{self, Report};
 use crate::discovery;
@@ -94,6 +94,9 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
                 let before = totals();
                 let found =
                     discovery::discover(&session, &jobs, &ids, settings.always_info_metrics).await;
+                let found = settings
+                    .shard
+                    .keep(found, &jobs, session.account(), &region);
                 if let Some((j, e)) = found.failed.first() {
                     return Err(PlanError::Discovery {
                         job: jobs[*j].label.clone(),

@@ -18,6 +18,8 @@ pub struct Settings {
     pub listen_address: String,
     /// `--web.enable-lifecycle`: HTTP reload is off without it (SIGHUP always works).
     pub enable_lifecycle: bool,
+    /// `--shard` / `--pod` of `--total-shards`.
+    pub shard: crate::discovery::shard::Shard,
     /// Push mode's listener, when `--firehose.listen-address` is set.
     pub firehose: Option<Firehose>,
     /// `--aws.rate-limit` overrides, (API, calls per second).
@@ -131,6 +133,7 @@ impl Settings {
                 .calls_in_flight
                 .unwrap_or(crate::fetch::CALLS_IN_FLIGHT),
             always_info_metrics: self.always_info_metrics,
+            shard: self.shard,
         }
     }
 }
