@@ -57,7 +57,9 @@ fn tune_malloc() {
 fn main() -> ExitCode {
     tune_malloc();
     let cli = Cli::parse_from(normalise_args(std::env::args()));
-    if let Err(e) = cli.shard() {
+    if !matches!(cli.command, Some(Command::Version))
+        && let Err(e) = cli.shard()
+    {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
@@ -69,6 +71,12 @@ fn main() -> ExitCode {
         Some(Command::VerifyConfig { strict }) => verify(&cli, strict),
         Some(Command::Plan { offline, output }) => {
             init_logging(cli.log_level(), cli.log_format);
+            if offline.is_some() && cli.total_shards > 1 {
+                eprintln!(
+                    "error: plan --offline cannot split an estate it has not seen into shards: run plan without --offline, or divide by --total-shards"
+                );
+                return ExitCode::from(2);
+            }
             let settings = cli.settings();
             match runtime().block_on(run::plan(&settings, offline)) {
                 Ok(r) => {

@@ -57,11 +57,17 @@ fn three_shards_export_exactly_what_one_process_does() {
     // The bill: each shard's GetMetricData calls are ⌈its own queries / 500⌉, and the shards'
     // queries add up to the unsharded process's (plan, which the exporter's calls follow).
     let one = plan_json(&moto, &[config]);
+    assert!(one.get("shard").is_none(), "unsharded: no shard field");
     let mut billed = 0;
     for i in 0..3 {
         let p = plan_json(
             &moto,
             &[config, &format!("--shard={i}"), "--total-shards=3"],
+        );
+        assert_eq!(
+            p["shard"],
+            serde_json::json!({"index": i, "total": 3}),
+            "{p}"
         );
         let q = p["metrics_billed_per_cycle"].as_u64().unwrap();
         assert_eq!(
@@ -85,6 +91,26 @@ fn shard_flags_are_checked_before_anything_runs() {
             "not below --total-shards 3",
         ),
         (vec!["--pod=cw-exporter", "--total-shards=3"], "no ordinal"),
+        (
+            vec!["--pod=cw-exporter-4", "--total-shards=3"],
+            "--pod cw-exporter-4: shard 4",
+        ),
+        (
+            vec!["--pod=cw-exporter-1", "--shard=2", "--total-shards=3"],
+            "disagree",
+        ),
+        (
+            vec![
+                "--total-shards=2",
+                "--firehose.listen-address=127.0.0.1:1",
+                "--firehose.no-access-key",
+            ],
+            "cannot be split by shard",
+        ),
+        (
+            vec!["plan", "--offline=5", "--total-shards=2"],
+            "cannot split an estate",
+        ),
     ] {
         let out = cw_exporter(&moto)
             .args(["-config.file=examples/seed-config.yml"])
@@ -95,4 +121,18 @@ fn shard_flags_are_checked_before_anything_runs() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn a_statefulset_pod_takes_its_shard_from_its_name() {
+    let moto = Moto::unreachable();
+    let port = free_port();
+    let mut cmd = cw_exporter(&moto);
+    cmd.env("POD_NAME", "cw-exporter-2")
+        .args(["-config.file=examples/seed-config.yml", "--total-shards=3"]);
+    let e = spawn_exporter(cmd, "http", port);
+    wait_ready(&e);
+    let m = e.metrics();
+    assert!(m.contains("cw_exporter_shard_ordinal 2\n"), "{m}");
+    assert!(m.contains("cw_exporter_total_shards 3\n"), "{m}");
 }

@@ -92,6 +92,9 @@ pub struct Report {
     pub task_level_series: usize,
     /// Of those, the series of one container of a task.
     pub container_level_series: usize,
+    /// With `--total-shards` > 1: the shard these figures are the share of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::discovery::shard::Shard>,
     /// Distinct CloudWatch metrics (namespace, name, dimensions) the config collects: what a
     /// metric stream would send instead, every statistic in one update a minute.
     pub streamed_metrics: usize,
@@ -309,6 +312,7 @@ pub fn report(
         dollars_per_month: round_cents(gmd + lm),
         task_level_series: task_level,
         container_level_series: container_level,
+        shard: None,
         streamed_metrics: streamed.len(),
         dollars_per_month_streaming: round_cents(
             streamed.len() as f64 * 60.0 * HOURS_PER_MONTH * METRIC_STREAM_PER_UPDATE,

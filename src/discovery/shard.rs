@@ -15,7 +15,7 @@ use crate::catalog;
 use crate::config::Job;
 
 /// One process's shard: `index` of `total` (0 ≤ index < total).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Shard {
     /// `--shard`.
     pub index: u32,
@@ -103,7 +103,11 @@ impl Shard {
 
 /// The shard of a StatefulSet pod, from its name's ordinal (`cw-exporter-2` → 2).
 pub fn ordinal(pod: &str) -> Option<u32> {
-    pod.rsplit_once('-').and_then(|(_, n)| n.parse().ok())
+    let (_, n) = pod.rsplit_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    n.parse().ok()
 }
 
 #[cfg(test)]
@@ -175,5 +179,6 @@ mod tests {
         assert_eq!(ordinal("cw-exporter-0"), Some(0));
         assert_eq!(ordinal("cw-exporter-12"), Some(12));
         assert_eq!(ordinal("cw-exporter"), None);
+        assert_eq!(ordinal("x-+1"), None);
     }
 }

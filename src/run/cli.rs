@@ -293,19 +293,32 @@ impl Cli {
     /// The shard from `--shard`, or `--pod`'s ordinal, of `--total-shards`.
     pub fn shard(&self) -> Result<crate::discovery::shard::Shard, String> {
         use crate::discovery::shard::{Shard, ordinal};
-        let index = match (self.shard, &self.pod) {
-            (Some(i), _) => i,
-            (None, Some(pod)) if self.total_shards > 1 => ordinal(pod).ok_or_else(|| {
+        let from_pod = match &self.pod {
+            Some(pod) if self.total_shards > 1 => Some(ordinal(pod).ok_or_else(|| {
                 format!("--pod {pod}: no ordinal at the end of the name (a StatefulSet pod is <name>-<ordinal>); give --shard instead")
-            })?,
-            (None, _) => 0,
+            })?),
+            _ => None,
+        };
+        let (index, from) = match (self.shard, from_pod) {
+            (Some(i), Some(p)) if i != p => {
+                return Err(format!(
+                    "--shard {i} and --pod {}'s ordinal {p} disagree: give one",
+                    self.pod.as_deref().unwrap_or("")
+                ));
+            }
+            (Some(i), _) => (i, "--shard".to_string()),
+            (None, Some(p)) => (p, format!("--pod {}", self.pod.as_deref().unwrap_or(""))),
+            (None, None) => (0, "--shard".to_string()),
         };
         if index >= self.total_shards {
             return Err(format!(
-                "--shard {index} is not below --total-shards {}: shards are 0 to {}",
+                "{from}: shard {index} is not below --total-shards {}: shards are 0 to {}",
                 self.total_shards,
                 self.total_shards - 1
             ));
+        }
+        if self.firehose_listen_address.is_some() && self.total_shards > 1 {
+            return Err("--firehose.listen-address with --total-shards > 1: Firehose delivers each batch to one replica, so pushed series cannot be split by shard; run the Firehose endpoint in one unsharded process".into());
         }
         Ok(Shard {
             index,
@@ -362,6 +375,11 @@ impl Cli {
                     "{flag} is accepted and has no effect: {why}"
                 )));
             }
+        }
+        if self.pod.is_some() && self.total_shards == 1 && self.shard.is_none() {
+            notes.push(Note::info(
+                "--pod (or POD_NAME) is set and --total-shards is 1: not sharded".into(),
+            ));
         }
         if y.profiling_enabled {
             notes.push(Note::warn(

@@ -126,6 +126,10 @@ pub async fn plan(settings: &Settings, offline: Option<usize>) -> Result<Report,
         &cadence,
         &RateLimits::new(&settings.rate_limits),
     );
+    let mut report = report;
+    if settings.shard.is_sharded() {
+        report.shard = Some(settings.shard);
+    }
     for w in timeout_warnings(&report, settings.cycle_timeout()) {
         eprintln!("warning: {w}");
     }
