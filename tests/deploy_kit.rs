@@ -94,14 +94,7 @@ fn the_firehose_overlay_exposes_the_endpoint_and_it_takes_a_delivery() {
         "k8s-firehose-key-not-real\n",
     )];
     let exp = run_container(&moto, &docs, &existing, &[]);
-    let log = exp.log();
-    let addr = log
-        .lines()
-        .find(|l| l.contains("Firehose endpoint listening"))
-        .and_then(|l| l.split("address=").nth(1))
-        .and_then(|a| a.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no Firehose listener: {log}"))
-        .to_string();
+    let url = common::firehose::listening_url(&exp.log());
     // A metric the seed's config does not poll (polling wins for those it does).
     let line = common::firehose::json_line(
         "AWS/SQS",
@@ -112,7 +105,7 @@ fn the_firehose_overlay_exposes_the_endpoint_and_it_takes_a_delivery() {
     );
     let body = common::firehose::body("k8s-1", &[line.into_bytes()]);
     let a = common::firehose::post(
-        &format!("http://{addr}/firehose"),
+        &url,
         Some("k8s-firehose-key-not-real"),
         Some("k8s-1"),
         &body,

@@ -407,15 +407,7 @@ fn firehose_values_expose_the_endpoint_and_it_takes_a_delivery() {
     // The pod as the kubelet runs it: the key from the chart-made Secret, mounted as a file.
     let moto = Moto::unreachable();
     let exp = run_container(&moto, &docs, &[], &[]);
-    let log = exp.log();
-    let addr = log
-        .lines()
-        .find(|l| l.contains("Firehose endpoint listening"))
-        .and_then(|l| l.split("address=").nth(1))
-        .and_then(|a| a.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no Firehose listener: {log}"))
-        .to_string();
-    let url = format!("http://{addr}/firehose");
+    let url = common::firehose::listening_url(&exp.log());
     let line = common::firehose::json_line(
         "ECS/ContainerInsights",
         "CpuUtilized",

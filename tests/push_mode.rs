@@ -219,27 +219,9 @@ fn the_firehose_contract_is_kept_and_series_are_polling_s() {
     assert_eq!(own(&m, "cw_exporter_firehose_series"), 8.0);
 
     // promtool accepts the whole exposition.
-    let check = std::process::Command::new(promtool())
-        .args(["check", "metrics"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        check
-            .stdin
-            .as_ref()
-            .unwrap()
-            .write_all(m.as_bytes())
-            .unwrap();
-    }
-    let out = check.wait_with_output().unwrap();
     // It parses; what promtool says is only its naming lint on YACE's names (camelCase
     // dimension labels, the `_sum` and `_sample_count` statistics), which polling has too.
-    let said =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let (_, said) = promtool_check_metrics(&m);
     for l in said.lines().filter(|l| !l.trim().is_empty()) {
         assert!(
             l.contains("should be written in 'snake_case'")

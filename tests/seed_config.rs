@@ -301,28 +301,7 @@ fn promtool_accepts_the_output_and_openmetrics_is_served_on_request() {
             "-labels-snake-case",
         ],
     );
-    let check = |text: &str| {
-        let mut child = std::process::Command::new(promtool())
-            .args(["check", "metrics"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
+    let check = promtool_check_metrics;
     let text = exp.metrics();
     assert!(
         text.contains("dimension_cluster_name=\""),

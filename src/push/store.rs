@@ -158,11 +158,21 @@ impl Store {
 
     /// The (region, namespace) pairs whose series want tags: what the tagging API is asked.
     pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, String)> {
-        self.entries
-            .iter()
-            .map(|e| Identity::of(&e.key))
-            .filter(|id| self.wants_tags(id.namespace))
-            .map(|id| (id.region.to_string(), id.namespace.to_string()))
+        // Asked every few seconds over every series, under the store's lock: the catalog is
+        // searched once per namespace, not once per series.
+        let mut wants: HashMap<&str, bool> = HashMap::new();
+        let mut out = std::collections::BTreeSet::new();
+        for e in &self.entries {
+            let id = Identity::of(&e.key);
+            if *wants
+                .entry(id.namespace)
+                .or_insert_with(|| self.wants_tags(id.namespace))
+            {
+                out.insert((id.region, id.namespace));
+            }
+        }
+        out.into_iter()
+            .map(|(r, n)| (r.to_string(), n.to_string()))
             .collect()
     }
 

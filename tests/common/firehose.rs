@@ -138,6 +138,17 @@ pub fn post_chunked(url: &str, key: Option<&str>, request_id: &str, body: &[u8])
         .unwrap_or(0)
 }
 
+/// Where a started exporter's Firehose endpoint listens, from its log's start line.
+pub fn listening_url(log: &str) -> String {
+    let addr = log
+        .lines()
+        .find(|l| l.contains("Firehose endpoint listening"))
+        .and_then(|l| l.split("address=").nth(1))
+        .and_then(|a| a.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no Firehose listener: {log}"));
+    format!("http://{addr}/firehose")
+}
+
 /// A JSON-format metric-stream line.
 pub fn json_line(
     namespace: &str,

@@ -501,6 +501,29 @@ pub fn promtool() -> PathBuf {
     p.to_path_buf()
 }
 
+/// `promtool check metrics` on `text`: its exit code and everything it said.
+pub fn promtool_check_metrics(text: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    let mut child = Command::new(promtool())
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
 /// The samples of one metric family.
 pub fn named<'a>(lines: &'a [Line], name: &str) -> Vec<&'a Line> {
     lines.iter().filter(|l| l.name == name).collect()
