@@ -436,3 +436,106 @@ fn firehose_values_expose_the_endpoint_and_it_takes_a_delivery() {
     }
     assert!(!exp.log().contains("cw-exporter-ci-firehose-key-not-real"));
 }
+
+/// The chart's output for `sets`, or its error if it refuses to render.
+fn render_error(sets: &[&str]) -> String {
+    let chart = chart();
+    let mut args = vec!["template", "cw", chart.to_str().unwrap()];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let out = helm(&args).output().unwrap();
+    assert!(!out.status.success(), "{sets:?} rendered");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn sharding_values_run_as_shards_whose_union_is_the_unsharded_export() {
+    let docs = render("sharding-values.yaml", &[]);
+    assert!(
+        find(&docs, "Deployment").is_empty(),
+        "a StatefulSet instead"
+    );
+    let sts = find(&docs, "StatefulSet")[0];
+    assert_eq!(sts["spec"]["replicas"], 3);
+    let svc = find(&docs, "Service")[0];
+    assert_eq!(svc["spec"]["clusterIP"], "None", "headless");
+    assert_eq!(sts["spec"]["serviceName"], svc["metadata"]["name"]);
+    let pod_labels = &sts["spec"]["template"]["metadata"]["labels"];
+    let selects = |sel: &Value| {
+        sel.as_object()
+            .unwrap()
+            .iter()
+            .all(|(k, v)| &pod_labels[k] == v)
+    };
+    assert!(selects(&svc["spec"]["selector"]));
+    assert!(selects(
+        &find(&docs, "PodDisruptionBudget")[0]["spec"]["selector"]["matchLabels"]
+    ));
+    // One ServiceMonitor: it selects the Service, whose endpoints are every shard.
+    let sms = find(&docs, "ServiceMonitor");
+    assert_eq!(sms.len(), 1);
+    assert!(
+        sms[0]["spec"]["selector"]["matchLabels"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .all(|(k, v)| &svc["metadata"]["labels"][k] == v)
+    );
+    // No pod reads the API server: no RBAC, no token.
+    assert!(find(&docs, "Role").is_empty() && find(&docs, "ClusterRole").is_empty());
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["automountServiceAccountToken"],
+        false
+    );
+
+    // Each rendered pod, as the kubelet runs it (its name from the downward API), against
+    // one estate; together they serve what the unsharded chart's pod serves, each series once.
+    let moto = Moto::start();
+    moto.seed(&["--clusters", "2", "--minutes", "10"]);
+    let whole = run_container(&moto, &render("", &[]), &[], &sdk_env());
+    let all = series_set(&whole);
+    assert!(all.len() > 30, "{}", all.len());
+    let mut union = std::collections::BTreeSet::new();
+    for i in 0..3 {
+        let exp = run_pod(&moto, &docs, &[], &sdk_env(), i);
+        let m = exp.metrics();
+        assert!(
+            m.contains(&format!("cw_exporter_shard_ordinal {i}\n")),
+            "{m}"
+        );
+        assert!(m.contains("cw_exporter_total_shards 3\n"), "{m}");
+        let mine = series_set(&exp);
+        assert!(
+            !mine.is_empty() && mine.len() < all.len(),
+            "shard {i}: {}",
+            mine.len()
+        );
+        for s in mine {
+            assert!(union.insert(s.clone()), "twice: {s}");
+        }
+    }
+    assert_eq!(union, all);
+}
+
+#[test]
+fn sharding_refuses_what_cannot_be_split() {
+    let on = "sharding.enabled=true";
+    assert!(render_error(&[on, "replicaCount=2"]).contains("sharding.shards, not replicaCount"));
+    assert!(
+        render_error(&[on, "firehose.enabled=true", "firehose.accessKey=k"])
+            .contains("one replica")
+    );
+    assert!(render_error(&[on, "service.type=LoadBalancer"]).contains("headless"));
+    let chart = chart();
+    let out = helm(&[
+        "lint",
+        "--strict",
+        chart.to_str().unwrap(),
+        "--set",
+        "sharding.shards=0",
+    ])
+    .output()
+    .unwrap();
+    assert!(!out.status.success(), "no shards passed lint");
+}

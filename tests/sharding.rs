@@ -7,23 +7,13 @@ use std::collections::BTreeSet;
 use crate::common;
 use common::*;
 
-/// The CloudWatch series' names and labels (values may differ between processes started
-/// seconds apart: their windows end at different moments).
-fn series(exp: &Exporter) -> BTreeSet<String> {
-    exp.metrics()
-        .lines()
-        .filter(|l| l.starts_with("aws_"))
-        .map(|l| l.rsplit_once(' ').map_or(l, |(s, _)| s).to_string())
-        .collect()
-}
-
 #[test]
 fn three_shards_export_exactly_what_one_process_does() {
     let moto = Moto::start();
     moto.seed(&["--clusters", "3", "--minutes", "10"]);
     let config = "-config.file=examples/seed-config.yml";
     let whole = exporter(&moto, &[config]);
-    let all = series(&whole);
+    let all = series_set(&whole);
     assert!(all.len() > 50, "{}", all.len());
     let shards: Vec<Exporter> = (0..3)
         .map(|i| {
@@ -35,7 +25,7 @@ fn three_shards_export_exactly_what_one_process_does() {
         .collect();
     let mut union = BTreeSet::new();
     for (i, s) in shards.iter().enumerate() {
-        let mine = series(s);
+        let mine = series_set(s);
         assert!(!mine.is_empty(), "shard {i} has nothing");
         assert!(
             mine.len() < all.len(),

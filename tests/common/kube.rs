@@ -97,17 +97,42 @@ fn data(obj: &Value, key: &str) -> Vec<u8> {
 /// user, as (name, key, content).
 pub type Existing<'a> = &'a [(&'a str, &'a str, &'a str)];
 
-/// Runs the Deployment's container as the kubelet would: its args and env (secretKeyRef
-/// resolved), its volumes as files (ConfigMap and Secret keys), plus what the test needs
-/// (moto's endpoint, a free port). Waits until its readiness probe passes.
+/// Runs the Deployment's container as the kubelet would: its args and env (secretKeyRef and
+/// the pod's name resolved), its volumes as files (ConfigMap and Secret keys), plus what the
+/// test needs (moto's endpoint, a free port). Waits until its readiness probe passes.
 pub fn run_container(
     moto: &Moto,
     docs: &[Value],
     existing: Existing,
     extra_env: &[(&str, String)],
 ) -> Exporter {
-    let dep = find(docs, "Deployment")[0];
-    let pod = &dep["spec"]["template"]["spec"];
+    run_pod(moto, docs, existing, extra_env, 0)
+}
+
+/// Runs one pod of the rendered workload as [`run_container`] does: the Deployment's pod, or
+/// the StatefulSet's pod `<name>-<ordinal>`.
+pub fn run_pod(
+    moto: &Moto,
+    docs: &[Value],
+    existing: Existing,
+    extra_env: &[(&str, String)],
+    ordinal: usize,
+) -> Exporter {
+    let (workload, pod_name) = match find(docs, "Deployment").first() {
+        Some(d) => (
+            *d,
+            format!(
+                "{}-5d8f7c9b4-x2x7q",
+                d["metadata"]["name"].as_str().unwrap()
+            ),
+        ),
+        None => {
+            let s = find(docs, "StatefulSet")[0];
+            let name = s["metadata"]["name"].as_str().unwrap();
+            (s, format!("{name}-{ordinal}"))
+        }
+    };
+    let pod = &workload["spec"]["template"]["spec"];
     let c = &pod["containers"][0];
     let root = std::env::temp_dir().join(format!("cw-pod-{}", free_port()));
     let lookup = |kind: &str, name: &str, key: &str| -> Vec<u8> {
@@ -196,11 +221,15 @@ pub fn run_container(
         let name = e["name"].as_str().unwrap();
         let value = if let Some(v) = e["value"].as_str() {
             fix(v)
+        } else if let Some(path) = e["valueFrom"]["fieldRef"]["fieldPath"].as_str() {
+            // The downward API: only the pod's name is modelled.
+            assert_eq!(path, "metadata.name", "env {name}");
+            pod_name.clone()
         } else {
             let r = &e["valueFrom"]["secretKeyRef"];
             assert!(
                 r.is_object(),
-                "env {name}: only value and secretKeyRef are modelled"
+                "env {name}: only value, secretKeyRef and the pod's name are modelled"
             );
             String::from_utf8(lookup(
                 "Secret",

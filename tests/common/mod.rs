@@ -529,6 +529,16 @@ pub fn named<'a>(lines: &'a [Line], name: &str) -> Vec<&'a Line> {
     lines.iter().filter(|l| l.name == name).collect()
 }
 
+/// The CloudWatch series' names and labels, without values (values may differ between
+/// processes started seconds apart: their windows end at different moments).
+pub fn series_set(exp: &Exporter) -> std::collections::BTreeSet<String> {
+    exp.metrics()
+        .lines()
+        .filter(|l| l.starts_with("aws_"))
+        .map(|l| l.rsplit_once(' ').map_or(l, |(s, _)| s).to_string())
+        .collect()
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
