@@ -3,6 +3,7 @@
 
 mod common;
 
+mod accounts_and_regions;
 mod alerts_e2e;
 mod architecture;
 mod cadence;

@@ -202,6 +202,7 @@ impl<S: Sessions> Collector<S> {
             });
             let since = self.state.window_ends(&key);
             set.spawn(async move {
+                let began = Instant::now();
                 let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
                 let select = {
                     let jobs = jobs.clone();
@@ -223,7 +224,7 @@ impl<S: Sessions> Collector<S> {
                 let work = scope::collect(
                     aws, jobs, role, region, job_ids, now, per_call, in_flight, known, select,
                 );
-                match tokio::time::timeout(deadline, work).await {
+                let result = match tokio::time::timeout(deadline, work).await {
                     Ok(result) => result,
                     Err(_) => {
                         let running = still.is_some_and(|d| d.peek().is_none());
@@ -247,7 +248,8 @@ impl<S: Sessions> Collector<S> {
                             },
                         )
                     }
-                }
+                };
+                (result, began.elapsed().as_secs_f64())
             });
         }
         let mut results = Vec::new();
@@ -258,7 +260,7 @@ impl<S: Sessions> Collector<S> {
             }
         }
         // Deterministic output whatever order the scopes finished in.
-        results.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+        results.sort_by(|(a, _), (b, _)| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         // A discovery that ended is not joined again.
         let ended: Vec<Scope> = self
             .discovering
@@ -276,8 +278,8 @@ impl<S: Sessions> Collector<S> {
             .filter(|&j| self.cadence.job_due(j, &due))
             .collect();
         self.state.begin(&touched, &self.cadence, &due);
-        for r in &results {
-            self.record(moment, &due, r);
+        for (r, took) in &results {
+            self.record(moment, &due, r, *took);
         }
         let status = self
             .state
@@ -298,6 +300,8 @@ impl<S: Sessions> Collector<S> {
         self.duplicates_total += cloudwatch.duplicates() as u64;
         series::add_self_metrics(&mut families, acc, &status, duration, self.duplicates_total);
         series::add_shard(&mut families, self.opts.shard);
+        let scopes = self.state.scopes();
+        series::add_scopes(&mut families, &scopes);
 
         self.advance(moment);
         Snapshot {
@@ -307,6 +311,7 @@ impl<S: Sessions> Collector<S> {
             cloudwatch,
             own: Exposition::of(families),
             jobs: status,
+            scopes,
             finished_at: Some(now_secs()),
             groups: due.intervals().to_vec(),
             duration_seconds: duration,
@@ -314,9 +319,24 @@ impl<S: Sessions> Collector<S> {
         }
     }
 
-    /// Turns one (role, region)'s result into series and records it.
-    fn record(&mut self, moment: u64, due: &cadence::Due, r: &ScopeResult) {
+    /// Turns one (role, region)'s result, which took `took` seconds, into series and records
+    /// it.
+    fn record(&mut self, moment: u64, due: &cadence::Due, r: &ScopeResult, took: f64) {
         let failed = r.failures();
+        // The scope's own error, else its first failing job's: the same every cycle.
+        let error = r.error.clone().or_else(|| {
+            failed
+                .iter()
+                .min_by_key(|(j, _)| **j)
+                .map(|(_, e)| e.clone())
+        });
+        self.state.scope_collected(
+            &(r.role.clone(), r.region.clone()),
+            &r.account,
+            error.map(|e| e.to_string()),
+            now_secs(),
+            took,
+        );
         if r.found.unassociated > 0 {
             tracing::debug!(
                 region = %r.region,

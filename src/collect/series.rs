@@ -441,6 +441,44 @@ pub fn add_shard(fs: &mut Families, shard: crate::discovery::shard::Shard) {
     );
 }
 
+/// Each (role, region)'s state: one failing scope shows here, named, while the others
+/// collect (the job-level `cw_exporter_collection_success` is 0 if any scope of the job fails).
+pub fn add_scopes(fs: &mut Families, scopes: &[super::snapshot::ScopeStatus]) {
+    for s in scopes {
+        let labels = l(&[
+            ("account_id", &s.account),
+            ("region", &s.region),
+            ("role", &s.role),
+        ]);
+        fs.add(
+            "cw_exporter_scope_up",
+            || "1 if the last collection of this (role, region) succeeded for every job, else 0; role is empty for the default credentials".into(),
+            Kind::Gauge,
+            labels.clone(),
+            if s.success { 1.0 } else { 0.0 },
+            None,
+        );
+        if let Some(t) = s.last_success {
+            fs.add(
+                "cw_exporter_scope_last_success_timestamp_seconds",
+                || "When this (role, region) last collected successfully".into(),
+                Kind::Gauge,
+                labels.clone(),
+                t as f64,
+                None,
+            );
+        }
+        fs.add(
+            "cw_exporter_scope_collection_duration_seconds",
+            || "How long this (role, region)'s last collection took".into(),
+            Kind::Gauge,
+            labels,
+            s.duration_seconds,
+            None,
+        );
+    }
+}
+
 fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()

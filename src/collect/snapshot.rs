@@ -5,6 +5,7 @@ use bytes::Bytes;
 
 use super::JobStatus;
 use super::series;
+pub use super::state::ScopeStatus;
 use crate::exposition::layout::Exposition;
 use crate::exposition::text::Families;
 
@@ -17,6 +18,8 @@ pub struct Snapshot {
     pub own: Exposition,
     /// Every job's state after the cycle.
     pub jobs: Vec<JobStatus>,
+    /// Every (role, region)'s state after its last collection.
+    pub scopes: Vec<ScopeStatus>,
     /// When the last cycle finished (seconds since the epoch); None before the first.
     pub finished_at: Option<i64>,
     /// The collection intervals (cadence groups) this cycle collected.

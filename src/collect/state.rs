@@ -19,6 +19,26 @@ pub type WindowEnds = Arc<HashMap<(usize, usize), i64>>;
 /// A (job, cadence group, role, region).
 type GroupKey = (usize, u64, Role, String);
 
+/// A (role, region)'s state after its last collection: what its self-metrics and the landing
+/// page say, so an alert can name the one scope that fails while the others collect.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScopeStatus {
+    /// The role's ARN; empty for the default credentials.
+    pub role: String,
+    /// The account it acts in: resolved by STS, else the role ARN's, else empty.
+    pub account: String,
+    /// The region.
+    pub region: String,
+    /// Whether its last collection succeeded for every job.
+    pub success: bool,
+    /// When it last succeeded (seconds since the epoch).
+    pub last_success: Option<i64>,
+    /// Its last collection's error, if it failed (loggable text: no secrets).
+    pub error: Option<String>,
+    /// How long its last collection took.
+    pub duration_seconds: f64,
+}
+
 /// The collector's memory.
 #[derive(Debug, Default)]
 pub struct State {
@@ -35,6 +55,8 @@ pub struct State {
     last_good: HashMap<GroupKey, (u64, Vec<List>)>,
     /// Where each window-mode metric's last successful window ended.
     window_ends: HashMap<Scope, WindowEnds>,
+    /// Each (role, region)'s last collection.
+    scopes: HashMap<Scope, ScopeStatus>,
 }
 
 impl State {
@@ -189,6 +211,44 @@ impl State {
         status
     }
 
+    /// One (role, region) was collected, finishing at `finished` (epoch seconds) after
+    /// `duration` seconds: `account` is the one it acted in (empty if it never got that far),
+    /// `error` its first failure.
+    pub fn scope_collected(
+        &mut self,
+        scope: &Scope,
+        account: &str,
+        error: Option<String>,
+        finished: i64,
+        duration: f64,
+    ) {
+        let st = self.scopes.entry(scope.clone()).or_insert_with(|| {
+            let role = scope.0.role_arn.clone().unwrap_or_default();
+            ScopeStatus {
+                account: role.split(':').nth(4).unwrap_or_default().to_string(),
+                role,
+                region: scope.1.clone(),
+                ..ScopeStatus::default()
+            }
+        });
+        if !account.is_empty() {
+            st.account = account.to_string();
+        }
+        st.success = error.is_none();
+        if st.success {
+            st.last_success = Some(finished);
+        }
+        st.error = error;
+        st.duration_seconds = duration;
+    }
+
+    /// Every (role, region) collected so far, ordered by account, region and role.
+    pub fn scopes(&self) -> Vec<ScopeStatus> {
+        let mut v: Vec<ScopeStatus> = self.scopes.values().cloned().collect();
+        v.sort_by(|a, b| (&a.account, &a.region, &a.role).cmp(&(&b.account, &b.region, &b.role)));
+        v
+    }
+
     /// The series to serve: each group's from this collection where it succeeded, its last
     /// good ones where it failed (for a bounded time), what it last collected where it was not
     /// due. In a fixed order, so the renderer sees the same shape from one cycle to the next.
@@ -204,6 +264,40 @@ mod tests {
     use super::*;
     use crate::exposition::layout::{Meta, Row};
     use crate::test_support::{TWO_ECS_JOBS, jobs};
+
+    #[test]
+    fn a_scope_keeps_its_account_and_last_success_through_failures() {
+        let role = Role {
+            role_arn: Some("arn:aws:iam::222233334444:role/read".into()),
+            external_id: Some("x".into()),
+        };
+        let key: Scope = (role, "eu-west-1".into());
+        let mut st = State::new(1);
+        // Denied before STS answered: the account is the role ARN's.
+        st.scope_collected(&key, "", Some("AccessDenied".into()), 100, 0.5);
+        let s = &st.scopes()[0];
+        assert_eq!(
+            (s.account.as_str(), s.success, s.last_success),
+            ("222233334444", false, None)
+        );
+        assert_eq!(s.role, "arn:aws:iam::222233334444:role/read");
+        st.scope_collected(&key, "222233334444", None, 200, 1.5);
+        st.scope_collected(&key, "", Some("timeout".into()), 300, 60.0);
+        let s = &st.scopes()[0];
+        assert_eq!((s.success, s.last_success), (false, Some(200)));
+        assert_eq!(
+            (s.error.as_deref(), s.duration_seconds),
+            (Some("timeout"), 60.0)
+        );
+        // The default credentials: no role, the account STS resolved.
+        st.scope_collected(&scope(), "111122223333", None, 300, 1.0);
+        let all = st.scopes();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].account.as_str(), all[0].role.as_str()),
+            ("111122223333", "")
+        );
+    }
 
     fn scope() -> Scope {
         (Role::default(), "eu-west-1".into())

@@ -337,7 +337,37 @@ async fn landing(State(s): State<Arc<AppState>>) -> Html<String> {
             esc(&last_error)
         );
     }
-    h.push_str("</table></body></html>\n");
+    h.push_str("</table>");
+    if snap.scopes.len() > 1 {
+        h.push_str(
+            "<p>By account and region:</p><table border=\"1\" cellpadding=\"4\"><tr><th>Account</th>\
+             <th>Region</th><th>Role</th><th>Status</th><th>Took</th><th>Last success</th></tr>",
+        );
+        for sc in &snap.scopes {
+            let status = match &sc.error {
+                None => "ok".to_string(),
+                Some(e) => format!("failing: {e}"),
+            };
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1} s</td><td>{}</td></tr>",
+                esc(&sc.account),
+                esc(&sc.region),
+                esc(if sc.role.is_empty() {
+                    "default credentials"
+                } else {
+                    &sc.role
+                }),
+                esc(&status),
+                sc.duration_seconds,
+                sc.last_success
+                    .map(|t| when(t, now))
+                    .unwrap_or_else(|| "never".into()),
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>\n");
     Html(h)
 }
 

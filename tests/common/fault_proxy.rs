@@ -49,6 +49,18 @@ pub struct Seen {
 
 #[derive(Default)]
 struct State {
+    /// Requests whose text (head and body) contains the string take the fault, always,
+    /// before any pattern: e.g. one role's AssumeRole, or one region's signing scope.
+    when: Vec<(String, Fault)>,
+    /// Short-lived credentials: AssumeRole answers expire this many seconds after they are
+    /// issued (a fixture of STS's contract, which moto does not enforce).
+    lifetime: Option<u64>,
+    /// Each issued access key id and when it expires.
+    issued: std::collections::HashMap<String, Instant>,
+    /// The same keys, in the order they were issued.
+    issued_order: Vec<String>,
+    /// Requests refused for being signed with expired credentials.
+    expired_refused: usize,
     /// Faults apply only to this action when set; other requests pass.
     only: Option<String>,
     pattern: Vec<Fault>,
@@ -90,6 +102,54 @@ impl FaultProxy {
     pub fn set_for(&self, action: &str, pattern: &[Fault]) {
         self.set(pattern);
         self.state.lock().unwrap().only = Some(action.to_string());
+    }
+
+    /// Every request containing `text` (in its head or body, as sent) takes `fault`; the
+    /// others go on taking the pattern.
+    pub fn fault_when(&self, text: &str, fault: Fault) {
+        self.state
+            .lock()
+            .unwrap()
+            .when
+            .push((text.to_string(), fault));
+    }
+
+    /// From now on, the credentials AssumeRole hands out expire `secs` seconds after they are
+    /// issued (the answer's `Expiration` says so), and a request signed with expired ones is
+    /// refused with `ExpiredToken`, as AWS does.
+    pub fn short_lived_credentials(&self, secs: u64) {
+        self.state.lock().unwrap().lifetime = Some(secs);
+    }
+
+    /// The access key id of the first AssumeRole answer.
+    pub fn first_issued_key(&self) -> String {
+        self.state.lock().unwrap().issued_order[0].clone()
+    }
+
+    /// Sends the proxy a ListMetrics request claiming to be signed with `key` (the signature
+    /// itself is not valid): its (status, body).
+    pub fn post_as(&self, key: &str) -> (u16, String) {
+        let body = "Action=ListMetrics&Version=2010-08-01";
+        let req = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nAuthorization: AWS4-HMAC-SHA256 Credential={key}/20261201/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let mut c = TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
+        c.write_all(req.as_bytes()).unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        let status = out
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, out)
+    }
+
+    /// AssumeRole answers given, and requests refused for expired credentials.
+    pub fn credentials_issued_and_refused(&self) -> (usize, usize) {
+        let s = self.state.lock().unwrap();
+        (s.issued.len(), s.expired_refused)
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -223,10 +283,22 @@ fn handle(mut conn: TcpStream, upstream: &str, st: &Mutex<State>) {
     let Some(req) = read_request(&mut conn) else {
         return;
     };
+    if let Some(reply) = credentials(&req, upstream, st) {
+        let _ = conn.write_all(&reply);
+        return;
+    }
     let fault = {
         let mut s = st.lock().unwrap();
         let targeted = s.only.as_ref().is_none_or(|a| *a == action(&req));
-        let f = if s.pattern.is_empty() || !targeted {
+        let text = String::from_utf8_lossy(&req);
+        let ruled = s
+            .when
+            .iter()
+            .find(|(t, _)| text.contains(t.as_str()))
+            .map(|(_, f)| *f);
+        let f = if let Some(f) = ruled {
+            f
+        } else if s.pattern.is_empty() || !targeted {
             Fault::Pass
         } else {
             let i = s.next % s.pattern.len();
@@ -309,6 +381,61 @@ fn handle(mut conn: TcpStream, upstream: &str, st: &Mutex<State>) {
     };
     let _ = conn.write_all(&reply);
     let _ = conn.flush();
+}
+
+/// With short-lived credentials on: a request signed with an expired access key is refused,
+/// and an AssumeRole answer is forwarded with its `Expiration` brought forward. None: the
+/// request goes the usual way.
+fn credentials(req: &[u8], upstream: &str, st: &Mutex<State>) -> Option<Vec<u8>> {
+    let lifetime = st.lock().unwrap().lifetime?;
+    let text = String::from_utf8_lossy(req);
+    let key = header(&text, "authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+        .unwrap_or("");
+    {
+        let mut s = st.lock().unwrap();
+        if s.issued.get(key).is_some_and(|at| *at <= Instant::now()) {
+            s.expired_refused += 1;
+            return Some(aws_error_with(
+                "400 Bad Request",
+                "ExpiredToken",
+                "The security token included in the request is expired",
+                None,
+            ));
+        }
+    }
+    if action(req) != "AssumeRole" {
+        return None;
+    }
+    let reply = forward(req, upstream)?;
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + lifetime;
+    let stamp = aws_sdk_cloudwatch::primitives::DateTime::from_secs(expires as i64)
+        .fmt(aws_sdk_cloudwatch::primitives::DateTimeFormat::DateTime)
+        .unwrap();
+    let mut issued = None;
+    let reply = rewrite(&reply, |body| {
+        issued = body
+            .split("<AccessKeyId>")
+            .nth(1)
+            .and_then(|r| r.split("</AccessKeyId>").next())
+            .map(str::to_string);
+        match (body.find("<Expiration>"), body.find("</Expiration>")) {
+            (Some(a), Some(b)) => format!("{}<Expiration>{stamp}{}", &body[..a], &body[b..]),
+            _ => body.to_string(),
+        }
+    });
+    if let Some(k) = issued {
+        let deadline = Instant::now() + Duration::from_secs(lifetime);
+        let mut s = st.lock().unwrap();
+        s.issued.insert(k.clone(), deadline);
+        s.issued_order.push(k);
+    }
+    Some(reply)
 }
 
 fn socket_linger_zero(conn: &TcpStream) -> std::io::Result<()> {
