@@ -19,14 +19,17 @@ pub struct ListedMetric {
     /// In the order CloudWatch returned them (moto matches queries in that order). Shared:
     /// every target of the series and every query for it point to the same set.
     pub dimensions: Arc<[Dim]>,
+    /// The source account that owns the series, when an OAM monitoring account lists its
+    /// linked accounts' too (`OwningAccounts`); None: the listing account's own.
+    pub account: Option<Arc<str>>,
 }
 
 impl ListedMetric {
-    /// The metric's identity: name and dimensions regardless of order.
-    pub fn identity(&self) -> (String, Vec<Dim>) {
+    /// The metric's identity: owner, name and dimensions regardless of order.
+    pub fn identity(&self) -> (Option<Arc<str>>, String, Vec<Dim>) {
         let mut d = self.dimensions.to_vec();
         d.sort();
-        (self.metric.clone(), d)
+        (self.account.clone(), self.metric.clone(), d)
     }
 
     /// The value of the dimension `name`, if the metric has it.

@@ -50,6 +50,7 @@ pub fn target(job: usize, metric: usize, dimension: &str, value: &str) -> Target
         }]),
         resource: Arc::from("r"),
         tags: Arc::from(Vec::new()),
+        account: None,
     }
 }
 
@@ -65,5 +66,6 @@ pub fn listed(metric: &str, dims: &[(&str, &str)]) -> ListedMetric {
             })
             .collect::<Vec<_>>()
             .into(),
+        account: None,
     }
 }

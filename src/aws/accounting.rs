@@ -139,12 +139,19 @@ impl Accounting {
 /// What one GetMetricData request for `queries` bills, by both readings.
 pub fn requested(queries: &[super::MetricQuery]) -> Requested {
     use std::collections::HashMap;
-    let mut per_metric: HashMap<(&str, &str, Vec<&crate::model::Dim>), u64> = HashMap::new();
+    type Key<'a> = (
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        Vec<&'a crate::model::Dim>,
+    );
+    let mut per_metric: HashMap<Key<'_>, u64> = HashMap::new();
     for q in queries {
         let mut dims: Vec<&crate::model::Dim> = q.dimensions.iter().collect();
         dims.sort();
+        let owner = q.account.as_deref();
         *per_metric
-            .entry((q.namespace.as_str(), q.metric.as_str(), dims))
+            .entry((owner, q.namespace.as_str(), q.metric.as_str(), dims))
             .or_default() += 1;
     }
     Requested {
@@ -178,6 +185,7 @@ mod tests {
             statistic: stat.into(),
             period: 60,
             newest_only: false,
+            account: None,
         }
     }
 

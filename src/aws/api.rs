@@ -32,12 +32,15 @@ pub trait Api: Clone + Send + Sync + 'static {
     fn account(&self) -> &str;
     /// The account's alias (IAM), if it has one and it could be read: YACE's `account_alias`.
     fn account_alias(&self) -> Option<&str>;
-    /// Every series of one metric of a namespace, all pages, deduplicated.
+    /// Every series of one metric of a namespace, all pages, deduplicated. With `linked`
+    /// (an OAM monitoring account), the linked source accounts' series too, each with its
+    /// owning account.
     fn list_metrics(
         &self,
         namespace: &str,
         metric: &str,
         recently_active: bool,
+        linked: bool,
     ) -> impl Future<Output = Result<Vec<ListedMetric>, AwsError>> + Send;
     /// Resources of the given tagging types, with their tags, all pages.
     fn tagged_resources(
@@ -75,6 +78,9 @@ pub struct MetricQuery {
     pub period: u32,
     /// Keep only the newest datapoint (see `plan::QueryRef::newest_only`).
     pub newest_only: bool,
+    /// The linked source account that owns the series (GetMetricData's `AccountId`); None:
+    /// the calling account's.
+    pub account: Option<std::sync::Arc<str>>,
 }
 
 /// The datapoints of one call's queries, (seconds since the epoch, value), newest first per

@@ -36,6 +36,9 @@ pub struct Estate {
     /// Queries of a series with a dimension of this value get no datapoints (a task that is
     /// gone, still listed).
     pub silent: Option<String>,
+    /// The value of the datapoints of each linked account's series (OAM; queried with its
+    /// `AccountId`), instead of `value`.
+    pub linked_values: HashMap<String, f64>,
 }
 
 /// The fake AWS: a [`Sessions`] whose sessions share one [`Estate`].
@@ -136,13 +139,16 @@ impl Api for FakeSession {
         namespace: &str,
         metric: &str,
         _recently_active: bool,
+        linked: bool,
     ) -> Result<Vec<ListedMetric>, AwsError> {
         self.call("ListMetrics", None).await?;
         let estate = self.fake.estate.lock().unwrap();
+        // A linked account's series are listed only when asked for.
         Ok(estate
             .metrics
             .iter()
             .filter(|(ns, m)| ns == namespace && m.metric == metric)
+            .filter(|(_, m)| linked || m.account.is_none())
             .map(|(_, m)| m.clone())
             .collect())
     }
@@ -182,14 +188,19 @@ impl Api for FakeSession {
         start: i64,
         end: i64,
     ) -> Result<CallPoints, AwsError> {
-        let (fails, value, silent) = {
+        let (fails, value, silent, linked_values) = {
             let estate = self.fake.estate.lock().unwrap();
             let fails = estate
                 .failing_metric
                 .as_ref()
                 .filter(|m| queries.iter().any(|q| &q.metric == *m))
                 .map(|_| "AccessDenied".to_string());
-            (fails, estate.value, estate.silent.clone())
+            (
+                fails,
+                estate.value,
+                estate.silent.clone(),
+                estate.linked_values.clone(),
+            )
         };
         self.call("GetMetricData", fails).await?;
         self.fake.accounting.metrics_requested(
@@ -205,6 +216,10 @@ impl Api for FakeSession {
             {
                 continue;
             }
+            let value = match &q.account {
+                Some(a) => linked_values.get(&**a).copied().unwrap_or(f64::NAN),
+                None => value,
+            };
             let mut t = start;
             while t < end {
                 raw.push((i as u32, t, value));

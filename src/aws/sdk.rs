@@ -436,6 +436,7 @@ impl Api for Session {
         namespace: &str,
         metric: &str,
         recently_active: bool,
+        linked: bool,
     ) -> Result<Vec<ListedMetric>, AwsError> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -450,12 +451,21 @@ impl Api for Session {
             if recently_active {
                 req = req.recently_active(cw::RecentlyActive::Pt3H);
             }
+            if linked {
+                req = req.include_linked_accounts(true);
+            }
             if let Some(t) = token.take() {
                 req = req.next_token(t);
             }
             self.pace("ListMetrics").await;
             let page = req.send().await.map_err(|e| self.fail("ListMetrics", &e))?;
-            for m in page.metrics() {
+            // With linked accounts, `OwningAccounts` runs beside `Metrics`: the owner of each.
+            let owners = page.owning_accounts();
+            for (i, m) in page.metrics().iter().enumerate() {
+                let account = owners
+                    .get(i)
+                    .filter(|a| !a.is_empty() && a.as_str() != self.account)
+                    .map(|a| Arc::from(a.as_str()));
                 let listed = ListedMetric {
                     metric: m.metric_name().unwrap_or_default().to_string(),
                     dimensions: m
@@ -467,6 +477,7 @@ impl Api for Session {
                         })
                         .collect::<Vec<_>>()
                         .into(),
+                    account,
                 };
                 if seen.insert(listed.identity()) {
                     out.push(listed);
@@ -560,6 +571,7 @@ impl Api for Session {
                 cw::MetricDataQuery::builder()
                     .id(&q.id)
                     .metric_stat(stat)
+                    .set_account_id(q.account.as_deref().map(str::to_string))
                     .return_data(true)
                     .build()
             })

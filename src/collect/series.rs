@@ -145,7 +145,15 @@ impl Shape {
         for (ti, t) in found.targets.iter().enumerate() {
             let job = &jobs[t.job];
             let m = &job.metrics[t.metric];
-            let labels = series_labels(job, &t.resource, &t.dimensions, &t.tags, &context, snake);
+            // A linked account's series (OAM) is labelled with its owner, and without the
+            // monitoring account's alias.
+            let owned = t.account.as_deref().map(|account| Context {
+                region,
+                account,
+                alias: None,
+            });
+            let context = owned.as_ref().unwrap_or(&context);
+            let labels = series_labels(job, &t.resource, &t.dimensions, &t.tags, context, snake);
             let stats = families
                 .entry((t.job, t.metric))
                 .or_insert_with(|| {
@@ -185,8 +193,9 @@ impl Shape {
             }
             if job.include_context_on_info {
                 labels.insert("region".into(), region.to_string());
-                labels.insert("account_id".into(), account.to_string());
-                if let Some(a) = &found.account_alias {
+                let owner = r.account.as_deref();
+                labels.insert("account_id".into(), owner.unwrap_or(account).to_string());
+                if let (None, Some(a)) = (owner, &found.account_alias) {
                     labels.insert("account_alias".into(), a.to_string());
                 }
                 for (k, v) in &job.custom_tags {

@@ -534,3 +534,78 @@ discovery:
     let text = String::from_utf8(s.to_vec(false)).unwrap();
     assert!(text.contains("task/prod/gone2"), "{text}");
 }
+
+/// An OAM monitoring account's job with `includeLinkedAccounts`: each linked account's series
+/// is listed with its owner, queried with its `AccountId` (the fake answers each account's
+/// own value), labelled and named with the owner; `linkedAccounts` keeps only those listed.
+#[tokio::test]
+async fn linked_accounts_series_carry_their_owner_and_are_queried_as_theirs() {
+    use crate::aws::fake::ACCOUNT;
+    let (a, b, c) = ("111100001111", "222200002222", "333300003333");
+    let mut e = Estate {
+        value: 1.0,
+        ..Estate::default()
+    };
+    e.linked_values = [(a, 2.0), (b, 3.0), (c, 4.0)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    for owner in [None, Some(a), Some(b), Some(c)] {
+        let mut l = listed(
+            "RunningTaskCount",
+            &[("ClusterName", "prod"), ("ServiceName", "api")],
+        );
+        l.account = owner.map(Arc::from);
+        e.metrics.push(("ECS/ContainerInsights".into(), l));
+    }
+    let config = |keep: &str| {
+        format!(
+            "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: ECS/ContainerInsights\n    regions: [eu-west-1]\n    includeLinkedAccounts: true\n{keep}    includeContextOnInfoMetrics: true\n    metrics: [{{name: RunningTaskCount, statistics: [Average]}}]\n"
+        )
+    };
+    let run = |cfg: String| {
+        let fake = Fake::new(Estate {
+            metrics: e.metrics.clone(),
+            linked_values: e.linked_values.clone(),
+            value: e.value,
+            ..Estate::default()
+        });
+        async move {
+            let mut c = Collector::new(jobs(&cfg), Arc::new(fake.clone()), options());
+            let s = c.cycle().await;
+            (String::from_utf8(s.to_vec(false)).unwrap(), fake)
+        }
+    };
+    let (text, fake) = run(config("")).await;
+    for (owner, value) in [(ACCOUNT, 1), (a, 2), (b, 3), (c, 4)] {
+        let arn = format!("arn:aws:ecs:eu-west-1:{owner}:service/prod/api");
+        let line = text
+            .lines()
+            .find(|l| {
+                l.starts_with("aws_ecs_containerinsights_running_task_count_average{")
+                    && l.contains(&format!("account_id=\"{owner}\""))
+            })
+            .unwrap_or_else(|| panic!("{owner}: {text}"));
+        assert!(line.contains(&format!("name=\"{arn}\"")), "{line}");
+        assert!(line.ends_with(&format!(" {value}")), "{line}");
+        assert!(
+            text.contains(&format!(
+                "aws_ecs_containerinsights_info{{account_id=\"{owner}\",name=\"{arn}\",region=\"eu-west-1\"}} 0"
+            )),
+            "{text}"
+        );
+    }
+    // Four series of one metric and dimensions, four queries: one per owner.
+    assert_eq!(fake.calls("GetMetricData"), 4, "one query per call");
+    // Only the accounts listed (the monitoring account's own id keeps its own series).
+    let (text, _) = run(config(&format!(
+        "    linkedAccounts: ['{ACCOUNT}', '{b}']\n"
+    )))
+    .await;
+    let owners: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_ecs_containerinsights_running_task_count_average{"))
+        .filter_map(|l| l.split("account_id=\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(owners, [ACCOUNT, b]);
+}

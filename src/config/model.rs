@@ -133,6 +133,12 @@ pub struct Job {
     pub fixed_dimensions: Vec<(String, String)>,
     /// `recentlyActiveOnly`: ListMetrics lists only metrics active in the past three hours.
     pub recently_active_only: bool,
+    /// `includeLinkedAccounts` (an OAM monitoring account): ListMetrics lists the linked
+    /// source accounts' series too, and each is queried, labelled and named with the account
+    /// that owns it.
+    pub include_linked_accounts: bool,
+    /// `linkedAccounts`: keep only the series these accounts own (empty: every account).
+    pub linked_accounts: Vec<String>,
     /// `includeContextOnInfoMetrics`: the `_info` series also get the `region`, `account_id`
     /// and custom tag labels.
     pub include_context_on_info: bool,

@@ -52,6 +52,8 @@ pub(super) const KIND_KEYS: &[(&str, &[JobKind])] = {
         ("namespace", &[Static, Custom]),
         ("dimensionNameRequirements", &[Discovery, Custom]),
         ("recentlyActiveOnly", &[Discovery, Custom]),
+        ("includeLinkedAccounts", &[Discovery, Custom]),
+        ("linkedAccounts", &[Discovery, Custom]),
         ("discoveryInterval", &[Discovery, Custom]),
         ("includeContextOnInfoMetrics", &[Discovery]),
         ("awsDimensions", &[Discovery]),
@@ -353,6 +355,8 @@ impl Walker {
             get_for(o, kind, key).and_then(|n| w.bool(n, &o.child(key)))
         };
         let recently_active_only = flag(self, &mut o, "recentlyActiveOnly").unwrap_or(false);
+        let (include_linked_accounts, linked_accounts) =
+            self.linked_accounts(&mut o, kind, &search_tags);
         let include_context_on_info =
             flag(self, &mut o, "includeContextOnInfoMetrics").unwrap_or(false);
         let discovery_interval = get_for(&mut o, kind, "discoveryInterval")
@@ -425,12 +429,75 @@ impl Walker {
             dimension_names,
             fixed_dimensions,
             recently_active_only,
+            include_linked_accounts,
+            linked_accounts,
             include_context_on_info,
             discovery_interval,
             metrics,
             enhanced,
             collection_interval: inherited.collection_interval(),
         })
+    }
+
+    /// `linkedAccounts: ['111122223333', ...]`: the OAM source accounts to keep, each a
+    /// 12-digit id. Only with `includeLinkedAccounts: true`; and `includeLinkedAccounts` not
+    /// with `searchTags`, which a monitoring account cannot apply to its source accounts'
+    /// resources (its tagging API lists only its own).
+    fn linked_accounts(
+        &mut self,
+        o: &mut Obj<'_>,
+        kind: JobKind,
+        search_tags: &[super::TagFilter],
+    ) -> (bool, Vec<String>) {
+        let mut include = false;
+        if let Some(n) = get_for(o, kind, "includeLinkedAccounts") {
+            let p = o.child("includeLinkedAccounts");
+            include = self.bool(n, &p).unwrap_or(false);
+            if include && !search_tags.is_empty() {
+                self.error(
+                    n.pos,
+                    &p,
+                    "not with `searchTags`: a monitoring account's tagging API lists only its own resources, so the linked accounts' series could never match; filter with `linkedAccounts` or `dimensionNameRequirements` instead",
+                );
+            }
+        }
+        let Some((_, n)) = take_for(o, kind, "linkedAccounts") else {
+            return (include, Vec::new());
+        };
+        let p = o.child("linkedAccounts");
+        if !include {
+            self.error(
+                n.pos,
+                &p,
+                "needs `includeLinkedAccounts: true` (it keeps only some of the linked accounts)",
+            );
+        }
+        let before = self.error_count();
+        let mut out = Vec::new();
+        for (i, item) in self.seq(n, &p).unwrap_or(&[]).iter().enumerate() {
+            let ip = format!("{p}[{i}]");
+            // An unquoted id with a leading zero reads as a shorter number.
+            let Some(id) = self.string(item, &ip) else {
+                continue;
+            };
+            if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) {
+                out.push(id);
+            } else {
+                self.error(
+                    item.pos,
+                    &ip,
+                    format!("`{id}` is not an AWS account id (12 digits; quote it, '012345678901', so a leading zero is kept)"),
+                );
+            }
+        }
+        if out.is_empty() && self.error_count() == before {
+            self.error(
+                n.pos,
+                &p,
+                "an empty list would keep no series; leave the key out to keep every linked account",
+            );
+        }
+        (include, out)
     }
 
     /// `enhancedMetrics: [{name: AllocatedStorage}, ...]` (a plain name is taken too): each

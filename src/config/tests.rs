@@ -526,6 +526,8 @@ fn each_kind_of_job_reads_exactly_the_kind_keys_the_table_gives_it() {
         "additionalDimensions" | "dimensions" => "[{name: a, value: b}]",
         // AWS/ECS has none; an empty list is read without complaint.
         "enhancedMetrics" => "[]",
+        "includeLinkedAccounts" => "true",
+        "linkedAccounts" => "['111122223333']",
         other => panic!("a value for `{other}` in this test"),
     };
     for (key, kinds) in super::parse::KIND_KEYS {
@@ -542,7 +544,17 @@ fn each_kind_of_job_reads_exactly_the_kind_keys_the_table_gives_it() {
             if in_head {
                 continue;
             }
-            let text = one_job(name, &format!("{key}: {}", value(key)));
+            let mut body = format!("{key}: {}", value(key));
+            // A key that needs another on the kinds that have it.
+            if *key == "linkedAccounts" && kinds.contains(&kind) {
+                let indent = if kind == JobKind::Discovery {
+                    "      "
+                } else {
+                    "    "
+                };
+                body.push_str(&format!("\n{indent}includeLinkedAccounts: true"));
+            }
+            let text = one_job(name, &body);
             if kinds.contains(&kind) {
                 ok(&text);
             } else {
@@ -814,5 +826,54 @@ streams:
         "colour",
     ] {
         assert!(text.contains(want), "{want} not in:\n{text}");
+    }
+}
+
+#[test]
+fn linked_accounts_are_read_and_their_mistakes_named() {
+    let l = ok(&one_job(
+        "discovery",
+        "includeLinkedAccounts: true\n      linkedAccounts: ['111122223333', 444455556666]",
+    ));
+    let j = &l.config.jobs[0];
+    assert!(j.include_linked_accounts);
+    assert_eq!(j.linked_accounts, ["111122223333", "444455556666"]);
+    let l = ok(&one_job("customNamespace", "includeLinkedAccounts: true"));
+    assert!(
+        l.config.jobs[0].include_linked_accounts && l.config.jobs[0].linked_accounts.is_empty()
+    );
+    assert!(
+        !ok(&one_job("discovery", "recentlyActiveOnly: true"))
+            .config
+            .jobs[0]
+            .include_linked_accounts
+    );
+    for (body, want) in [
+        (
+            "linkedAccounts: ['111122223333']",
+            "needs `includeLinkedAccounts: true`",
+        ),
+        (
+            "includeLinkedAccounts: true\n      linkedAccounts: [12345]",
+            "`12345` is not an AWS account id",
+        ),
+        (
+            "includeLinkedAccounts: true\n      linkedAccounts: []",
+            "an empty list would keep no series",
+        ),
+        (
+            "includeLinkedAccounts: true\n      searchTags: [{key: team, value: a}]",
+            "not with `searchTags`",
+        ),
+        (
+            "includeLinkedAccounts: yes-please",
+            "expected true or false",
+        ),
+    ] {
+        let errs = errors(&one_job("discovery", body), true);
+        assert!(
+            errs.len() == 1 && errs[0].starts_with("c.yml:") && errs[0].contains(want),
+            "{body}: {errs:?}"
+        );
     }
 }

@@ -584,6 +584,7 @@ mod tests {
                 .into(),
             resource: "r".into(),
             tags: Vec::new().into(),
+            account: None,
         };
         let task = [("ClusterName", "c"), ("ServiceName", "s"), ("TaskId", "t1")];
         let container = [

@@ -77,6 +77,7 @@ pub fn select(
                 job: job_index,
                 arn: resource,
                 tags: resource_tags.cloned().unwrap_or_default(),
+                account: None,
             });
         }
     }

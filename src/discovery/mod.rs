@@ -30,6 +30,8 @@ pub struct Target {
     pub resource: Arc<str>,
     /// Values of the job's exported tag keys, in the job's order ("" when absent).
     pub tags: Arc<[String]>,
+    /// The linked source account that owns the series (OAM); None: the session's own.
+    pub account: Option<Arc<str>>,
 }
 
 /// A resource seen by a discovery job: becomes an `aws_<ns>_info` series.
@@ -41,6 +43,8 @@ pub struct Resource {
     pub arn: Arc<str>,
     /// All its tags, when the tagging API was asked; empty otherwise.
     pub tags: Vec<(String, String)>,
+    /// The linked source account that owns it (OAM); None: the session's own.
+    pub account: Option<Arc<str>>,
 }
 
 /// What discovery found for one (role, region).
@@ -101,7 +105,7 @@ pub async fn discover<A: Api>(
     // One ListMetrics listing per (namespace, metric name), shared by every job that needs it.
     // Listing by name lets CloudWatch do the filtering: a Container Insights namespace holds
     // per-task and per-container series by the thousand that no job asked for.
-    let mut listings: HashMap<(&str, &str, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
+    let mut listings: HashMap<(&str, &str, bool, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
     let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
     // One listing per enhanced-metric source, shared by every job that reads it.
     let mut described: HashMap<Source, Shared<Vec<Described>>> = HashMap::new();
@@ -120,10 +124,16 @@ pub async fn discover<A: Api>(
         names.sort_unstable();
         names.dedup();
         for &name in &names {
-            let key = (job.namespace.as_str(), name, job.recently_active_only);
+            let linked = job.include_linked_accounts;
+            let key = (
+                job.namespace.as_str(),
+                name,
+                job.recently_active_only,
+                linked,
+            );
             if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
                 let mut r = session
-                    .list_metrics(&job.namespace, name, job.recently_active_only)
+                    .list_metrics(&job.namespace, name, job.recently_active_only, linked)
                     .await
                     .map_err(Arc::new);
                 if let Ok(l) = &mut r {
@@ -140,9 +150,20 @@ pub async fn discover<A: Api>(
             }
         }
         for name in &names {
-            let key = (job.namespace.as_str(), *name, job.recently_active_only);
+            let key = (
+                job.namespace.as_str(),
+                *name,
+                job.recently_active_only,
+                job.include_linked_accounts,
+            );
             match &listings[&key] {
-                Ok(l) => listed.extend(l.iter()),
+                // `linkedAccounts`: only the series these accounts own.
+                Ok(l) => listed.extend(l.iter().filter(|m| {
+                    job.linked_accounts.is_empty()
+                        || job.linked_accounts.iter().any(|a| {
+                            a.as_str() == m.account.as_deref().unwrap_or(session.account())
+                        })
+                })),
                 Err(e) => failure = Some(e.clone()),
             }
         }
@@ -267,6 +288,7 @@ pub fn assumed(
                     }]),
                     resource: Arc::from(""),
                     tags: Arc::from(Vec::new()),
+                    account: None,
                 });
             }
         }
@@ -313,6 +335,7 @@ fn static_targets(i: usize, job: &Job) -> Vec<Target> {
             dimensions: dims.clone(),
             resource: name.clone(),
             tags: Arc::from(Vec::new()),
+            account: None,
         })
         .collect()
 }
@@ -330,7 +353,9 @@ pub fn select(
 ) -> (Vec<Target>, Vec<Resource>, usize) {
     let ns = catalog::lookup(&job.namespace);
     let mut targets = Vec::new();
-    let mut resources: BTreeMap<Arc<str>, Vec<(String, String)>> = BTreeMap::new();
+    // ARN → (its tags, its owner when a linked account's).
+    type Owned = (Vec<(String, String)>, Option<Arc<str>>);
+    let mut resources: BTreeMap<Arc<str>, Owned> = BTreeMap::new();
     let mut unassociated = 0;
     let job_name: Option<Arc<str>> = job.name.as_deref().map(Arc::from);
     let mut arns: HashMap<String, Arc<str>> = HashMap::new();
@@ -366,27 +391,31 @@ pub fn select(
                 let rt = ns.resource_for(|d| l.dim(d));
                 let arn = match rt {
                     None => None,
-                    Some(rt) => match rt.build_arn(region, account, |d| l.dim(d)) {
-                        Some(arn) => Some(arn),
-                        None => {
-                            let values: Vec<String> = rt
-                                .dimensions
-                                .iter()
-                                .map(|d| l.dim(d).unwrap_or_default().to_string())
-                                .collect();
-                            match tagged.get(&(rt as *const _, values)) {
-                                Some(arn) => Some(arn.to_string()),
-                                // Its resource is untagged (or not tagged so as to match):
-                                // with search tags it cannot match them; without, it is kept
-                                // as belonging to no resource rather than dropped.
-                                None if !job.search_tags.is_empty() => {
-                                    unassociated += 1;
-                                    continue;
+                    Some(rt) => {
+                        match rt.build_arn(region, l.account.as_deref().unwrap_or(account), |d| {
+                            l.dim(d)
+                        }) {
+                            Some(arn) => Some(arn),
+                            None => {
+                                let values: Vec<String> = rt
+                                    .dimensions
+                                    .iter()
+                                    .map(|d| l.dim(d).unwrap_or_default().to_string())
+                                    .collect();
+                                match tagged.get(&(rt as *const _, values)) {
+                                    Some(arn) => Some(arn.to_string()),
+                                    // Its resource is untagged (or not tagged so as to match):
+                                    // with search tags it cannot match them; without, it is kept
+                                    // as belonging to no resource rather than dropped.
+                                    None if !job.search_tags.is_empty() => {
+                                        unassociated += 1;
+                                        continue;
+                                    }
+                                    None => None,
                                 }
-                                None => None,
                             }
                         }
-                    },
+                    }
                 };
                 let arn = match arn {
                     Some(a) => a,
@@ -398,6 +427,7 @@ pub fn select(
                                 dimensions: l.dimensions.clone(),
                                 resource: global.clone(),
                                 tags: empty_tags.clone(),
+                                account: l.account.clone(),
                             });
                         }
                         continue;
@@ -417,9 +447,12 @@ pub fn select(
                 // A transient resource (an ECS task) has no info series: it would outlive the
                 // task by the two weeks CloudWatch keeps listing its series.
                 if !rt.is_some_and(|r| r.transient) {
-                    resources
-                        .entry(arc.clone())
-                        .or_insert_with(|| resource_tags.cloned().unwrap_or_default());
+                    resources.entry(arc.clone()).or_insert_with(|| {
+                        (
+                            resource_tags.cloned().unwrap_or_default(),
+                            l.account.clone(),
+                        )
+                    });
                 }
                 let tag_values: Arc<[String]> = match resource_tags {
                     Some(rtags) if !job.exported_tags.is_empty() => tag_values(job, rtags),
@@ -439,15 +472,17 @@ pub fn select(
                 dimensions: l.dimensions.clone(),
                 resource: resource.clone(),
                 tags: tag_values.clone(),
+                account: l.account.clone(),
             });
         }
     }
     let resources = resources
         .into_iter()
-        .map(|(arn, tags)| Resource {
+        .map(|(arn, (tags, account))| Resource {
             job: job_index,
             arn,
             tags,
+            account,
         })
         .collect();
     (targets, resources, unassociated)
@@ -471,6 +506,7 @@ pub fn without_series(
             job: job_index,
             arn: Arc::from(arn.as_str()),
             tags: rtags.clone(),
+            account: None,
         })
         .collect();
     out.sort_by(|a, b| a.arn.cmp(&b.arn));

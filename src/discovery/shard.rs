@@ -77,6 +77,8 @@ impl Shard {
         }
         let ns = |job: usize| jobs[job].namespace.as_str();
         found.targets.retain(|t| {
+            // A linked account's series (OAM) goes by the account that owns it.
+            let account = t.account.as_deref().unwrap_or(account);
             if &*t.resource == catalog::GLOBAL {
                 let metric = &jobs[t.job].metrics[t.metric].name;
                 let mut dims: Vec<String> = t
@@ -91,9 +93,10 @@ impl Shard {
                 self.owns(&[account, region, ns(t.job), &t.resource])
             }
         });
-        found
-            .resources
-            .retain(|r| self.owns(&[account, region, ns(r.job), &r.arn]));
+        found.resources.retain(|r| {
+            let account = r.account.as_deref().unwrap_or(account);
+            self.owns(&[account, region, ns(r.job), &r.arn])
+        });
         found
             .enhanced
             .retain(|e| self.owns(&[account, region, ns(e.job), &e.resource]));

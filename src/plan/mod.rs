@@ -79,6 +79,7 @@ impl Call {
                     statistic: m.statistics[r.stat as usize].clone(),
                     period: m.period,
                     newest_only: r.newest_only,
+                    account: t.account.clone(),
                 }
             })
             .collect()
@@ -138,15 +139,16 @@ pub fn plan_some(
     let per_call = per_call.clamp(1, 500);
     // Small keys, because this runs every cycle over every target (100k at W3): a dimension set
     // is numbered once per distinct `Arc` (discovery shares them, so there are about as many
-    // as resources), by its sorted content; a metric is (namespace, name, dimension set) and
-    // numbered in first-seen order; a query is (metric, statistic, period).
+    // as resources), by its sorted content; a metric is (namespace, name, dimension set, owning
+    // account) and numbered in first-seen order; a query is (metric, statistic, period).
     // (Numbers, not strings, in the two big maps: at 100k queries their tables were the peak
     // of a cycle's memory.)
     let mut dims_by_ptr: HashMap<*const Dim, u32> = HashMap::new();
     let mut dims_by_content: HashMap<Vec<&Dim>, u32> = HashMap::new();
     let mut names: HashMap<(&str, &str), u32> = HashMap::new();
     let mut stats: HashMap<&str, u32> = HashMap::new();
-    let mut metrics: HashMap<(u32, u32), u32> = HashMap::with_capacity(targets.len());
+    let mut owners: HashMap<Option<&str>, u32> = HashMap::new();
+    let mut metrics: HashMap<(u32, u32, u32), u32> = HashMap::with_capacity(targets.len());
     let mut queries: HashMap<(u32, u32, u32), u32> = HashMap::with_capacity(targets.len());
     // Per unique query: the query, its period, its union window, its metric's number.
     let mut unique: Vec<(QueryRef, u32, i64, i64, u32)> = Vec::new();
@@ -172,8 +174,11 @@ pub fn plan_some(
         let name = *names
             .entry((job.namespace.as_str(), m.name.as_str()))
             .or_insert(next);
+        // A linked account's series is another metric than the same one of the caller's.
+        let next = owners.len() as u32;
+        let owner = *owners.entry(t.account.as_deref()).or_insert(next);
         let next = metrics.len() as u32;
-        let metric = *metrics.entry((name, dims)).or_insert(next);
+        let metric = *metrics.entry((name, dims, owner)).or_insert(next);
         for (si, stat) in m.statistics.iter().enumerate() {
             let next = stats.len() as u32;
             let stat = *stats.entry(stat.as_str()).or_insert(next);
@@ -200,7 +205,15 @@ pub fn plan_some(
             });
         }
     }
-    drop((dims_by_ptr, dims_by_content, names, stats, metrics, queries));
+    drop((
+        dims_by_ptr,
+        dims_by_content,
+        names,
+        owners,
+        stats,
+        metrics,
+        queries,
+    ));
 
     // Pack in first-seen order of metrics, each metric's statistics side by side: deterministic,
     // a job's queries stay together, and a call boundary splits at most one metric's
