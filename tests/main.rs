@@ -14,6 +14,7 @@ mod failures;
 mod faults;
 mod fuzz_corpus;
 mod helm_chart;
+mod linked_accounts;
 mod namespaces_and_tags;
 mod plan_cmd;
 mod push_mode;

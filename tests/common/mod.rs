@@ -207,6 +207,30 @@ impl Moto {
         m
     }
 
+    /// bench/fixture.py in moto's place: a loopback FIXTURE speaking the awsQuery wire
+    /// format, for what moto does not implement (OAM's linked accounts). `args` are its own
+    /// (`--clusters`, `--services`, `--linked-accounts`).
+    pub fn fixture(args: &[&str]) -> Moto {
+        let port = free_port();
+        let child = Command::new(venv().join("bin/python"))
+            .arg(repo().join("bench/fixture.py"))
+            .args(["--port", &port.to_string()])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start bench/fixture.py");
+        let url = format!("http://127.0.0.1:{port}");
+        let m = Moto {
+            url: url.clone(),
+            _p: Proc(child),
+        };
+        wait_for("the fixture", Duration::from_secs(30), || {
+            up(&format!("{url}/_calls"))
+        });
+        m
+    }
+
     /// An endpoint where nothing listens: every AWS call fails to connect.
     pub fn unreachable() -> Moto {
         Moto::at(&format!("http://127.0.0.1:{}", free_port()))
