@@ -15,7 +15,8 @@ instantly, for a synthetic ECS Container Insights estate of any size. Two uses:
   without it reads the wrong value.
 
 Every caller sees the same estate. A role assumed through AssumeRole acts in the account its
-ARN names (its access key id is ASIA + that account), so GetCallerIdentity answers it.
+ARN names (its access key id is ASIA + that account), so GetCallerIdentity answers it; a role
+whose name ends in -denied is refused (AccessDenied).
 Datapoint values: the query's position in the call % 97 + 0.5 for the caller's own series;
 the owner's last four digits + 0.25 for a linked account's series. Calls are counted by
 action (GET /_calls, POST /_reset).
@@ -173,6 +174,10 @@ def handler(estate):
             if action == "GetCallerIdentity":
                 return self.reply(200, caller_identity(caller))
             if action == "AssumeRole":
+                if q.get("RoleArn", [""])[0].endswith("-denied"):
+                    return self.reply(403, f'<ErrorResponse xmlns="{STS}"><Error><Type>Sender</Type>'
+                                           "<Code>AccessDenied</Code><Message>the fixture denies roles named *-denied"
+                                           "</Message></Error></ErrorResponse>")
                 return self.reply(200, assume_role(q))
             if action == "ListMetrics":
                 return self.reply(200, list_metrics(estate, q, caller))

@@ -69,6 +69,8 @@ customNamespace:
         &[
             &format!("-config.file={}", config.display()),
             "-scraping-interval=300",
+            // The first window's own length: no backfill (see the recovery test below).
+            "--window-mode.backfill=0",
         ],
     );
     let name = "aws_test_window_requests_sum";
@@ -183,4 +185,102 @@ customNamespace:
         })
     };
     tolerant.wait_until("the same points", 15, |t| count(t) == count(&prom));
+}
+
+/// The samples of `name` Prometheus holds over the last 10 minutes, (timestamp ms, value).
+fn stored(p: &Prometheus, name: &str) -> Vec<(i64, f64)> {
+    p.query(&format!("{name}[10m]"))
+        .and_then(|r| {
+            r.first().map(|s| {
+                s["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| {
+                        let ts = (v[0].as_f64().unwrap() * 1000.0).round() as i64;
+                        (ts, v[1].as_str().unwrap().parse::<f64>().unwrap())
+                    })
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// The HA story: a pod is lost for longer than its windows, and its replacement (same
+/// address, so the same series in Prometheus, as a StatefulSet shard's) backfills the gap from
+/// CloudWatch in its first window (`--window-mode.backfill`): Prometheus ends up with every
+/// point, none twice, with or without an out-of-order window. Without the backfill the
+/// replacement's first window would start after the gap.
+#[test]
+fn a_replacement_backfills_the_gap_its_predecessor_left() {
+    let moto = Moto::start();
+    seed_timeline(&moto);
+    let config = write_config(
+        r#"apiVersion: v1alpha1
+customNamespace:
+  - name: window
+    namespace: Test/Window
+    regions: [us-east-1]
+    collectionInterval: 10
+    windowMode: true
+    metrics:
+      - {name: Requests, statistics: [Sum], period: 5, length: 30}
+"#,
+    );
+    let cfg = format!("--config.file={}", config.display());
+    let name = "aws_test_window_requests_sum";
+    let port = free_port();
+    let start_pod = |backfill: &str| {
+        let mut cmd = cw_exporter(&moto);
+        cmd.args([cfg.as_str(), "--scraping-interval=300", backfill]);
+        let e = spawn_exporter(cmd, "http", port);
+        wait_ready(&e);
+        e
+    };
+    let target = format!("127.0.0.1:{port}");
+    let plain = Prometheus::start(&target, &[]);
+    let tolerant = Prometheus::start_with(
+        &format!("static_configs: [{{targets: ['{target}']}}]"),
+        &[],
+        "storage: {tsdb: {out_of_order_time_window: 10m}}",
+    );
+    let first = start_pod("--window-mode.backfill=0");
+    let lost_at = samples(&first.metrics(), name).last().unwrap().0;
+    for p in [&plain, &tolerant] {
+        p.wait_until("the first pod's points", 30, |p| {
+            stored(p, name).last().is_some_and(|s| s.0 >= lost_at)
+        });
+    }
+    let had = stored(&plain, name)[0].0;
+    drop(first);
+    // Down for 40 s: four of its 10 s windows, longer than its 30 s length.
+    std::thread::sleep(Duration::from_secs(40));
+
+    // What a replacement without backfill would fetch first: the last 30 s, after the gap.
+    let unfilled = {
+        let e = start_pod("--window-mode.backfill=0");
+        samples(&e.metrics(), name)
+    };
+    assert!(
+        unfilled[0].0 > lost_at + 5_000,
+        "its first window starts after the gap: {lost_at} {unfilled:?}"
+    );
+    // The replacement with the default backfill (900 s; here the seeded two minutes).
+    let second = start_pod("--window-mode.backfill=900");
+    let back = samples(&second.metrics(), name);
+    assert!(back[0].0 <= lost_at, "{lost_at} {back:?}");
+    let newest = back.last().unwrap().0;
+    for p in [&plain, &tolerant] {
+        p.wait_until("the replacement's points", 30, |p| {
+            stored(p, name).last().is_some_and(|s| s.0 >= newest)
+        });
+        let s = stored(p, name);
+        let from_first = s.iter().skip_while(|(t, _)| *t < had).collect::<Vec<_>>();
+        for w in from_first.windows(2) {
+            assert_eq!(w[1].0 - w[0].0, 5_000, "no gap, no duplicate: {s:?}");
+        }
+        for (ts, v) in &s {
+            assert_eq!(*v * 1000.0, *ts as f64, "each point at its own time");
+        }
+    }
 }

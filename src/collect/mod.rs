@@ -56,6 +56,9 @@ pub struct Options {
     /// (None: three of their group's intervals). Never less than two of the group's intervals,
     /// so a group collected rarely keeps its series through one failed collection.
     pub failed_series_retention: Option<Duration>,
+    /// `--window-mode.backfill` (seconds): how much further back than one interval the first
+    /// window of a window-mode metric reaches (see [`window_mode::window`]).
+    pub window_backfill: u64,
     /// The most one (role, region) may take in a cycle; past it its jobs fail with `timeout`.
     pub cycle_timeout: Duration,
     /// GetMetricData calls in flight per (role, region).
@@ -201,6 +204,7 @@ impl<S: Sessions> Collector<S> {
                     .clone()
             });
             let since = self.state.window_ends(&key);
+            let backfill = self.opts.window_backfill;
             set.spawn(async move {
                 let began = Instant::now();
                 let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
@@ -212,7 +216,8 @@ impl<S: Sessions> Collector<S> {
                             return None;
                         }
                         let m = &jobs[t.job].metrics[t.metric];
-                        window_mode::window(m, group, since.get(&(t.job, t.metric)).copied(), w)
+                        let since = since.get(&(t.job, t.metric)).copied();
+                        window_mode::window(m, group, backfill, since, w)
                     }
                 };
                 let still = discovering.clone();

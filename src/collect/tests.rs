@@ -34,6 +34,7 @@ fn options() -> Options {
         labels_snake_case: false,
         discovery_interval: Duration::from_secs(600),
         failed_series_retention: None,
+        window_backfill: 0,
         cycle_timeout: Duration::from_secs(30),
         calls_in_flight: crate::fetch::CALLS_IN_FLIGHT,
         always_info_metrics: false,

@@ -127,6 +127,13 @@ pub struct Cli {
     #[arg(long = "failed-series-retention", global = true)]
     pub failed_series_retention: Option<u64>,
 
+    /// Seconds a new or replaced process reaches back, beyond one interval, in the first
+    /// window of each `windowMode` metric: a replacement pod fills the gap its predecessor
+    /// left if it was down for less than this (keep interval + delay + this under an hour:
+    /// Prometheus refuses older samples).
+    #[arg(long = "window-mode.backfill", default_value_t = 900, value_parser = clap::value_parser!(u64).range(0..=3600), global = true)]
+    pub window_mode_backfill: u64,
+
     /// Seconds one AWS API call may take, retries included.
     #[arg(long = "aws.timeout", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub aws_timeout: u64,
@@ -407,6 +414,7 @@ impl Cli {
             scraping_interval: self.scraping_interval,
             discovery_interval: self.discovery_interval,
             failed_series_retention: self.failed_series_retention,
+            window_mode_backfill: self.window_mode_backfill,
             collection_timeout: self.collection_timeout,
             metrics_per_query: self.metrics_per_query as usize,
             labels_snake_case: self.labels_snake_case,

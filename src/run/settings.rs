@@ -32,6 +32,8 @@ pub struct Settings {
     pub discovery_interval: u64,
     /// `--failed-series-retention`, seconds.
     pub failed_series_retention: Option<u64>,
+    /// `--window-mode.backfill`, seconds.
+    pub window_mode_backfill: u64,
     /// `--collection-timeout`, seconds (None: the interval, at least 300).
     pub collection_timeout: Option<u64>,
     /// `--metrics-per-query`.
@@ -128,6 +130,7 @@ impl Settings {
             labels_snake_case: self.labels_snake_case,
             discovery_interval: Duration::from_secs(self.discovery_interval),
             failed_series_retention: self.failed_series_retention.map(Duration::from_secs),
+            window_backfill: self.window_mode_backfill,
             cycle_timeout: self.cycle_timeout(),
             calls_in_flight: self
                 .calls_in_flight
