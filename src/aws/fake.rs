@@ -29,6 +29,8 @@ pub struct Estate {
     pub failing_metric: Option<String>,
     /// API → how long each call takes (tokio's clock, so paused-time tests do not wait).
     pub delay: HashMap<&'static str, Duration>,
+    /// Region → how long each of its calls takes (an endpoint that hardly answers).
+    pub region_delay: HashMap<String, Duration>,
     /// The account's alias.
     pub alias: Option<String>,
     /// What each enhanced-metric source describes.
@@ -100,8 +102,14 @@ pub struct FakeSession {
 impl FakeSession {
     /// Waits the API's delay, then counts the call: `Err` if the API is failing.
     async fn call(&self, api: &'static str, fails: Option<String>) -> Result<(), AwsError> {
-        let delay = self.fake.estate.lock().unwrap().delay.get(api).copied();
-        if let Some(d) = delay {
+        let delays = {
+            let e = self.fake.estate.lock().unwrap();
+            [
+                e.delay.get(api).copied(),
+                e.region_delay.get(&self.region).copied(),
+            ]
+        };
+        for d in delays.into_iter().flatten() {
             tokio::time::sleep(d).await;
         }
         let code = fails.or_else(|| self.fake.estate.lock().unwrap().failing.get(api).cloned());

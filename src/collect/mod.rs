@@ -40,6 +40,16 @@ struct Running {
     abort: tokio::task::AbortHandle,
 }
 
+/// A collection of a (role, region) that failed its last collection, left running when the
+/// cycle that started it ended: its result is recorded, as of its own moment, by the first
+/// cycle that finds it done.
+struct Straggler {
+    task: tokio::task::JoinHandle<(ScopeResult, f64)>,
+    moment: u64,
+    due: Arc<cadence::Due>,
+    began: Instant,
+}
+
 /// The collector's settings, from the flags.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -111,6 +121,8 @@ pub struct Collector<S: Sessions = Aws> {
     discovering: HashMap<Scope, Running>,
     /// Each (role, region)'s labels and families, rebuilt when its discovery is.
     shapes: HashMap<Scope, Arc<series::Shape>>,
+    /// Collections of failing (role, region)s still running from earlier cycles.
+    stragglers: HashMap<Scope, Straggler>,
     renderer: Renderer,
     /// Identical series dropped, summed over cycles (YACE's duplicate counter).
     duplicates_total: u64,
@@ -131,6 +143,7 @@ impl<S: Sessions> Collector<S> {
             next: 0,
             discovering: HashMap::new(),
             shapes: HashMap::new(),
+            stragglers: HashMap::new(),
             renderer: Renderer::default(),
             duplicates_total: 0,
         }
@@ -161,12 +174,37 @@ impl<S: Sessions> Collector<S> {
             real => real,
         };
         let mut set = JoinSet::new();
+        // Collections left running by earlier cycles: those done are recorded now, as of
+        // their own moments (this cycle's outcomes then start afresh); a scope whose
+        // collection still runs is not started again.
+        let mut still = HashMap::new();
+        for (key, st) in std::mem::take(&mut self.stragglers) {
+            if st.task.is_finished() {
+                match st.task.await {
+                    Ok((r, took)) => self.record(st.moment, &st.due, &r, took),
+                    Err(e) => tracing::error!(error = %e, "a collection task panicked"),
+                }
+            } else {
+                still.insert(key, st);
+            }
+        }
+        // Scopes that failed their last collection run beside the cycle, not in it: a denied
+        // role or an unreachable region must not hold up the others' fresh values. (If every
+        // due scope failed last time, there is no one to hold up: they are waited for.)
+        let mut beside = Vec::new();
+        let mut busy = Vec::new();
         for ((role, region), job_ids) in discovery::scopes(&self.jobs) {
             // A (role, region) with nothing due is not touched, not even rediscovered.
             if !job_ids.iter().any(|&j| self.cadence.job_due(j, &due)) {
                 continue;
             }
             let key = (role.clone(), region.clone());
+            if let Some(st) = still.get(&key) {
+                busy.push(still_running(role, region, job_ids, st.began));
+                continue;
+            }
+            let failing = self.state.failing(&key);
+            let scope_jobs = (role.clone(), region.clone(), job_ids.clone());
             let (jobs, aws, cadence, due) = (
                 self.jobs.clone(),
                 self.aws.clone(),
@@ -205,7 +243,7 @@ impl<S: Sessions> Collector<S> {
             });
             let since = self.state.window_ends(&key);
             let backfill = self.opts.window_backfill;
-            set.spawn(async move {
+            let task = async move {
                 let began = Instant::now();
                 let (r, re, ids) = (role.clone(), region.clone(), job_ids.clone());
                 let select = {
@@ -255,8 +293,15 @@ impl<S: Sessions> Collector<S> {
                     }
                 };
                 (result, began.elapsed().as_secs_f64())
-            });
+            };
+            if failing {
+                beside.push((scope_jobs, tokio::spawn(task)));
+            } else {
+                set.spawn(task);
+            }
         }
+        // With no other scope to hold up, the failing ones are waited for as before.
+        let alone = set.is_empty();
         let mut results = Vec::new();
         while let Some(r) = set.join_next().await {
             match r {
@@ -264,6 +309,32 @@ impl<S: Sessions> Collector<S> {
                 Err(e) => tracing::error!(error = %e, "a collection task panicked"),
             }
         }
+        // Those beside the cycle that are done count in it; the others fail it as still
+        // running, and count when they are done.
+        for ((role, region, job_ids), task) in beside {
+            if alone || task.is_finished() {
+                match task.await {
+                    Ok(r) => results.push(r),
+                    Err(e) => tracing::error!(error = %e, "a collection task panicked"),
+                }
+            } else {
+                busy.push(still_running(
+                    role.clone(),
+                    region.clone(),
+                    job_ids,
+                    started,
+                ));
+                let st = Straggler {
+                    task,
+                    moment,
+                    due: due.clone(),
+                    began: started,
+                };
+                still.insert((role, region), st);
+            }
+        }
+        self.stragglers = still;
+        results.extend(busy);
         // Deterministic output whatever order the scopes finished in.
         results.sort_by(|(a, _), (b, _)| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         // A discovery that ended is not joined again.
@@ -398,6 +469,30 @@ impl<S: Sessions> Collector<S> {
     }
 }
 
+/// The result of a (role, region) whose collection, begun at `began`, is still running: its
+/// jobs fail there this cycle, keeping their last good series for their retention.
+fn still_running(
+    role: crate::config::Role,
+    region: String,
+    jobs: Vec<usize>,
+    began: Instant,
+) -> (ScopeResult, f64) {
+    let took = began.elapsed();
+    let error = AwsError {
+        api: "collection",
+        region: region.clone(),
+        code: "still_running".into(),
+        message: format!(
+            "its collection begun {} s ago is still running; a scope that failed its last collection is not waited for",
+            took.as_secs()
+        ),
+    };
+    (
+        ScopeResult::failed(role, region, jobs, error),
+        took.as_secs_f64(),
+    )
+}
+
 /// How long a failing group's last good series are served: the flag, or three of its
 /// intervals; never less than two.
 fn retention(opts: &Options, group: u64) -> Duration {
@@ -406,10 +501,13 @@ fn retention(opts: &Options, group: u64) -> Duration {
 }
 
 impl<S: Sessions> Drop for Collector<S> {
-    /// A replaced pipeline's discoveries stop with it.
+    /// A replaced pipeline's discoveries and collections stop with it.
     fn drop(&mut self) {
         for run in self.discovering.values() {
             run.abort.abort();
+        }
+        for st in self.stragglers.values() {
+            st.task.abort();
         }
     }
 }

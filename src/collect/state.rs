@@ -242,6 +242,11 @@ impl State {
         st.duration_seconds = duration;
     }
 
+    /// Whether the last collection of `scope` failed.
+    pub fn failing(&self, scope: &Scope) -> bool {
+        self.scopes.get(scope).is_some_and(|s| !s.success)
+    }
+
     /// Every (role, region) collected so far, ordered by account, region and role.
     pub fn scopes(&self) -> Vec<ScopeStatus> {
         let mut v: Vec<ScopeStatus> = self.scopes.values().cloned().collect();

@@ -610,3 +610,60 @@ async fn linked_accounts_series_carry_their_owner_and_are_queried_as_theirs() {
         .collect();
     assert_eq!(owners, [ACCOUNT, b]);
 }
+
+/// A scope that failed its last collection is collected beside the cycle, not in it: an
+/// endpoint that hardly answers delays the other scopes' fresh values once (the first time it
+/// fails), then never again; its late result counts when it comes, and it recovers.
+#[tokio::test(start_paused = true)]
+async fn a_failing_scope_does_not_hold_up_the_others() {
+    let fake = Fake::new(estate());
+    fake.set(|e| {
+        e.region_delay
+            .insert("us-east-1".into(), Duration::from_secs(100));
+    });
+    let mut opts = options();
+    opts.cycle_timeout = Duration::from_secs(30);
+    opts.metrics_per_query = 500;
+    let cfg = "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/ECS\n    regions: [eu-west-1, us-east-1]\n    metrics: [{name: CPUUtilization, statistics: [Average]}]\n";
+    let mut c = Collector::new(jobs(cfg), Arc::new(fake.clone()), opts);
+    let in_region = |s: &Snapshot, r: &str| {
+        series(s)
+            .iter()
+            .filter(|l| l.contains(&format!("region=\"{r}\"")))
+            .count()
+    };
+    let scope = |s: &Snapshot, r: &str| s.scopes.iter().find(|x| x.region == r).cloned().unwrap();
+    // First failure: the cycle waits for it, up to the collection timeout.
+    let t = tokio::time::Instant::now();
+    let s = c.cycle().await;
+    assert_eq!(t.elapsed(), Duration::from_secs(30));
+    assert_eq!(in_region(&s, "eu-west-1"), 2);
+    assert!(!scope(&s, "us-east-1").success && scope(&s, "eu-west-1").success);
+    // From then on the cycle does not wait for it.
+    let t = tokio::time::Instant::now();
+    let s = c.cycle().await;
+    assert_eq!(t.elapsed(), Duration::ZERO, "not held up");
+    assert_eq!(in_region(&s, "eu-west-1"), 2);
+    let busy = scope(&s, "us-east-1");
+    assert!(!busy.success && busy.error.as_deref().unwrap().contains("still running"));
+    // While it still runs, it is not started again.
+    let calls = fake.calls("ListMetrics");
+    let s = c.cycle().await;
+    assert_eq!(fake.calls("ListMetrics"), calls);
+    assert!(!scope(&s, "us-east-1").success);
+    // The endpoint recovers: once its slow discovery (100 s per call) has ended, the next
+    // collection, beside the cycle, counts in the cycle it ends in.
+    fake.set(|e| e.region_delay.clear());
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    let mut s = c.cycle().await;
+    for _ in 0..3 {
+        if scope(&s, "us-east-1").success {
+            break;
+        }
+        tokio::task::yield_now().await;
+        s = c.cycle().await;
+    }
+    assert!(scope(&s, "us-east-1").success, "{:?}", s.scopes);
+    assert_eq!(in_region(&s, "us-east-1"), 2);
+    assert!(s.jobs[0].success, "{:?}", s.jobs);
+}
