@@ -121,8 +121,10 @@ def main():
           "GetCallerIdentity per role; the SDK renews the credentials before they expire. A denied role fails its "
           "own two scopes (named by cw_exporter_scope_up and CwExporterScopeFailing) and leaves the others' calls "
           "and series as they were. Memory: one scope of 100k series holds 48 MiB (bench/reports/scale.md); 100 scopes "
-          "of 1k hold far more, mostly the calls in flight (4 per scope, 400 at once: compare the last column) and "
-          "what the allocator keeps of their answers afterwards.", ""]
+          "of 1k hold several times that. One call in flight per scope instead of four (the last column) lowered it in "
+          "each run we made, so the calls in flight (up to 400 at once, each answer parsed in memory) are a large part; "
+          "the rest is not yet accounted for. Each column is one run on a noisy 2-core machine: steady cycles varied "
+          "from 5 to 11 s between runs of the same column.", ""]
     out = os.path.join(ROOT, "bench", "reports", "scopes.md")
     open(out, "w").write("\n".join(L))
     print("\n".join(L))

@@ -310,3 +310,58 @@ fn the_sysdig_agent_settings_match_the_exporter() {
         assert_eq!(ann["prometheus.io/path"], "/metrics");
     }
 }
+
+/// The Sysdig alert table (deploy/sysdig/alerts-and-dashboards.md) names every alert of the
+/// rules file (the opt-in per-service minimum is described beside it), with the rule's
+/// duration, and each condition is valid PromQL (promtool checks them as rules).
+#[test]
+fn the_sysdig_alert_table_follows_the_rules_file() {
+    let doc =
+        std::fs::read_to_string(repo().join("deploy/sysdig/alerts-and-dashboards.md")).unwrap();
+    let rules: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(repo().join("deploy/prometheus/cw-exporter.rules.yml")).unwrap(),
+    )
+    .unwrap();
+    // (alert, condition, duration) rows of the table.
+    let rows: Vec<(String, String, String)> = doc
+        .lines()
+        .filter(|l| l.starts_with("| Cw"))
+        .map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+            let name = cells[0].split_whitespace().next().unwrap().to_string();
+            let expr = cells[1].trim_matches('`').replace("\\|", "|");
+            (name, expr, cells[2].to_string())
+        })
+        .collect();
+    for group in rules["groups"].as_array().unwrap() {
+        for r in group["rules"].as_array().unwrap() {
+            let Some(alert) = r["alert"].as_str() else {
+                continue;
+            };
+            if alert == "CwEcsServiceTasksBelowMinimum" {
+                assert!(doc.contains(alert));
+                continue;
+            }
+            let row = rows
+                .iter()
+                .find(|(n, ..)| n == alert)
+                .unwrap_or_else(|| panic!("{alert} is not in the Sysdig table"));
+            let want = r["for"].as_str().unwrap_or("—");
+            assert_eq!(row.2, want, "{alert}'s duration");
+        }
+    }
+    let as_rules: Vec<String> = rows
+        .iter()
+        .map(|(n, e, _)| {
+            format!(
+                "      - alert: {n}\n        expr: {}\n",
+                serde_json::to_string(e).unwrap()
+            )
+        })
+        .collect();
+    let f = write_config(&format!(
+        "groups:\n  - name: sysdig\n    rules:\n{}",
+        as_rules.concat()
+    ));
+    run_ok(Command::new(promtool()).args(["check", "rules", f.to_str().unwrap()]));
+}

@@ -482,6 +482,10 @@ fn sharding_values_run_as_shards_whose_union_is_the_unsharded_export() {
             .iter()
             .all(|(k, v)| &svc["metadata"]["labels"][k] == v)
     );
+    // A rescheduled shard (new IP) keeps its instance: its pod's name.
+    let relabel = &sms[0]["spec"]["endpoints"][0]["relabelings"][0];
+    assert_eq!(relabel["sourceLabels"][0], "__meta_kubernetes_pod_name");
+    assert_eq!(relabel["targetLabel"], "instance");
     // No pod reads the API server: no RBAC, no token.
     assert!(find(&docs, "Role").is_empty() && find(&docs, "ClusterRole").is_empty());
     assert_eq!(

@@ -230,7 +230,7 @@ customNamespace:
     let cfg = format!("--config.file={}", config.display());
     let name = "aws_test_window_requests_sum";
     let port = free_port();
-    let start_pod = |backfill: &str| {
+    let start_pod = |backfill: &str, port: u16| {
         let mut cmd = cw_exporter(&moto);
         cmd.args([cfg.as_str(), "--scraping-interval=300", backfill]);
         let e = spawn_exporter(cmd, "http", port);
@@ -244,7 +244,7 @@ customNamespace:
         &[],
         "storage: {tsdb: {out_of_order_time_window: 10m}}",
     );
-    let first = start_pod("--window-mode.backfill=0");
+    let first = start_pod("--window-mode.backfill=0", port);
     let lost_at = samples(&first.metrics(), name).last().unwrap().0;
     for p in [&plain, &tolerant] {
         p.wait_until("the first pod's points", 30, |p| {
@@ -256,9 +256,10 @@ customNamespace:
     // Down for 40 s: four of its 10 s windows, longer than its 30 s length.
     std::thread::sleep(Duration::from_secs(40));
 
-    // What a replacement without backfill would fetch first: the last 30 s, after the gap.
+    // What a replacement without backfill would fetch first: the last 30 s, after the gap
+    // (on another address: Prometheus must not scrape it).
     let unfilled = {
-        let e = start_pod("--window-mode.backfill=0");
+        let e = start_pod("--window-mode.backfill=0", free_port());
         samples(&e.metrics(), name)
     };
     assert!(
@@ -266,7 +267,7 @@ customNamespace:
         "its first window starts after the gap: {lost_at} {unfilled:?}"
     );
     // The replacement with the default backfill (900 s; here the seeded two minutes).
-    let second = start_pod("--window-mode.backfill=900");
+    let second = start_pod("--window-mode.backfill=900", port);
     let back = samples(&second.metrics(), name);
     assert!(back[0].0 <= lost_at, "{lost_at} {back:?}");
     let newest = back.last().unwrap().0;

@@ -460,7 +460,19 @@ impl Api for Session {
             self.pace("ListMetrics").await;
             let page = req.send().await.map_err(|e| self.fail("ListMetrics", &e))?;
             // With linked accounts, `OwningAccounts` runs beside `Metrics`: the owner of each.
+            // A page that gives owners for only some would put the others in the wrong account.
             let owners = page.owning_accounts();
+            if !owners.is_empty() && owners.len() != page.metrics().len() {
+                return Err(self.unusable(
+                    "ListMetrics",
+                    "IncompleteResponse",
+                    format!(
+                        "the answer gave {} OwningAccounts for {} metrics; the listing was stopped",
+                        owners.len(),
+                        page.metrics().len()
+                    ),
+                ));
+            }
             for (i, m) in page.metrics().iter().enumerate() {
                 let account = owners
                     .get(i)

@@ -25,7 +25,7 @@ use crate::exposition::text::Families;
 use crate::schedule::{cadence, discovery_age, window_mode};
 use cadence::Cadence;
 use scope::{Discovery, Known, ScopeResult};
-pub use snapshot::Snapshot;
+pub use snapshot::{ScopeStatus, Snapshot};
 use state::{Scope, State};
 
 /// A discovery may run this many cycle timeouts before it is given up: it outlives the cycle
@@ -44,10 +44,20 @@ struct Running {
 /// cycle that started it ended: its result is recorded, as of its own moment, by the first
 /// cycle that finds it done.
 struct Straggler {
-    task: tokio::task::JoinHandle<(ScopeResult, f64)>,
+    task: AbortOnDrop,
     moment: u64,
     due: Arc<cadence::Due>,
     began: Instant,
+}
+
+/// A collection task that stops when its handle goes: a cycle dropped by a reload must not
+/// leave the old config's collections calling AWS.
+struct AbortOnDrop(tokio::task::JoinHandle<(ScopeResult, f64)>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The collector's settings, from the flags.
@@ -178,9 +188,9 @@ impl<S: Sessions> Collector<S> {
         // their own moments (this cycle's outcomes then start afresh); a scope whose
         // collection still runs is not started again.
         let mut still = HashMap::new();
-        for (key, st) in std::mem::take(&mut self.stragglers) {
-            if st.task.is_finished() {
-                match st.task.await {
+        for (key, mut st) in std::mem::take(&mut self.stragglers) {
+            if st.task.0.is_finished() {
+                match (&mut st.task.0).await {
                     Ok((r, took)) => self.record(st.moment, &st.due, &r, took),
                     Err(e) => tracing::error!(error = %e, "a collection task panicked"),
                 }
@@ -200,7 +210,8 @@ impl<S: Sessions> Collector<S> {
             }
             let key = (role.clone(), region.clone());
             if let Some(st) = still.get(&key) {
-                busy.push(still_running(role, region, job_ids, st.began));
+                let last = self.state.scope_error(&key);
+                busy.push(still_running(role, region, job_ids, st.began, last));
                 continue;
             }
             let failing = self.state.failing(&key);
@@ -295,7 +306,7 @@ impl<S: Sessions> Collector<S> {
                 (result, began.elapsed().as_secs_f64())
             };
             if failing {
-                beside.push((scope_jobs, tokio::spawn(task)));
+                beside.push((scope_jobs, AbortOnDrop(tokio::spawn(task))));
             } else {
                 set.spawn(task);
             }
@@ -311,18 +322,20 @@ impl<S: Sessions> Collector<S> {
         }
         // Those beside the cycle that are done count in it; the others fail it as still
         // running, and count when they are done.
-        for ((role, region, job_ids), task) in beside {
-            if alone || task.is_finished() {
-                match task.await {
+        for ((role, region, job_ids), mut task) in beside {
+            if alone || task.0.is_finished() {
+                match (&mut task.0).await {
                     Ok(r) => results.push(r),
                     Err(e) => tracing::error!(error = %e, "a collection task panicked"),
                 }
             } else {
+                let last = self.state.scope_error(&(role.clone(), region.clone()));
                 busy.push(still_running(
                     role.clone(),
                     region.clone(),
                     job_ids,
                     started,
+                    last,
                 ));
                 let st = Straggler {
                     task,
@@ -470,20 +483,25 @@ impl<S: Sessions> Collector<S> {
 }
 
 /// The result of a (role, region) whose collection, begun at `began`, is still running: its
-/// jobs fail there this cycle, keeping their last good series for their retention.
+/// jobs fail there this cycle, keeping their last good series for their retention. The error
+/// says what failed last (`last`), so the landing page and the log keep the AWS error.
 fn still_running(
     role: crate::config::Role,
     region: String,
     jobs: Vec<usize>,
     began: Instant,
+    last: Option<String>,
 ) -> (ScopeResult, f64) {
     let took = began.elapsed();
+    let last = last
+        .map(|e| format!("; it last failed with: {e}"))
+        .unwrap_or_default();
     let error = AwsError {
         api: "collection",
         region: region.clone(),
         code: "still_running".into(),
         message: format!(
-            "its collection begun {} s ago is still running; a scope that failed its last collection is not waited for",
+            "its collection begun {} s ago is still running (a scope that failed its last collection is not waited for){last}",
             took.as_secs()
         ),
     };
@@ -506,8 +524,6 @@ impl<S: Sessions> Drop for Collector<S> {
         for run in self.discovering.values() {
             run.abort.abort();
         }
-        for st in self.stragglers.values() {
-            st.task.abort();
-        }
+        // The stragglers' tasks stop as their handles are dropped (`AbortOnDrop`).
     }
 }

@@ -242,16 +242,47 @@ impl State {
         st.duration_seconds = duration;
     }
 
+    /// The error of `scope`'s last collection, without an earlier "still running" around it.
+    pub fn scope_error(&self, scope: &Scope) -> Option<String> {
+        let e = self.scopes.get(scope)?.error.as_deref()?;
+        let root = e
+            .split_once("; it last failed with: ")
+            .map_or(e, |(_, r)| r);
+        Some(root.to_string())
+    }
+
     /// Whether the last collection of `scope` failed.
     pub fn failing(&self, scope: &Scope) -> bool {
         self.scopes.get(scope).is_some_and(|s| !s.success)
     }
 
-    /// Every (role, region) collected so far, ordered by account, region and role.
+    /// Every (role, region) collected so far, ordered by account, region and role. Scopes
+    /// the labels cannot tell apart (one role ARN with two external ids) are one: up only if
+    /// all are, the oldest last success, the longest duration, the first error.
     pub fn scopes(&self) -> Vec<ScopeStatus> {
         let mut v: Vec<ScopeStatus> = self.scopes.values().cloned().collect();
-        v.sort_by(|a, b| (&a.account, &a.region, &a.role).cmp(&(&b.account, &b.region, &b.role)));
-        v
+        v.sort_by(|a, b| {
+            (&a.account, &a.region, &a.role, &a.error)
+                .cmp(&(&b.account, &b.region, &b.role, &b.error))
+        });
+        let mut out: Vec<ScopeStatus> = Vec::with_capacity(v.len());
+        for s in v {
+            match out.last_mut() {
+                Some(o) if (&o.account, &o.region, &o.role) == (&s.account, &s.region, &s.role) => {
+                    o.success &= s.success;
+                    o.last_success = match (o.last_success, s.last_success) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        _ => None,
+                    };
+                    o.duration_seconds = o.duration_seconds.max(s.duration_seconds);
+                    if o.error.is_none() {
+                        o.error = s.error;
+                    }
+                }
+                _ => out.push(s),
+            }
+        }
+        out
     }
 
     /// The series to serve: each group's from this collection where it succeeded, its last
@@ -294,6 +325,21 @@ mod tests {
             (s.error.as_deref(), s.duration_seconds),
             (Some("timeout"), 60.0)
         );
+        // The same role ARN with another external id: one series of labels, down if either is.
+        let twin: Scope = (
+            Role {
+                external_id: Some("y".into()),
+                ..key.0.clone()
+            },
+            "eu-west-1".into(),
+        );
+        st.scope_collected(&twin, "222233334444", None, 400, 2.0);
+        let s = &st.scopes()[0];
+        assert_eq!(
+            (st.scopes().len(), s.success, s.last_success),
+            (1, false, Some(200))
+        );
+        assert_eq!(st.scope_error(&key).as_deref(), Some("timeout"));
         // The default credentials: no role, the account STS resolved.
         st.scope_collected(&scope(), "111122223333", None, 300, 1.0);
         let all = st.scopes();

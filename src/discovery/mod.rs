@@ -402,7 +402,10 @@ pub fn select(
                                     .iter()
                                     .map(|d| l.dim(d).unwrap_or_default().to_string())
                                     .collect();
-                                match tagged.get(&(rt as *const _, values)) {
+                                // The tags are the calling account's: a linked account's series
+                                // (OAM) is never one of its resources.
+                                let own = l.account.is_none();
+                                match tagged.get(&(rt as *const _, values)).filter(|_| own) {
                                     Some(arn) => Some(arn.to_string()),
                                     // Its resource is untagged (or not tagged so as to match):
                                     // with search tags it cannot match them; without, it is kept

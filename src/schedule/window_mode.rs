@@ -27,7 +27,7 @@ pub fn window(
     }
     let end = configured.1;
     let interval = interval as i64; // from a u32 in the config
-    let backfill = backfill.min(86_400) as i64; // bounded by the flag's parser
+    let backfill = backfill.min(3_600) as i64; // as the flag's parser bounds it
     let length = i64::from(m.length);
     let first = end - length.max(interval + backfill);
     let oldest = end - length.max(3 * interval).max(interval + backfill);
