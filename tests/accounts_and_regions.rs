@@ -26,21 +26,9 @@ fn every_scope_is_labelled_its_own_and_a_failing_one_is_named() {
     let mut services = 0;
     for role in [ROLE_A, ROLE_B] {
         for region in REGIONS {
-            let e = moto.seed(&[
-                "--clusters",
-                "1",
-                "--minutes",
-                "10",
-                "--no-extras",
-                "--metrics",
-                "RunningTaskCount",
-                "--role-arn",
-                role,
-                "--region",
-                region,
-            ]);
+            let (e, n) = moto.seed_running_tasks(&["--role-arn", role, "--region", region]);
             assert_eq!(e["account"], account(role));
-            services = e["services"].as_object().unwrap().len();
+            services = n;
         }
     }
     let proxy = FaultProxy::start(&moto.url);
@@ -162,18 +150,7 @@ discovery:
 #[test]
 fn expiring_role_credentials_are_refreshed_without_a_failed_cycle() {
     let moto = Moto::start();
-    let e = moto.seed(&[
-        "--clusters",
-        "1",
-        "--minutes",
-        "10",
-        "--no-extras",
-        "--metrics",
-        "RunningTaskCount",
-        "--role-arn",
-        ROLE_A,
-    ]);
-    let services = e["services"].as_object().unwrap().len();
+    let (_, services) = moto.seed_running_tasks(&["--role-arn", ROLE_A]);
     let proxy = FaultProxy::start(&moto.url);
     proxy.short_lived_credentials(20);
     let cfg = write_config(&format!(

@@ -142,16 +142,7 @@ fn a_monitoring_accounts_linked_series_carry_their_owning_account() {
 #[test]
 fn linked_account_keys_run_on_moto_with_its_own_account() {
     let moto = Moto::start();
-    let e = moto.seed(&[
-        "--clusters",
-        "1",
-        "--minutes",
-        "10",
-        "--no-extras",
-        "--metrics",
-        "RunningTaskCount",
-    ]);
-    let services = e["services"].as_object().unwrap().len();
+    let (e, services) = moto.seed_running_tasks(&[]);
     let exp = exporter(&moto, &["--config.file", config("").to_str().unwrap()]);
     let lines = parse(&exp.metrics());
     let series = owned(

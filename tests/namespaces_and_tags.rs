@@ -239,17 +239,7 @@ fn a_real_prometheus_scrapes_the_exporter() {
 fn a_job_with_a_role_reads_that_account() {
     let moto = Moto::start();
     let role = "arn:aws:iam::210987654321:role/cw-read";
-    let expected = moto.seed(&[
-        "--clusters",
-        "1",
-        "--minutes",
-        "10",
-        "--no-extras",
-        "--metrics",
-        "RunningTaskCount",
-        "--role-arn",
-        role,
-    ]);
+    let (expected, _) = moto.seed_running_tasks(&["--role-arn", role]);
     assert_eq!(expected["account"], "210987654321");
     // The default account has nothing: everything exported comes through the role.
     let cfg = write_config(&format!(

@@ -126,26 +126,12 @@ customNamespace:
 
     // Prometheus holds every point of every poll it scraped, at its CloudWatch time.
     let newest = polls.last().unwrap().last().unwrap().0;
-    let mut stored = Vec::new();
+    let mut held = Vec::new();
     prom.wait_until("the newest window in Prometheus", 30, |p| {
-        let q = format!("{name}[5m]");
-        let Some(r) = p.query(&q) else { return false };
-        stored = r
-            .first()
-            .map(|s| {
-                s["values"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| {
-                        let ts = (v[0].as_f64().unwrap() * 1000.0).round() as i64;
-                        (ts, v[1].as_str().unwrap().parse::<f64>().unwrap())
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
-        stored.last().is_some_and(|s| s.0 == newest)
+        held = stored(p, name);
+        held.last().is_some_and(|s| s.0 == newest)
     });
+    let stored = held;
     for (ts, v) in &stored {
         assert_eq!(*v * 1000.0, *ts as f64, "{stored:?}");
     }

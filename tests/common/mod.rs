@@ -244,6 +244,24 @@ impl Moto {
         }
     }
 
+    /// One cluster's services with ten minutes of RunningTaskCount only (plus `extra` seed
+    /// args, e.g. `--role-arn`, `--region`): the expected values and the number of services.
+    pub fn seed_running_tasks(&self, extra: &[&str]) -> (serde_json::Value, usize) {
+        let mut args = vec![
+            "--clusters",
+            "1",
+            "--minutes",
+            "10",
+            "--no-extras",
+            "--metrics",
+            "RunningTaskCount",
+        ];
+        args.extend(extra);
+        let e = self.seed(&args);
+        let services = e["services"].as_object().unwrap().len();
+        (e, services)
+    }
+
     /// Runs scripts/seed_estate.py against this server; returns the expected values (test mode).
     pub fn seed(&self, args: &[&str]) -> serde_json::Value {
         let out = std::env::temp_dir().join(format!("cw-expected-{}.json", free_port()));
