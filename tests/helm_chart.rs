@@ -28,6 +28,11 @@ fn helm(args: &[&str]) -> Command {
 /// The chart rendered as release "cw" in namespace "monitoring" with a values file from ci/
 /// ("" for the defaults) and extra `--set`s.
 fn render(values: &str, sets: &[&str]) -> Vec<Value> {
+    docs_of(&run_ok(&mut template(values, sets)))
+}
+
+/// The `helm template` command of [`render`].
+fn template(values: &str, sets: &[&str]) -> Command {
     let chart = chart();
     let mut args = vec![
         "template",
@@ -43,7 +48,7 @@ fn render(values: &str, sets: &[&str]) -> Vec<Value> {
     for s in sets {
         args.extend(["--set", s]);
     }
-    docs_of(&run_ok(&mut helm(&args)))
+    helm(&args)
 }
 
 fn ci_files() -> Vec<String> {
@@ -439,12 +444,7 @@ fn firehose_values_expose_the_endpoint_and_it_takes_a_delivery() {
 
 /// The chart's output for `sets`, or its error if it refuses to render.
 fn render_error(sets: &[&str]) -> String {
-    let chart = chart();
-    let mut args = vec!["template", "cw", chart.to_str().unwrap()];
-    for s in sets {
-        args.extend(["--set", s]);
-    }
-    let out = helm(&args).output().unwrap();
+    let out = template("", sets).output().unwrap();
     assert!(!out.status.success(), "{sets:?} rendered");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

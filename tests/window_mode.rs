@@ -34,6 +34,22 @@ print(now)
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
 
+/// The seeded timeline's metric in window mode: 5 s points, polled every 10 s, 30 s long.
+fn window_config() -> std::path::PathBuf {
+    write_config(
+        r#"apiVersion: v1alpha1
+customNamespace:
+  - name: window
+    namespace: Test/Window
+    regions: [us-east-1]
+    collectionInterval: 10
+    windowMode: true
+    metrics:
+      - {name: Requests, statistics: [Sum], period: 5, length: 30}
+"#,
+    )
+}
+
 /// The (timestamp ms, value) samples of `name` in an exposition.
 fn samples(text: &str, name: &str) -> Vec<(i64, f64)> {
     text.lines()
@@ -51,18 +67,7 @@ fn samples(text: &str, name: &str) -> Vec<(i64, f64)> {
 fn every_point_since_the_last_poll_reaches_prometheus_at_its_own_time() {
     let moto = Moto::start();
     seed_timeline(&moto);
-    let config = write_config(
-        r#"apiVersion: v1alpha1
-customNamespace:
-  - name: window
-    namespace: Test/Window
-    regions: [us-east-1]
-    collectionInterval: 10
-    windowMode: true
-    metrics:
-      - {name: Requests, statistics: [Sum], period: 5, length: 30}
-"#,
-    );
+    let config = window_config();
     moto.start_recording();
     let exp = exporter(
         &moto,
@@ -201,18 +206,7 @@ fn stored(p: &Prometheus, name: &str) -> Vec<(i64, f64)> {
 fn a_replacement_backfills_the_gap_its_predecessor_left() {
     let moto = Moto::start();
     seed_timeline(&moto);
-    let config = write_config(
-        r#"apiVersion: v1alpha1
-customNamespace:
-  - name: window
-    namespace: Test/Window
-    regions: [us-east-1]
-    collectionInterval: 10
-    windowMode: true
-    metrics:
-      - {name: Requests, statistics: [Sum], period: 5, length: 30}
-"#,
-    );
+    let config = window_config();
     let cfg = format!("--config.file={}", config.display());
     let name = "aws_test_window_requests_sum";
     let port = free_port();

@@ -419,10 +419,12 @@ impl<S: Sessions> Collector<S> {
                 .min_by_key(|(j, _)| **j)
                 .map(|(_, e)| e.clone())
         });
+        let ended = error.as_ref().is_none_or(|e| e.code != STILL_RUNNING);
         self.state.scope_collected(
             &(r.role.clone(), r.region.clone()),
             &r.account,
             error.map(|e| e.to_string()),
+            ended,
             now_secs(),
             took,
         );
@@ -482,6 +484,9 @@ impl<S: Sessions> Collector<S> {
     }
 }
 
+/// The error code of a collection still running when its cycle ended.
+const STILL_RUNNING: &str = "still_running";
+
 /// The result of a (role, region) whose collection, begun at `began`, is still running: its
 /// jobs fail there this cycle, keeping their last good series for their retention. The error
 /// says what failed last (`last`), so the landing page and the log keep the AWS error.
@@ -499,7 +504,7 @@ fn still_running(
     let error = AwsError {
         api: "collection",
         region: region.clone(),
-        code: "still_running".into(),
+        code: STILL_RUNNING.into(),
         message: format!(
             "its collection begun {} s ago is still running (a scope that failed its last collection is not waited for){last}",
             took.as_secs()

@@ -57,6 +57,9 @@ pub struct State {
     window_ends: HashMap<Scope, WindowEnds>,
     /// Each (role, region)'s last collection.
     scopes: HashMap<Scope, ScopeStatus>,
+    /// Each failing (role, region)'s error from its last collection that ended (a "still
+    /// running" result does not replace it).
+    causes: HashMap<Scope, String>,
 }
 
 impl State {
@@ -213,15 +216,22 @@ impl State {
 
     /// One (role, region) was collected, finishing at `finished` (epoch seconds) after
     /// `duration` seconds: `account` is the one it acted in (empty if it never got that far),
-    /// `error` its first failure.
+    /// `error` its first failure; `ended` is false for a collection still running.
     pub fn scope_collected(
         &mut self,
         scope: &Scope,
         account: &str,
         error: Option<String>,
+        ended: bool,
         finished: i64,
         duration: f64,
     ) {
+        if ended {
+            match &error {
+                Some(e) => self.causes.insert(scope.clone(), e.clone()),
+                None => self.causes.remove(scope),
+            };
+        }
         let st = self.scopes.entry(scope.clone()).or_insert_with(|| {
             let role = scope.0.role_arn.clone().unwrap_or_default();
             ScopeStatus {
@@ -242,13 +252,9 @@ impl State {
         st.duration_seconds = duration;
     }
 
-    /// The error of `scope`'s last collection, without an earlier "still running" around it.
+    /// The error of `scope`'s last collection that ended, if it failed.
     pub fn scope_error(&self, scope: &Scope) -> Option<String> {
-        let e = self.scopes.get(scope)?.error.as_deref()?;
-        let root = e
-            .split_once("; it last failed with: ")
-            .map_or(e, |(_, r)| r);
-        Some(root.to_string())
+        self.causes.get(scope).cloned()
     }
 
     /// Whether the last collection of `scope` failed.
@@ -310,15 +316,15 @@ mod tests {
         let key: Scope = (role, "eu-west-1".into());
         let mut st = State::new(1);
         // Denied before STS answered: the account is the role ARN's.
-        st.scope_collected(&key, "", Some("AccessDenied".into()), 100, 0.5);
+        st.scope_collected(&key, "", Some("AccessDenied".into()), true, 100, 0.5);
         let s = &st.scopes()[0];
         assert_eq!(
             (s.account.as_str(), s.success, s.last_success),
             ("222233334444", false, None)
         );
         assert_eq!(s.role, "arn:aws:iam::222233334444:role/read");
-        st.scope_collected(&key, "222233334444", None, 200, 1.5);
-        st.scope_collected(&key, "", Some("timeout".into()), 300, 60.0);
+        st.scope_collected(&key, "222233334444", None, true, 200, 1.5);
+        st.scope_collected(&key, "", Some("timeout".into()), true, 300, 60.0);
         let s = &st.scopes()[0];
         assert_eq!((s.success, s.last_success), (false, Some(200)));
         assert_eq!(
@@ -333,7 +339,7 @@ mod tests {
             },
             "eu-west-1".into(),
         );
-        st.scope_collected(&twin, "222233334444", None, 400, 2.0);
+        st.scope_collected(&twin, "222233334444", None, true, 400, 2.0);
         let s = &st.scopes()[0];
         assert_eq!(
             (st.scopes().len(), s.success, s.last_success),
@@ -341,7 +347,7 @@ mod tests {
         );
         assert_eq!(st.scope_error(&key).as_deref(), Some("timeout"));
         // The default credentials: no role, the account STS resolved.
-        st.scope_collected(&scope(), "111122223333", None, 300, 1.0);
+        st.scope_collected(&scope(), "111122223333", None, true, 300, 1.0);
         let all = st.scopes();
         assert_eq!(all.len(), 2);
         assert_eq!(

@@ -184,27 +184,15 @@ impl Moto {
     pub fn start() -> Moto {
         let port = free_port();
         // moto_server with its recorder serialised (see the script).
-        let child = Command::new(venv().join("bin/python"))
-            .arg(repo().join("scripts/moto_server.py"))
+        let mut cmd = Command::new(venv().join("bin/python"));
+        cmd.arg(repo().join("scripts/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             // The recorder writes to a file; one per server, or parallel tests share it.
             .env(
                 "MOTO_RECORDER_FILEPATH",
                 std::env::temp_dir().join(format!("moto-recording-{port}")),
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let url = format!("http://127.0.0.1:{port}");
-        let m = Moto {
-            url: url.clone(),
-            _p: Proc(child),
-        };
-        wait_for("moto", Duration::from_secs(30), || {
-            up(&format!("{url}/moto-api/"))
-        });
-        m
+            );
+        Moto::serve("moto", cmd, port, "/moto-api/")
     }
 
     /// bench/fixture.py in moto's place: a loopback FIXTURE speaking the awsQuery wire
@@ -212,21 +200,27 @@ impl Moto {
     /// (`--clusters`, `--services`, `--linked-accounts`).
     pub fn fixture(args: &[&str]) -> Moto {
         let port = free_port();
-        let child = Command::new(venv().join("bin/python"))
-            .arg(repo().join("bench/fixture.py"))
+        let mut cmd = Command::new(venv().join("bin/python"));
+        cmd.arg(repo().join("bench/fixture.py"))
             .args(["--port", &port.to_string()])
-            .args(args)
+            .args(args);
+        Moto::serve("the fixture", cmd, port, "/_calls")
+    }
+
+    /// Starts `cmd`, an endpoint on loopback `port`, and waits until `probe` answers 200.
+    fn serve(what: &str, mut cmd: Command, port: u16, probe: &str) -> Moto {
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start bench/fixture.py");
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
         let url = format!("http://127.0.0.1:{port}");
         let m = Moto {
             url: url.clone(),
             _p: Proc(child),
         };
-        wait_for("the fixture", Duration::from_secs(30), || {
-            up(&format!("{url}/_calls"))
+        wait_for(what, Duration::from_secs(30), || {
+            up(&format!("{url}{probe}"))
         });
         m
     }
