@@ -375,6 +375,7 @@ def seed_network_around(a, put, now, around):
                                MasterUsername="admin", MasterUserPassword="not-a-secret-1")["DBCluster"]
     around["ledger-aurora"] = {"arn": cl["DBClusterArn"], "tags": {},
                                "metric": ["AWS/RDS", "VolumeBytesUsed", [["DBClusterIdentifier", "ledger-aurora"]], 2.5e9]}
+    seed_listed_around(a, ec2, subnets, around)
     for name in ("orders-db", "reports-db"):
         around[name]["metric"] = ["AWS/RDS", "CPUUtilization", [["DBInstanceIdentifier", name]], 12.5]
     for name, value in (("thumbnailer", 120.0), ("cleanup", 3.0)):
@@ -387,6 +388,55 @@ def seed_network_around(a, put, now, around):
         ns, m, dims, v = r["metric"]
         for minute in range(a.minutes):
             put.put(ns, m, [tuple(d) for d in dims], v, now - dt.timedelta(minutes=minute))
+
+
+def seed_listed_around(a, ec2, subnets, around):
+    """The resources whose ARN holds an id no dimension has: REST APIs (their series carry the
+    name), a DMS replication instance and task, Auto Scaling groups (tagged through their own
+    API, which the tagging API does not list). Entries as in `seed_network_around`."""
+    apigw = client(a, "apigateway")
+    for name, tags, value in [("orders-api", {"team": "shop"}, 21.0), ("admin-api", {}, 8.0)]:
+        api = apigw.create_rest_api(name=name, **({"tags": tags} if tags else {}))
+        arn = f"arn:aws:apigateway:{a.region}::/restapis/{api['id']}"
+        around[name] = {"arn": arn, "tags": tags, "metric": ["AWS/ApiGateway", "Latency", [["ApiName", name]], value]}
+    # A stage's series: on the stage's ARN, whose tags are its own (none here).
+    around["orders-api/prod"] = {
+        "arn": around["orders-api"]["arn"] + "/stages/prod", "tags": {},
+        "metric": ["AWS/ApiGateway", "IntegrationLatency", [["ApiName", "orders-api"], ["Stage", "prod"]], 17.0]}
+    dms = client(a, "dms")
+    rep = dms.create_replication_instance(ReplicationInstanceIdentifier="migrator",
+                                          ReplicationInstanceClass="dms.t3.micro",
+                                          Tags=[{"Key": "team", "Value": "data"}])["ReplicationInstance"]
+    around["migrator"] = {"arn": rep["ReplicationInstanceArn"], "tags": {"team": "data"},
+                          "metric": ["AWS/DMS", "FreeableMemory", [["ReplicationInstanceIdentifier", "migrator"]], 1.5e9]}
+    endpoints = [dms.create_endpoint(EndpointIdentifier=f"{kind}-db", EndpointType=kind, EngineName="postgres",
+                                     ServerName="db.example", Port=5432, DatabaseName="shop",
+                                     Username="u", Password="not-a-secret-1")["Endpoint"]["EndpointArn"]
+                 for kind in ("source", "target")]
+    task = dms.create_replication_task(ReplicationTaskIdentifier="nightly-copy", SourceEndpointArn=endpoints[0],
+                                       TargetEndpointArn=endpoints[1], ReplicationInstanceArn=rep["ReplicationInstanceArn"],
+                                       MigrationType="full-load", TableMappings="{}")["ReplicationTask"]
+    # CloudWatch names a task by the id that ends its ARN (YACE, after its issue #485).
+    around["nightly-copy"] = {
+        "arn": task["ReplicationTaskArn"], "tags": {},
+        "metric": ["AWS/DMS", "FullLoadThroughputRowsSource",
+                   [["ReplicationInstanceIdentifier", "migrator"],
+                    ["ReplicationTaskIdentifier", task["ReplicationTaskArn"].rsplit(":", 1)[1]]], 250.0]}
+    asg = client(a, "autoscaling")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    asg.create_launch_configuration(LaunchConfigurationName="web-lc", ImageId=image, InstanceType="t3.micro")
+    for name, tags, value in [("web-asg", {"team": "shop"}, 2.0), ("batch-asg", {}, 0.0)]:
+        asg.create_auto_scaling_group(
+            AutoScalingGroupName=name, LaunchConfigurationName="web-lc", MinSize=0, MaxSize=2, DesiredCapacity=0,
+            VPCZoneIdentifier=subnets[0],
+            Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": False, "ResourceId": name,
+                   "ResourceType": "auto-scaling-group"} for k, v in tags.items()])
+        g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]
+        around[name] = {"arn": g["AutoScalingGroupARN"], "tags": tags,
+                        "metric": ["AWS/AutoScaling", "GroupDesiredCapacity", [["AutoScalingGroupName", name]], value]}
+    # EC2's per-group aggregate: on the group too.
+    around["web-asg/ec2"] = {"arn": around["web-asg"]["arn"], "tags": {"team": "shop"},
+                             "metric": ["AWS/EC2", "NetworkIn", [["AutoScalingGroupName", "web-asg"]], 1024.0]}
 
 
 def seed_eks(a, rnd, put, now, constant, expected):

@@ -50,8 +50,9 @@ pub struct TaggedResource {
     pub tags: Vec<(String, String)>,
 }
 
-/// A resource as its service's own API describes it: the values of YACE's enhanced metrics.
-#[derive(Clone, Debug, PartialEq)]
+/// A resource as its service's own API lists it (see `catalog::Source`): the values of YACE's
+/// enhanced metrics, or the ARN of a resource that no dimension holds.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Described {
     /// The resource's ARN (the `name` label).
     pub arn: String,
@@ -60,6 +61,9 @@ pub struct Described {
     /// (field, value) as the API gives them (see `catalog::enhanced`); a field the API left
     /// out is absent.
     pub values: Vec<(&'static str, f64)>,
+    /// Its tags, when the listing gives them (Auto Scaling groups, which the tagging API does
+    /// not list; REST APIs); empty otherwise.
+    pub tags: Vec<(String, String)>,
 }
 
 impl Described {

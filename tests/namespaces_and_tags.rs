@@ -383,7 +383,7 @@ fn every_series_of_a_mixed_estate_lands_on_its_one_resource_tagged_or_not() {
             "    - type: {ns}\n      regions: [us-east-1]\n      period: 60\n      length: 300\n      metrics:\n        - name: {metric}\n          statistics: [Maximum]\n"
         ));
     }
-    assert!(namespaces.len() >= 8, "{namespaces:?}");
+    assert!(namespaces.len() >= 11, "{namespaces:?}");
     let tags: String = namespaces
         .iter()
         .map(|ns| format!("    {ns}: [team]\n"))
@@ -423,6 +423,30 @@ fn every_series_of_a_mixed_estate_lands_on_its_one_resource_tagged_or_not() {
         untagged += usize::from(team.is_empty());
     }
     assert!(untagged >= 6, "most resources are untagged: {untagged}");
+    // The listings that name REST APIs, DMS instances and tasks, and Auto Scaling groups were
+    // each called once for the jobs that share them, and counted under YACE's names too.
+    let calls = |api: &str| -> f64 {
+        named(&lines, "cw_exporter_api_calls_total")
+            .iter()
+            .filter(|l| l.label("api") == Some(api))
+            .map(|l| l.value)
+            .sum()
+    };
+    for api in [
+        "GetRestApis",
+        "DescribeReplicationInstances",
+        "DescribeReplicationTasks",
+        "DescribeAutoScalingGroups",
+    ] {
+        assert_eq!(calls(api), 1.0, "{api}");
+    }
+    for (name, want) in [
+        ("yace_cloudwatch_apigatewayapi_requests_total", 1.0),
+        ("yace_cloudwatch_dmsapi_requests_total", 2.0),
+        ("yace_cloudwatch_autoscalingapi_requests_total", 1.0),
+    ] {
+        assert_eq!(named(&lines, name)[0].value, want, "{name}");
+    }
 }
 
 /// YACE's snake case for the metric names used above.

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::{Accounting, AwsError};
-use crate::catalog::enhanced::Source;
+use crate::catalog::Source;
 use crate::config::Role;
 use crate::model::{Described, Dim, ListedMetric, TaggedResource};
 

@@ -22,8 +22,12 @@ pub struct AttemptCounter {
 
 /// The AWS error code of an operation error, for the operations this exporter calls.
 fn code(e: &Error) -> String {
+    use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisError;
+    use aws_sdk_autoscaling::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsError;
     use aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataError;
     use aws_sdk_cloudwatch::operation::list_metrics::ListMetricsError;
+    use aws_sdk_databasemigration::operation::describe_replication_instances::DescribeReplicationInstancesError;
+    use aws_sdk_databasemigration::operation::describe_replication_tasks::DescribeReplicationTasksError;
     use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
     use aws_sdk_dynamodb::operation::list_tables::ListTablesError;
     use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersError;
@@ -45,6 +49,10 @@ fn code(e: &Error) -> String {
         .or_else(|| of::<ListTablesError>(e))
         .or_else(|| of::<DescribeTableError>(e))
         .or_else(|| of::<DescribeCacheClustersError>(e))
+        .or_else(|| of::<GetRestApisError>(e))
+        .or_else(|| of::<DescribeAutoScalingGroupsError>(e))
+        .or_else(|| of::<DescribeReplicationInstancesError>(e))
+        .or_else(|| of::<DescribeReplicationTasksError>(e))
         .flatten();
     super::redact::code(c.unwrap_or("unknown"))
 }

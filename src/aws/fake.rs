@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{Accounting, Api, AwsError, CallPoints, MetricQuery, Sessions, accounting};
-use crate::catalog::enhanced::Source;
+use crate::catalog::Source;
 use crate::config::Role;
 use crate::model::{Described, ListedMetric, TaggedResource};
 

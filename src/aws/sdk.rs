@@ -11,11 +11,12 @@ use tokio::sync::Mutex;
 
 use super::{Accounting, Api, AwsError, CallPoints, MetricQuery, RateLimits, Sessions};
 use super::{accounting, attempts, redact};
-use crate::catalog::enhanced::Source;
+use crate::catalog::Source;
 use crate::config::Role;
 use crate::model::{Described, Dim, ListedMetric, TaggedResource};
 
 mod describe;
+mod listed;
 
 /// A failed call's (code, message), both fit to show: see [`redact`].
 fn classify<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> (String, String) {
@@ -547,6 +548,10 @@ impl Api for Session {
             Source::LambdaFunctions => self.lambda_functions().await,
             Source::DynamoDbTables => self.dynamodb_tables().await,
             Source::ElastiCacheClusters => self.elasticache_clusters().await,
+            Source::ApiGatewayRestApis => self.rest_apis().await,
+            Source::DmsReplicationInstances => self.dms_instances().await,
+            Source::DmsReplicationTasks => self.dms_tasks().await,
+            Source::AutoScalingGroups => self.auto_scaling_groups().await,
         }
     }
 

@@ -1,51 +1,9 @@
 //! YACE's `enhancedMetrics`: values no CloudWatch metric has (a database's allocated storage, a
 //! function's timeout), read from the service's own list or describe API at discovery. A table:
 //! adding a metric of a service already here is adding a row; a new service also needs its
-//! call in `aws::sdk` ([`Source`]).
+//! listing ([`Source`]).
 
-/// The service API an enhanced metric's values come from: one listing per (role, region) and
-/// discovery, shared by every job and metric that reads it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Source {
-    /// RDS DescribeDBInstances.
-    RdsInstances,
-    /// Lambda ListFunctions.
-    LambdaFunctions,
-    /// DynamoDB ListTables, then DescribeTable per table (only it has the sizes and counts).
-    DynamoDbTables,
-    /// ElastiCache DescribeCacheClusters.
-    ElastiCacheClusters,
-}
-
-impl Source {
-    /// The API calls it makes, as the accounting names them.
-    pub fn apis(self) -> &'static [&'static str] {
-        match self {
-            Source::RdsInstances => &["DescribeDBInstances"],
-            Source::LambdaFunctions => &["ListFunctions"],
-            Source::DynamoDbTables => &["ListTables", "DescribeTable"],
-            Source::ElastiCacheClusters => &["DescribeCacheClusters"],
-        }
-    }
-
-    /// The IAM actions it needs (the policy files in `deploy/` list them).
-    pub fn permissions(self) -> &'static [&'static str] {
-        match self {
-            Source::RdsInstances => &["rds:DescribeDBInstances"],
-            Source::LambdaFunctions => &["lambda:ListFunctions"],
-            Source::DynamoDbTables => &["dynamodb:ListTables", "dynamodb:DescribeTable"],
-            Source::ElastiCacheClusters => &["elasticache:DescribeCacheClusters"],
-        }
-    }
-
-    /// Resources per page of its listing (AWS's maximum), for `plan --offline`.
-    pub fn page_size(self) -> usize {
-        match self {
-            Source::LambdaFunctions => 50,
-            _ => 100,
-        }
-    }
-}
+pub use super::Source;
 
 /// One enhanced metric.
 #[derive(Debug, PartialEq)]

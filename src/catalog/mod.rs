@@ -7,8 +7,10 @@
 
 pub mod enhanced;
 mod namespaces;
+mod source;
 
 pub use namespaces::NAMESPACES;
+pub use source::Source;
 
 /// How a resource's ARN is found from a series' dimensions.
 #[derive(Debug)]
@@ -21,6 +23,19 @@ pub enum Arn {
     /// matched instead, by this regex, whose named groups are dimensions (`_` stands for a
     /// space) that must equal the series' values. Only tagged resources are found, as in YACE.
     Tagged(&'static str),
+    /// The ARN holds what no dimension has, but the service's own API lists every resource
+    /// with it: the listed resource whose `key` dimension has the series' value gives
+    /// `{listed}` (its ARN) in `template`, whose other placeholders are as in `Built`.
+    /// Untagged resources are found; the listing is called only for jobs that have such
+    /// series.
+    Listed {
+        /// The listing.
+        source: Source,
+        /// The dimension the listing names its resources by.
+        key: &'static str,
+        /// The ARN, from the listed resource's.
+        template: &'static str,
+    },
 }
 
 /// One kind of AWS resource that CloudWatch series are attached to.
@@ -34,6 +49,9 @@ pub struct ResourceType {
     pub arn: Arn,
     /// (dimension, value prefix): a series whose dimension starts so is not of this type.
     pub unless: &'static [(&'static str, &'static str)],
+    /// Endings a series' dimension value may have beyond what the tagged resource's ARN holds
+    /// (an ActiveMQ broker's `-1` and `-2`, one per instance): matched without them too.
+    pub suffixes: &'static [&'static str],
     /// Its resources come and go all the time (an ECS task: every deployment, every scaling
     /// step makes new ones). CloudWatch lists their series for two weeks after they end, so
     /// a series of such a type is exported only while it has a datapoint: no NaN (nor a
@@ -110,6 +128,18 @@ pub fn markdown_table() -> String {
                 let arn = match r.arn {
                     Arn::Built(t) => format!("`{t}`"),
                     Arn::Tagged(_) => format!("the tagged `{}` it names", r.tag_type),
+                    Arn::Listed {
+                        source,
+                        key,
+                        template,
+                    } => {
+                        let by =
+                            format!("the one {} lists by `{key}`", source.apis().join(" and "));
+                        match template {
+                            "{listed}" => by,
+                            t => format!("`{t}`, `{{listed}}` being {by}"),
+                        }
+                    }
                 };
                 format!("{{{}}} → {arn}", r.dimensions.join(", "))
             })
@@ -117,7 +147,7 @@ pub fn markdown_table() -> String {
         let built = ns
             .resources
             .iter()
-            .filter(|r| matches!(r.arn, Arn::Built(_)))
+            .filter(|r| !matches!(r.arn, Arn::Tagged(_)))
             .count();
         let found = match (built, ns.resources.len()) {
             (_, 0) => "no resource: every series is `name=\"global\"`",
@@ -174,25 +204,52 @@ impl ResourceType {
         let Arn::Built(template) = self.arn else {
             return None;
         };
-        let mut out = String::with_capacity(template.len() + 48);
-        let mut rest = template;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let end = start + rest[start..].find('}').expect("catalog template is closed");
-            let key = &rest[start + 1..end];
-            match key {
-                "partition" => out.push_str(partition(region)),
-                "region" => out.push_str(region),
-                "account" => out.push_str(account),
-                d => match d.strip_suffix(":lower") {
-                    Some(d) => out.push_str(&dim(d).unwrap_or("").to_lowercase()),
-                    None => out.push_str(dim(d).unwrap_or("")),
-                },
-            }
-            rest = &rest[end + 1..];
+        Some(expand(template, region, account, None, dim))
+    }
+
+    /// For a listed type: its listing, and the dimension the listing names resources by.
+    pub fn listing(&self) -> Option<(Source, &'static str)> {
+        match self.arn {
+            Arn::Listed { source, key, .. } => Some((source, key)),
+            _ => None,
         }
-        out.push_str(rest);
-        Some(out)
+    }
+
+    /// For a listed type: the resource's ARN, from the ARN of the listed resource its `key`
+    /// dimension names.
+    pub fn listed_arn<'a>(
+        &self,
+        region: &str,
+        account: &str,
+        listed: &str,
+        dim: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<String> {
+        let Arn::Listed { template, .. } = self.arn else {
+            return None;
+        };
+        Some(expand(template, region, account, Some(listed), dim))
+    }
+
+    /// For a type matched through the tagging API: the values a tagged resource's ARN may
+    /// stand for, to look up in turn: the series' own (`dim`), then without each of
+    /// [`ResourceType::suffixes`].
+    pub fn candidates<'a>(&self, dim: impl Fn(&str) -> Option<&'a str>) -> Vec<Vec<String>> {
+        let own: Vec<&str> = self
+            .dimensions
+            .iter()
+            .map(|d| dim(d).unwrap_or_default())
+            .collect();
+        let mut out = vec![own.iter().map(|v| v.to_string()).collect()];
+        for suffix in self.suffixes {
+            if own.iter().any(|v| v.ends_with(suffix)) {
+                out.push(
+                    own.iter()
+                        .map(|v| v.strip_suffix(suffix).unwrap_or(v).to_string())
+                        .collect(),
+                );
+            }
+        }
+        out
     }
 
     /// For a type matched through the tagging API: the dimension values a tagged resource's
@@ -212,6 +269,36 @@ impl ResourceType {
             })
             .collect()
     }
+}
+
+/// A template with `{partition}`, `{region}`, `{account}`, `{listed}` and dimensions filled in.
+fn expand<'a>(
+    template: &str,
+    region: &str,
+    account: &str,
+    listed: Option<&str>,
+    dim: impl Fn(&str) -> Option<&'a str>,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 48);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = start + rest[start..].find('}').expect("catalog template is closed");
+        let key = &rest[start + 1..end];
+        match key {
+            "partition" => out.push_str(partition(region)),
+            "region" => out.push_str(region),
+            "account" => out.push_str(account),
+            "listed" => out.push_str(listed.unwrap_or("")),
+            d => match d.strip_suffix(":lower") {
+                Some(d) => out.push_str(&dim(d).unwrap_or("").to_lowercase()),
+                None => out.push_str(dim(d).unwrap_or("")),
+            },
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The compiled regex of a tagged type, compiled once per process.
@@ -370,27 +457,39 @@ mod tests {
             }
             for (i, r) in ns.resources.iter().enumerate() {
                 assert!(!r.dimensions.is_empty(), "{}", ns.namespace);
+                // Every placeholder is a dimension of its type (or context).
+                let placeholders_are_dimensions = |template: &str, context: &[&str]| {
+                    let mut rest = template;
+                    while let Some(a) = rest.find('{') {
+                        let b = a + rest[a..].find('}').expect("closed");
+                        let key = rest[a + 1..b].trim_end_matches(":lower");
+                        assert!(
+                            context.contains(&key) || r.dimensions.contains(&key),
+                            "{}: {{{key}}} is not a dimension of {}",
+                            ns.namespace,
+                            r.tag_type
+                        );
+                        rest = &rest[b + 1..];
+                    }
+                };
                 match r.arn {
                     Arn::Built(template) => {
-                        // Every placeholder is a dimension of its type (or context).
-                        let mut rest = template;
-                        while let Some(a) = rest.find('{') {
-                            let b = a + rest[a..].find('}').expect("closed");
-                            let key = rest[a + 1..b].trim_end_matches(":lower");
-                            assert!(
-                                ["partition", "region", "account"].contains(&key)
-                                    || r.dimensions.contains(&key),
-                                "{}: {{{key}}} is not a dimension of {}",
-                                ns.namespace,
-                                r.tag_type
-                            );
-                            rest = &rest[b + 1..];
-                        }
+                        placeholders_are_dimensions(template, &["partition", "region", "account"]);
                         assert!(
                             template.starts_with("arn:{partition}:") || template.starts_with('{'),
                             "{}: {template}",
                             ns.namespace
                         );
+                    }
+                    Arn::Listed {
+                        source,
+                        key,
+                        template,
+                    } => {
+                        placeholders_are_dimensions(template, &["listed"]);
+                        assert!(template.starts_with("{listed}"), "{}", ns.namespace);
+                        assert!(r.dimensions.contains(&key), "{}: {key}", ns.namespace);
+                        assert!(!source.apis().is_empty());
                     }
                     Arn::Tagged(pattern) => {
                         // Its groups are exactly the type's dimensions.
@@ -419,9 +518,11 @@ mod tests {
                 }
                 // Most specific first: a type whose dimensions are all a later type's would
                 // claim that later type's series, so the later one could never be chosen.
+                // (A type with `unless` leaves the others some of its series.)
                 for later in &ns.resources[i + 1..] {
                     assert!(
-                        !r.dimensions.iter().all(|d| later.dimensions.contains(d)),
+                        !r.unless.is_empty()
+                            || !r.dimensions.iter().all(|d| later.dimensions.contains(d)),
                         "{}: {:?} is shadowed by {:?} before it",
                         ns.namespace,
                         later.dimensions,
@@ -537,13 +638,125 @@ mod tests {
             r.tagged_values("arn:aws:kafka:us-east-1:1:configuration/x/y"),
             None
         );
-        let rule = lookup("AWS/Events").unwrap().resources.first().unwrap();
+    }
+
+    #[test]
+    fn activemq_brokers_match_without_their_instance_suffix() {
+        // Amazon MQ's guide: an ActiveMQ broker's series carry `<name>-1` (and `-2` for the
+        // standby); its ARN holds the name and an id no dimension has.
+        let ns = lookup("AWS/AmazonMQ").unwrap();
+        let r = ns.resource_for(|d| (d == "Broker").then_some("x")).unwrap();
         assert_eq!(
-            rule.tagged_values(
-                "arn:aws:events:us-east-1:123456789012:rule/orders-bus/nightly-export"
+            r.tagged_values(
+                "arn:aws:mq:us-east-2:123456789012:broker:orders:b-1234a5b6-78cd-901e-2fgh-3i45j6k178l9"
             ),
-            Some(vec!["orders-bus".to_string(), "nightly-export".to_string()])
+            Some(vec!["orders".to_string()])
         );
+        let of = |v: &'static str| r.candidates(move |_| Some(v));
+        assert_eq!(of("orders-2"), [vec!["orders-2"], vec!["orders"]]);
+        assert_eq!(of("orders-1"), [vec!["orders-1"], vec!["orders"]]);
+        // A RabbitMQ broker's (no suffix) is matched as it is.
+        assert_eq!(of("rabbit"), [vec!["rabbit"]]);
+    }
+
+    #[test]
+    fn custom_bus_rules_lags_and_matchmaking_configurations() {
+        // EventBridge's monitoring page: RuleName alone is a default-bus rule's series; with
+        // EventBusName, a custom or partner bus's rule.
+        assert_eq!(
+            arn_of(
+                "AWS/Events",
+                &[
+                    ("EventBusName", "orders-bus"),
+                    ("RuleName", "nightly-export")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:events:us-east-2:123456789012:rule/orders-bus/nightly-export")
+        );
+        assert_eq!(
+            arn_of("AWS/Events", &[("RuleName", "nightly-export")]).as_deref(),
+            Some("arn:aws:events:us-east-2:123456789012:rule/nightly-export")
+        );
+        // Direct Connect: a LAG's series carry its id as ConnectionId.
+        assert_eq!(
+            arn_of("AWS/DX", &[("ConnectionId", "dxlag-ffrz71kw")]).as_deref(),
+            Some("arn:aws:directconnect:us-east-2:123456789012:dxlag/dxlag-ffrz71kw")
+        );
+        assert_eq!(
+            arn_of("AWS/DX", &[("ConnectionId", "dxcon-fguhmqlc")]).as_deref(),
+            Some("arn:aws:directconnect:us-east-2:123456789012:dxcon/dxcon-fguhmqlc")
+        );
+        assert_eq!(
+            arn_of(
+                "AWS/DX",
+                &[
+                    ("ConnectionId", "dxcon-fguhmqlc"),
+                    ("VirtualInterfaceId", "dxvif-fgrb110x")
+                ]
+            )
+            .as_deref(),
+            Some("arn:aws:directconnect:us-east-2:123456789012:dxvif/dxvif-fgrb110x")
+        );
+        assert_eq!(
+            arn_of("AWS/GameLift", &[("MatchmakingConfigurationName", "duel")]).as_deref(),
+            Some("arn:aws:gamelift:us-east-2:123456789012:matchmakingconfiguration/duel")
+        );
+    }
+
+    #[test]
+    fn listed_types_build_on_the_listed_resources_arn() {
+        let ns = lookup("AWS/ApiGateway").unwrap();
+        let dims = [("ApiName", "orders"), ("Stage", "prod"), ("Method", "GET")];
+        let get = |k: &str| dims.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        let stage = ns.resource_for(get).unwrap();
+        assert_eq!(
+            stage.listing(),
+            Some((Source::ApiGatewayRestApis, "ApiName"))
+        );
+        assert_eq!(stage.build_arn("eu-west-1", "1", get), None);
+        let api = "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5";
+        assert_eq!(
+            stage.listed_arn("eu-west-1", "1", api, get).as_deref(),
+            Some("arn:aws:apigateway:eu-west-1::/restapis/a1b2c3d4e5/stages/prod")
+        );
+        let get = |k: &str| (k == "ApiName").then_some("orders");
+        let whole = ns.resource_for(get).unwrap();
+        assert_eq!(
+            whole.listed_arn("eu-west-1", "1", api, get).as_deref(),
+            Some(api)
+        );
+        // HTTP APIs (v2) still build from their id.
+        assert_eq!(
+            arn_of(
+                "AWS/ApiGateway",
+                &[("ApiId", "x1y2z3"), ("Stage", "$default")]
+            )
+            .as_deref(),
+            Some("arn:aws:apigateway:us-east-2::/apis/x1y2z3/stages/$default")
+        );
+        // A DMS task's series carry its instance too; it is the task's.
+        let dms = lookup("AWS/DMS").unwrap();
+        let task = dms
+            .resource_for(|d| {
+                (d == "ReplicationTaskIdentifier" || d == "ReplicationInstanceIdentifier")
+                    .then_some("x")
+            })
+            .unwrap();
+        assert_eq!(
+            task.listing(),
+            Some((Source::DmsReplicationTasks, "ReplicationTaskIdentifier"))
+        );
+        for ns in ["AWS/AutoScaling", "AWS/EC2"] {
+            let r = lookup(ns)
+                .unwrap()
+                .resource_for(|d| (d == "AutoScalingGroupName").then_some("web"))
+                .unwrap();
+            assert_eq!(
+                r.listing(),
+                Some((Source::AutoScalingGroups, "AutoScalingGroupName"))
+            );
+        }
     }
 
     #[test]
@@ -614,6 +827,34 @@ mod tests {
             readme.contains(&table),
             "README.md's namespace table differs from the catalog; replace it with:\n{table}"
         );
+    }
+
+    #[test]
+    fn the_listings_iam_policy_file_grants_exactly_what_the_listed_types_call() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/deploy/aws/iam-policy-resource-listings.json"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut granted: Vec<&str> = v["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap())
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        granted.sort_unstable();
+        let mut needed: Vec<&str> = NAMESPACES
+            .iter()
+            .flat_map(|n| n.resources)
+            .filter_map(|r| r.listing())
+            .flat_map(|(s, _)| s.permissions())
+            .copied()
+            .collect();
+        needed.sort_unstable();
+        needed.dedup();
+        assert_eq!(granted, needed);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Rows were checked against AWS's documentation of each namespace's dimensions and ARN
 //! format; `docs/catalog-sources.md` says what was checked where.
 
-use super::{Arn, Namespace, ResourceType};
+use super::{Arn, Namespace, ResourceType, Source};
 
 const fn built(
     tag_type: &'static str,
@@ -14,6 +14,7 @@ const fn built(
         dimensions,
         arn: Arn::Built(arn),
         unless: &[],
+        suffixes: &[],
         transient: false,
     }
 }
@@ -28,6 +29,28 @@ const fn tagged(
         dimensions,
         arn: Arn::Tagged(regex),
         unless: &[],
+        suffixes: &[],
+        transient: false,
+    }
+}
+
+const fn listed(
+    tag_type: &'static str,
+    dimensions: &'static [&'static str],
+    source: Source,
+    template: &'static str,
+) -> ResourceType {
+    ResourceType {
+        tag_type,
+        dimensions,
+        arn: Arn::Listed {
+            source,
+            // The listing names its resources by the type's first dimension.
+            key: dimensions[0],
+            template,
+        },
+        unless: &[],
+        suffixes: &[],
         transient: false,
     }
 }
@@ -39,6 +62,7 @@ const ECS_SERVICE: ResourceType = ResourceType {
     dimensions: &["ClusterName", "ServiceName"],
     arn: Arn::Built("arn:{partition}:ecs:{region}:{account}:service/{ClusterName}/{ServiceName}"),
     unless: &[("ServiceName", "daemon:")],
+    suffixes: &[],
     transient: false,
 };
 
@@ -49,11 +73,20 @@ const ECS_TASK: ResourceType = ResourceType {
     dimensions: &["ClusterName", "TaskId"],
     arn: Arn::Built("arn:{partition}:ecs:{region}:{account}:task/{ClusterName}/{TaskId}"),
     unless: &[],
+    suffixes: &[],
     transient: true,
 };
 
-// Types several namespaces share: the RDS engines' instances and clusters, ECS clusters, the
-// network and gateway load balancers' target groups.
+// Types several namespaces share: Auto Scaling groups, the RDS engines' instances and clusters,
+// ECS clusters, the network and gateway load balancers' target groups.
+/// An Auto Scaling group (AWS/AutoScaling, and AWS/EC2's per-group aggregates).
+const ASG: ResourceType = listed(
+    "autoscaling:autoScalingGroup",
+    &["AutoScalingGroupName"],
+    Source::AutoScalingGroups,
+    "{listed}",
+);
+
 const RDS_DB: ResourceType = built(
     "rds:db",
     &["DBInstanceIdentifier"],
@@ -183,6 +216,20 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["apigateway"],
         tag_filters: &["apigateway"],
         resources: &[
+            // REST APIs (v1): their series carry the API's name, their ARN its id.
+            listed(
+                "apigateway",
+                &["ApiName", "Stage"],
+                Source::ApiGatewayRestApis,
+                "{listed}/stages/{Stage}",
+            ),
+            listed(
+                "apigateway",
+                &["ApiName"],
+                Source::ApiGatewayRestApis,
+                "{listed}",
+            ),
+            // HTTP and WebSocket APIs (v2): their series carry the id.
             built(
                 "apigateway",
                 &["ApiId", "Stage"],
@@ -200,7 +247,12 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/AmazonMQ",
         aliases: &["mq"],
         tag_filters: &["mq"],
-        resources: &[tagged("mq", &["Broker"], "broker:(?P<Broker>[^:]+)")],
+        // An ActiveMQ broker's series carry its name and `-1` (`-2`: the standby of an
+        // active/standby pair), which its ARN does not.
+        resources: &[ResourceType {
+            suffixes: &["-1", "-2"],
+            ..tagged("mq", &["Broker"], "broker:(?P<Broker>[^:]+)")
+        }],
         base_dimensions: &["Broker"],
     },
     Namespace {
@@ -246,12 +298,11 @@ pub static NAMESPACES: &[Namespace] = &[
     Namespace {
         namespace: "AWS/AutoScaling",
         aliases: &["asg"],
-        // A group's ARN holds an opaque id, and the tagging API lists no Auto Scaling groups
-        // (AWS documents it): every series is `global` until DescribeAutoScalingGroups is
-        // called, as YACE does.
+        // A group's ARN holds a UUID, and the tagging API lists no Auto Scaling groups (AWS
+        // documents it): groups and their tags come from DescribeAutoScalingGroups, as in YACE.
         tag_filters: &[],
-        resources: &[],
-        base_dimensions: &[],
+        resources: &[ASG],
+        base_dimensions: &["AutoScalingGroupName"],
     },
     Namespace {
         namespace: "AWS/ElasticBeanstalk",
@@ -358,8 +409,21 @@ pub static NAMESPACES: &[Namespace] = &[
         namespace: "AWS/DMS",
         aliases: &["dms"],
         tag_filters: &["dms"],
-        resources: &[],
-        base_dimensions: &[],
+        resources: &[
+            listed(
+                "dms:task",
+                &["ReplicationTaskIdentifier", "ReplicationInstanceIdentifier"],
+                Source::DmsReplicationTasks,
+                "{listed}",
+            ),
+            listed(
+                "dms:rep",
+                &["ReplicationInstanceIdentifier"],
+                Source::DmsReplicationInstances,
+                "{listed}",
+            ),
+        ],
+        base_dimensions: &["ReplicationInstanceIdentifier"],
     },
     Namespace {
         namespace: "AWS/DDoSProtection",
@@ -385,6 +449,15 @@ pub static NAMESPACES: &[Namespace] = &[
                 &["VirtualInterfaceId"],
                 "arn:{partition}:directconnect:{region}:{account}:dxvif/{VirtualInterfaceId}",
             ),
+            // A LAG's series (ConnectionEncryptionState) carry its id as `ConnectionId`.
+            ResourceType {
+                unless: &[("ConnectionId", "dxcon-")],
+                ..built(
+                    "directconnect:dxlag",
+                    &["ConnectionId"],
+                    "arn:{partition}:directconnect:{region}:{account}:dxlag/{ConnectionId}",
+                )
+            },
             built(
                 "directconnect:dxcon",
                 &["ConnectionId"],
@@ -466,8 +539,8 @@ pub static NAMESPACES: &[Namespace] = &[
                 &["InstanceId"],
                 "arn:{partition}:ec2:{region}:{account}:instance/{InstanceId}",
             ),
-            // An Auto Scaling group's ARN holds an opaque id, and the tagging API lists no
-            // groups: its series are `global` (YACE lists groups through their own API).
+            // The group's aggregate series (not in YACE, which drops them).
+            ASG,
             built(
                 "ec2:image",
                 &["ImageId"],
@@ -661,8 +734,8 @@ pub static NAMESPACES: &[Namespace] = &[
             ),
             built(
                 "gamelift:matchmakingconfiguration",
-                &["ConfigurationName"],
-                "arn:{partition}:gamelift:{region}:{account}:matchmakingconfiguration/{ConfigurationName}",
+                &["MatchmakingConfigurationName"],
+                "arn:{partition}:gamelift:{region}:{account}:matchmakingconfiguration/{MatchmakingConfigurationName}",
             ),
         ],
         base_dimensions: &["FleetId"],
@@ -940,6 +1013,12 @@ pub static NAMESPACES: &[Namespace] = &[
                 "aps:workspace",
                 &["WorkspaceId"],
                 "arn:{partition}:aps:{region}:{account}:workspace/{WorkspaceId}",
+            ),
+            // Public usage spells it both ways; AWS's page does not say.
+            built(
+                "aps:workspace",
+                &["Workspace"],
+                "arn:{partition}:aps:{region}:{account}:workspace/{Workspace}",
             ),
         ],
         base_dimensions: &["WorkspaceId"],
@@ -1428,10 +1507,12 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["event-rule"],
         tag_filters: &["events"],
         resources: &[
-            tagged(
+            // Series with both are a custom or partner bus's rules; the default bus's have
+            // RuleName only (and its rules' ARNs no bus).
+            built(
                 "events:rule",
                 &["EventBusName", "RuleName"],
-                ":rule/(?P<EventBusName>.+)/(?P<RuleName>[^/]+)$",
+                "arn:{partition}:events:{region}:{account}:rule/{EventBusName}/{RuleName}",
             ),
             built(
                 "events:rule",

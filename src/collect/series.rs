@@ -497,7 +497,8 @@ fn l(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 /// YACE's own counters under YACE's names and labels, counted from the same accounting as
 /// ours, so dashboards and alerts built on them keep working. APIs YACE calls and we do not
-/// (Auto Scaling, EC2, DMS, ...) stay at 0, as they do in YACE for a config that needs none.
+/// (EC2, Storage Gateway, target groups) stay at 0, as they do in YACE for a config that needs
+/// none.
 /// Two of YACE's counters lack `_total`; they are gauges here, so the OpenMetrics output stays
 /// valid (PromQL reads them the same).
 pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u64) {
@@ -557,8 +558,8 @@ pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u
         ),
         (
             "yace_cloudwatch_autoscalingapi_requests_total",
-            "Auto Scaling API calls: not made by cw-exporter (0)",
-            0.0,
+            "Auto Scaling API calls (DescribeAutoScalingGroups pages): YACE's name",
+            count("DescribeAutoScalingGroups", false) as f64,
         ),
         (
             "yace_cloudwatch_targetgroupapi_requests_total",
@@ -567,8 +568,8 @@ pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u
         ),
         (
             "yace_cloudwatch_apigatewayapi_requests_total",
-            "API Gateway API calls: not made by cw-exporter (0)",
-            0.0,
+            "API Gateway API calls (GetRestApis pages): YACE's name",
+            count("GetRestApis", false) as f64,
         ),
         (
             "yace_cloudwatch_ec2api_requests_total",
@@ -577,8 +578,9 @@ pub fn add_yace_metrics(fs: &mut Families, acc: &Accounting, duplicates_total: u
         ),
         (
             "yace_cloudwatch_dmsapi_requests_total",
-            "DMS API calls: not made by cw-exporter (0)",
-            0.0,
+            "DMS API calls (DescribeReplicationInstances and DescribeReplicationTasks pages): YACE's name",
+            (count("DescribeReplicationInstances", false)
+                + count("DescribeReplicationTasks", false)) as f64,
         ),
         (
             "yace_cloudwatch_storagegatewayapi_requests_total",

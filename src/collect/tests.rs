@@ -325,7 +325,7 @@ discovery:
 ";
 
 fn rds_estate() -> Estate {
-    use crate::catalog::enhanced::Source;
+    use crate::catalog::Source;
     use crate::model::{Described, Dim, TaggedResource};
     let mut e = Estate {
         value: 3.0,
@@ -352,6 +352,7 @@ fn rds_estate() -> Estate {
             value: db.into(),
         }],
         values: vec![("AllocatedStorage", gib)],
+        tags: Vec::new(),
     };
     e.described.insert(
         Source::RdsInstances,

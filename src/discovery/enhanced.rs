@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Resource, TagMap, matches_search_tags, tag_values};
-use crate::catalog::enhanced::Source;
+use crate::catalog::Source;
 use crate::config::Job;
 use crate::model::{Described, Dim};
 

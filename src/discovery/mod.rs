@@ -8,14 +8,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 pub mod enhanced;
+pub mod listed;
 pub mod shard;
 
 use crate::aws::{Api, AwsError};
 use crate::catalog;
-use crate::catalog::enhanced::Source;
+use crate::catalog::Source;
 use crate::config::{Job, JobKind, Role};
 use crate::model::{Described, Dim, ListedMetric, TaggedResource};
 pub use enhanced::EnhancedValue;
+pub use listed::Listings;
 
 /// One series a job exports: a metric entry of the job, with concrete dimensions.
 #[derive(Clone, Debug, PartialEq)]
@@ -212,8 +214,35 @@ pub async fn discover<A: Api>(
         } else {
             None
         };
-        let (targets, mut resources, unassociated) =
-            select(i, job, &listed, tags, session.region(), session.account());
+        // The listings that name the job's resources no dimension holds (REST APIs, DMS,
+        // Auto Scaling groups), each called once per discovery, only when a series needs it.
+        // One that fails fails the job, as the tagging API does.
+        let sources = catalog_ns
+            .map(|ns| listed::needed(ns, &listed))
+            .unwrap_or_default();
+        for &source in &sources {
+            if let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) {
+                slot.insert(session.describe(source).await.map_err(Arc::new));
+            }
+        }
+        if let Some(e) = sources.iter().find_map(|s| described[s].as_ref().err()) {
+            found.failed.push((i, e.clone()));
+            continue;
+        }
+        let listings = Listings::new(
+            sources
+                .iter()
+                .filter_map(|s| Some((*s, described[s].as_ref().ok()?.as_slice()))),
+        );
+        let (targets, mut resources, unassociated) = select(
+            i,
+            job,
+            &listed,
+            tags,
+            &listings,
+            session.region(),
+            session.account(),
+        );
         if !job.enhanced.is_empty() {
             let sources = enhanced::sources(job);
             for &source in &sources {
@@ -300,10 +329,19 @@ pub fn assumed(
     if !tag_listings.is_empty() {
         calls.push(("GetResources", tag_listings.len() as u64 * pages(100)));
     }
-    // Enhanced metrics: each source listed once, `n` resources of it assumed.
+    // Enhanced metrics and the listings that name resources: each source listed once, `n`
+    // resources of it assumed (a listing only runs for series of its types: at most this).
     let mut sources: Vec<Source> = job_ids
         .iter()
-        .flat_map(|&i| enhanced::sources(&jobs[i]))
+        .flat_map(|&i| {
+            let job = &jobs[i];
+            let listings = catalog::lookup(&job.namespace)
+                .filter(|_| job.kind == JobKind::Discovery)
+                .into_iter()
+                .flat_map(|ns| ns.resources)
+                .filter_map(|r| Some(r.listing()?.0));
+            enhanced::sources(job).into_iter().chain(listings)
+        })
         .collect();
     sources.sort_unstable();
     sources.dedup();
@@ -348,6 +386,7 @@ pub fn select(
     job: &Job,
     listed: &[&ListedMetric],
     tags: Option<&TagMap>,
+    listings: &Listings,
     region: &str,
     account: &str,
 ) -> (Vec<Target>, Vec<Resource>, usize) {
@@ -389,34 +428,44 @@ pub fn select(
                 // The series' resource: built from its dimensions, or the tagged resource they
                 // name; else none (YACE's "global").
                 let rt = ns.resource_for(|d| l.dim(d));
+                // The tags of the listed resource the series belongs to, when its listing
+                // gives them (the tagging API lists no Auto Scaling groups).
+                let mut listed_tags = None;
                 let arn = match rt {
                     None => None,
                     Some(rt) => {
-                        match rt.build_arn(region, l.account.as_deref().unwrap_or(account), |d| {
-                            l.dim(d)
-                        }) {
+                        let owner = l.account.as_deref().unwrap_or(account);
+                        // The tags and listings are the calling account's: a linked account's
+                        // series (OAM) is never one of its resources.
+                        let own = l.account.is_none();
+                        let arn = match rt.arn {
+                            catalog::Arn::Built(_) => rt.build_arn(region, owner, |d| l.dim(d)),
+                            catalog::Arn::Listed { source, key, .. } => listings
+                                .get(source, key, l.dim(key).unwrap_or_default())
+                                .filter(|_| own)
+                                .and_then(|d| {
+                                    let arn = rt.listed_arn(region, owner, &d.arn, |d| l.dim(d));
+                                    listed_tags =
+                                        Some(&d.tags).filter(|_| arn.as_ref() == Some(&d.arn));
+                                    arn
+                                }),
+                            catalog::Arn::Tagged(_) => rt
+                                .candidates(|d| l.dim(d))
+                                .into_iter()
+                                .find_map(|values| tagged.get(&(rt as *const _, values)))
+                                .filter(|_| own)
+                                .map(|arn| arn.to_string()),
+                        };
+                        match arn {
                             Some(arn) => Some(arn),
-                            None => {
-                                let values: Vec<String> = rt
-                                    .dimensions
-                                    .iter()
-                                    .map(|d| l.dim(d).unwrap_or_default().to_string())
-                                    .collect();
-                                // The tags are the calling account's: a linked account's series
-                                // (OAM) is never one of its resources.
-                                let own = l.account.is_none();
-                                match tagged.get(&(rt as *const _, values)).filter(|_| own) {
-                                    Some(arn) => Some(arn.to_string()),
-                                    // Its resource is untagged (or not tagged so as to match):
-                                    // with search tags it cannot match them; without, it is kept
-                                    // as belonging to no resource rather than dropped.
-                                    None if !job.search_tags.is_empty() => {
-                                        unassociated += 1;
-                                        continue;
-                                    }
-                                    None => None,
-                                }
+                            // Its resource is untagged or unlisted (or not so as to match): with
+                            // search tags it cannot match them; without, it is kept as belonging
+                            // to no resource rather than dropped.
+                            None if !job.search_tags.is_empty() => {
+                                unassociated += 1;
+                                continue;
                             }
+                            None => None,
                         }
                     }
                 };
@@ -436,7 +485,7 @@ pub fn select(
                         continue;
                     }
                 };
-                let resource_tags = tags.and_then(|t| t.get(&arn));
+                let resource_tags = tags.and_then(|t| t.get(&arn)).or(listed_tags);
                 if !job.search_tags.is_empty() {
                     let Some(rtags) = resource_tags else { continue };
                     if !matches_search_tags(job, rtags) {

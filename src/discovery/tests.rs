@@ -37,6 +37,7 @@ fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
         &js[0],
         &seed_listing().iter().collect::<Vec<_>>(),
         None,
+        &Listings::default(),
         "us-east-1",
         "123",
     );
@@ -58,6 +59,7 @@ fn seed_jobs_take_exactly_their_dimension_sets_and_one_resource_each() {
         &js[1],
         &seed_listing().iter().collect::<Vec<_>>(),
         None,
+        &Listings::default(),
         "us-east-1",
         "123",
     );
@@ -86,6 +88,7 @@ fn without_dimension_rules_family_series_go_to_the_cluster() {
         &js[0],
         &seed_listing().iter().collect::<Vec<_>>(),
         None,
+        &Listings::default(),
         "r",
         "1",
     );
@@ -137,6 +140,7 @@ discovery:
         &js[0],
         &seed_listing().iter().collect::<Vec<_>>(),
         Some(&tags),
+        &Listings::default(),
         "r",
         "1",
     );
@@ -152,6 +156,7 @@ discovery:
         &js[0],
         &seed_listing().iter().collect::<Vec<_>>(),
         Some(&tags),
+        &Listings::default(),
         "r",
         "1",
     );
@@ -208,6 +213,7 @@ discovery:
         &js[0],
         &listing.iter().collect::<Vec<_>>(),
         Some(&tags),
+        &Listings::default(),
         "r",
         "1",
     );
@@ -273,6 +279,7 @@ discovery:
         &js[0],
         &listing.iter().collect::<Vec<_>>(),
         None,
+        &Listings::default(),
         "eu-west-1",
         "1",
     );
@@ -314,7 +321,15 @@ discovery:
     let arn = "arn:aws:kafka:us-east-1:1:cluster/orders/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5";
     let tags = tag_map(&[(arn, &[("team", "shop")])]);
     let js = jobs(&config(""));
-    let (t, r, dropped) = select(0, &js[0], &listed, Some(&tags), "us-east-1", "1");
+    let (t, r, dropped) = select(
+        0,
+        &js[0],
+        &listed,
+        Some(&tags),
+        &Listings::default(),
+        "us-east-1",
+        "1",
+    );
     assert_eq!(&*t[0].resource, arn);
     assert_eq!(&*t[0].tags, ["shop".to_string()]);
     assert_eq!(
@@ -327,8 +342,97 @@ discovery:
     let js = jobs(&config(
         "      searchTags:\n        - key: team\n          value: shop\n",
     ));
-    let (t, _, dropped) = select(0, &js[0], &listed, Some(&tags), "us-east-1", "1");
+    let (t, _, dropped) = select(
+        0,
+        &js[0],
+        &listed,
+        Some(&tags),
+        &Listings::default(),
+        "us-east-1",
+        "1",
+    );
     assert_eq!(t.len(), 1);
     assert_eq!(&*t[0].resource, arn);
     assert_eq!(dropped, 1);
+}
+
+#[test]
+fn listed_resources_name_their_series_with_the_listings_tags() {
+    let mut js = jobs(
+        r#"apiVersion: v1alpha1
+discovery:
+  exportedTagsOnMetrics:
+    AWS/AutoScaling: [team]
+  jobs:
+  - type: AWS/AutoScaling
+    regions: [eu-west-1]
+    metrics:
+    - name: GroupDesiredCapacity
+      statistics: [Average]
+"#,
+    );
+    let group = |name: &str, tags: &[(&str, &str)]| Described {
+        arn: format!(
+            "arn:aws:autoscaling:eu-west-1:1:autoScalingGroup:6d6e5c3a-0b1f-4e7e-9d2e-1a2b3c4d5e6f:autoScalingGroupName/{name}"
+        ),
+        dimensions: vec![Dim {
+            name: "AutoScalingGroupName".into(),
+            value: name.into(),
+        }],
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Described::default()
+    };
+    let groups = [group("web", &[("team", "shop")]), group("batch", &[])];
+    let listings = Listings::new([(Source::AutoScalingGroups, &groups[..])]);
+    let mut linked = lm("GroupDesiredCapacity", &[("AutoScalingGroupName", "web")]);
+    linked.account = Some(Arc::from("210000000001"));
+    let listing = [
+        lm("GroupDesiredCapacity", &[("AutoScalingGroupName", "web")]),
+        lm("GroupDesiredCapacity", &[("AutoScalingGroupName", "batch")]),
+        // Deleted since: CloudWatch lists its series for two weeks.
+        lm("GroupDesiredCapacity", &[("AutoScalingGroupName", "gone")]),
+        // A linked account's group of the same name is not the monitoring account's.
+        linked,
+    ];
+    let listed: Vec<&ListedMetric> = listing.iter().collect();
+    let ns = catalog::lookup("AWS/AutoScaling").unwrap();
+    // Only the own account's series ask for the listing.
+    assert_eq!(
+        listed::needed(ns, &listed),
+        BTreeSet::from([Source::AutoScalingGroups])
+    );
+    assert!(listed::needed(ns, &listed[3..]).is_empty());
+    let tags = TagMap::new();
+    let (t, r, dropped) = select(0, &js[0], &listed, Some(&tags), &listings, "eu-west-1", "1");
+    let got: Vec<(&str, &str)> = t
+        .iter()
+        .map(|t| (&*t.resource, t.tags[0].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (groups[0].arn.as_str(), "shop"),
+            (groups[1].arn.as_str(), ""),
+            ("global", ""),
+            ("global", ""),
+        ]
+    );
+    assert_eq!(dropped, 0);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[1].tags, [("team".to_string(), "shop".to_string())]);
+
+    // Search tags match the listing's tags; the rest cannot match them.
+    js[0].search_tags = jobs(
+        "apiVersion: v1alpha1\ndiscovery:\n  jobs:\n  - type: AWS/AutoScaling\n    regions: [eu-west-1]\n    searchTags: [{key: team, value: shop}]\n    metrics:\n    - name: GroupDesiredCapacity\n      statistics: [Average]\n",
+    )[0]
+    .search_tags
+    .clone();
+    let (t, _, dropped) = select(0, &js[0], &listed, Some(&tags), &listings, "eu-west-1", "1");
+    assert_eq!(t.len(), 1);
+    assert_eq!(&*t[0].resource, groups[0].arn);
+    // The gone group's and the linked account's series name no listed resource.
+    assert_eq!(dropped, 2);
 }

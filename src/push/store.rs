@@ -426,16 +426,19 @@ impl Store {
                 // Named by the tagging API: the tagged resource whose ARN says these
                 // dimensions; none (or not read yet): global, as polling does.
                 catalog::Arn::Tagged(_) => {
-                    let want: Vec<String> = r
-                        .dimensions
-                        .iter()
-                        .filter_map(|d| dim(d).map(String::from))
-                        .collect();
-                    self.tagged
-                        .get(&(p.account.to_string(), p.region.to_string(), r.tag_type))
-                        .and_then(|m| m.get(&want))
+                    let m = self.tagged.get(&(
+                        p.account.to_string(),
+                        p.region.to_string(),
+                        r.tag_type,
+                    ))?;
+                    r.candidates(dim)
+                        .into_iter()
+                        .find_map(|want| m.get(&want))
                         .cloned()
                 }
+                // Push reads no service listings (REST APIs, DMS, Auto Scaling groups): such
+                // series are global here, where polling names them.
+                catalog::Arn::Listed { .. } => None,
             })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! The service APIs enhanced metrics read (see [`crate::catalog::enhanced`]): each lists every
 //! resource of the region, so untagged ones get their values too. Pages are paced and counted
-//! like every other call; the SDK's paginators follow the tokens.
+//! like every other call; the SDK's paginators follow the tokens. The listings that name
+//! resources no dimension holds are beside, in `listed`.
 
 use aws_config::Region;
 use aws_sdk_cloudwatch::error::{ProvideErrorMetadata, SdkError};
@@ -13,7 +14,7 @@ use crate::model::{Described, Dim};
 /// DescribeTable errors that concern only the table asked about.
 const TABLE_ONLY: &[&str] = &["ResourceNotFoundException", "AccessDeniedException"];
 
-fn dim(name: &str, value: Option<&str>) -> Option<Dim> {
+pub(super) fn dim(name: &str, value: Option<&str>) -> Option<Dim> {
     value.filter(|v| !v.is_empty()).map(|v| Dim {
         name: name.to_string(),
         value: v.to_string(),
@@ -28,12 +29,12 @@ fn values(pairs: &[(&'static str, Option<f64>)]) -> Vec<(&'static str, f64)> {
 }
 
 impl Session {
-    fn region_of(&self) -> Region {
+    pub(super) fn region_of(&self) -> Region {
         Region::new(self.region.clone())
     }
 
     /// Every page of a listing, each paced before it is asked for and counted.
-    async fn pages<O, E: ProvideErrorMetadata, R>(
+    pub(super) async fn pages<O, E: ProvideErrorMetadata, R>(
         &self,
         api: &'static str,
         mut stream: PaginationStream<Result<O, SdkError<E, R>>>,
@@ -78,6 +79,7 @@ impl Session {
                     arn: arn.to_string(),
                     dimensions: dimensions.into_iter().flatten().collect(),
                     values: values(&[("AllocatedStorage", db.allocated_storage().map(f64::from))]),
+                    tags: Vec::new(),
                 });
             }
         }
@@ -109,6 +111,7 @@ impl Session {
                         ("Timeout", f.timeout().map(f64::from)),
                         ("MemorySize", f.memory_size().map(f64::from)),
                     ]),
+                    tags: Vec::new(),
                 });
             }
         }
@@ -159,6 +162,7 @@ impl Session {
                     ("ItemCount", t.item_count().map(|n| n as f64)),
                     ("TableSizeBytes", t.table_size_bytes().map(|n| n as f64)),
                 ]),
+                tags: Vec::new(),
             });
             for g in t.global_secondary_indexes() {
                 let Some(index) = dim("GlobalSecondaryIndexName", g.index_name()) else {
@@ -171,6 +175,7 @@ impl Session {
                         ("ItemCount", g.item_count().map(|n| n as f64)),
                         ("IndexSizeBytes", g.index_size_bytes().map(|n| n as f64)),
                     ]),
+                    tags: Vec::new(),
                 });
             }
         }
@@ -201,6 +206,7 @@ impl Session {
                     arn: arn.to_string(),
                     dimensions: dimensions.into_iter().flatten().collect(),
                     values: values(&[("NumCacheNodes", c.num_cache_nodes().map(f64::from))]),
+                    tags: Vec::new(),
                 });
             }
         }

@@ -1,0 +1,124 @@
+//! The resources the services' own listings name ([`crate::catalog::Arn::Listed`]): which
+//! listings a job's series need, and the one resource a dimension value names in each.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::catalog::{Namespace, Source};
+use crate::model::{Described, ListedMetric};
+
+/// The listings the series of one job need: only those of the calling account (a linked
+/// account's resources are not listed by the monitoring account's APIs).
+pub fn needed(ns: &Namespace, listed: &[&ListedMetric]) -> BTreeSet<Source> {
+    listed
+        .iter()
+        .filter(|l| l.account.is_none())
+        .filter_map(|l| ns.resource_for(|d| l.dim(d))?.listing())
+        .map(|(source, _)| source)
+        .collect()
+}
+
+/// Listed resources by (listing, dimension, value).
+#[derive(Debug, Default)]
+pub struct Listings<'a> {
+    /// None: the value names several resources.
+    by: HashMap<(Source, &'a str, &'a str), Option<&'a Described>>,
+}
+
+impl<'a> Listings<'a> {
+    /// From the listings' resources.
+    pub fn new(sources: impl IntoIterator<Item = (Source, &'a [Described])>) -> Listings<'a> {
+        let mut by = HashMap::new();
+        for (source, described) in sources {
+            for d in described {
+                for dim in &d.dimensions {
+                    by.entry((source, dim.name.as_str(), dim.value.as_str()))
+                        // The same resource twice (a DMS task under two names) is still one.
+                        .and_modify(|e: &mut Option<&Described>| {
+                            if e.is_some_and(|o| o.arn != d.arn) {
+                                *e = None;
+                            }
+                        })
+                        .or_insert(Some(d));
+                }
+            }
+        }
+        Listings { by }
+    }
+
+    /// The one resource `source` lists with `dim` = `value`. None when it lists none, or
+    /// several: two REST APIs may share a name, and CloudWatch then adds both APIs' requests
+    /// into one series, which is neither's.
+    pub fn get(&self, source: Source, dim: &str, value: &str) -> Option<&'a Described> {
+        self.by.get(&(source, dim, value)).copied().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Dim;
+
+    fn api(id: &str, name: &str) -> Described {
+        Described {
+            arn: format!("arn:aws:apigateway:eu-west-1::/restapis/{id}"),
+            dimensions: vec![Dim {
+                name: "ApiName".into(),
+                value: name.into(),
+            }],
+            ..Described::default()
+        }
+    }
+
+    #[test]
+    fn a_value_names_one_resource_or_none() {
+        let apis = [
+            api("a1", "orders"),
+            api("b2", "shared"),
+            api("c3", "shared"),
+        ];
+        let tasks = [
+            Described {
+                arn: "arn:aws:dms:eu-west-1:1:task:XYZ".into(),
+                dimensions: vec![Dim {
+                    name: "ReplicationTaskIdentifier".into(),
+                    value: "nightly".into(),
+                }],
+                ..Described::default()
+            },
+            Described {
+                arn: "arn:aws:dms:eu-west-1:1:task:XYZ".into(),
+                dimensions: vec![Dim {
+                    name: "ReplicationTaskIdentifier".into(),
+                    value: "XYZ".into(),
+                }],
+                ..Described::default()
+            },
+        ];
+        let l = Listings::new([
+            (Source::ApiGatewayRestApis, &apis[..]),
+            (Source::DmsReplicationTasks, &tasks[..]),
+        ]);
+        let get = |s, d, v| l.get(s, d, v).map(|d| d.arn.as_str());
+        assert_eq!(
+            get(Source::ApiGatewayRestApis, "ApiName", "orders"),
+            Some("arn:aws:apigateway:eu-west-1::/restapis/a1")
+        );
+        // Two APIs of one name: the series is neither's.
+        assert_eq!(get(Source::ApiGatewayRestApis, "ApiName", "shared"), None);
+        assert_eq!(get(Source::ApiGatewayRestApis, "ApiName", "gone"), None);
+        // Not another listing's, nor another dimension's.
+        assert_eq!(get(Source::DmsReplicationTasks, "ApiName", "orders"), None);
+        assert_eq!(get(Source::AutoScalingGroups, "ApiName", "orders"), None);
+        // One task under its two names is one task under either.
+        for name in ["nightly", "XYZ"] {
+            assert_eq!(
+                get(
+                    Source::DmsReplicationTasks,
+                    "ReplicationTaskIdentifier",
+                    name
+                ),
+                Some("arn:aws:dms:eu-west-1:1:task:XYZ")
+            );
+        }
+    }
+}
