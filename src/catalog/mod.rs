@@ -858,6 +858,50 @@ mod tests {
     }
 
     #[test]
+    fn the_sources_doc_has_a_row_for_every_resource_type_and_no_other() {
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/catalog-sources.md"
+        ))
+        .unwrap();
+        let cell = |c: &str| c.trim().trim_matches('`').to_string();
+        let mut documented: Vec<(String, String, String)> = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("| Namespace |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| {
+                let c: Vec<&str> = l.split(" | ").collect();
+                (cell(&c[0][1..]), cell(c[1]), cell(c[2]))
+            })
+            .collect();
+        documented.sort();
+        let mut catalog: Vec<(String, String, String)> = Vec::new();
+        for ns in NAMESPACES {
+            if ns.resources.is_empty() {
+                catalog.push((ns.namespace.into(), "-".into(), GLOBAL.into()));
+            }
+            for r in ns.resources {
+                let arn = match r.arn {
+                    Arn::Built(t) => t.to_string(),
+                    Arn::Tagged(re) => format!("tagged:{re}"),
+                    Arn::Listed {
+                        source, template, ..
+                    } => format!("listed:{}:{template}", source.apis().join("+")),
+                };
+                catalog.push((ns.namespace.into(), r.dimensions.join(","), arn));
+            }
+        }
+        catalog.sort();
+        let missing: Vec<_> = catalog.iter().filter(|r| !documented.contains(r)).collect();
+        let extra: Vec<_> = documented.iter().filter(|r| !catalog.contains(r)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "docs/catalog-sources.md lacks {missing:#?}\nand has rows the catalog does not: {extra:#?}"
+        );
+    }
+
+    #[test]
     fn eks_clusters() {
         let ns = lookup("ContainerInsights").unwrap();
         let r = ns
