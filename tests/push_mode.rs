@@ -388,7 +388,7 @@ fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
     // moto's Firehose sends no access key and no request-id header.
     let (exp, url) = start(
         &moto,
-        "apiVersion: v1alpha1\ndiscovery:\n  exportedTagsOnMetrics:\n    AWS/SQS: [team]\nstreams:\n  namespaces: [AWS/SQS]\n",
+        "apiVersion: v1alpha1\ndiscovery:\n  exportedTagsOnMetrics:\n    AWS/SQS: [team]\n    AWS/AutoScaling: [team]\nstreams:\n  namespaces: [AWS/SQS, AWS/AutoScaling]\n",
         &["--firehose.no-access-key"],
     );
     assert!(exp.log().contains("WITHOUT an access key"));
@@ -408,6 +408,14 @@ fn moto_s_firehose_delivers_a_metric_stream_to_the_endpoint() {
             t,
             (1.0, 1.0, 1.0, 1.0),
         ),
+        // An Auto Scaling group: named, and tagged, by DescribeAutoScalingGroups, as polled.
+        json_line(
+            "AWS/AutoScaling",
+            "GroupDesiredCapacity",
+            &[("AutoScalingGroupName", "batch-asg")],
+            t,
+            (2.0, 1.0, 2.0, 2.0),
+        ),
         // Not selected by streams.namespaces: counted, not exported.
         ecs("CpuUtilized", "api", t, (1.0, 1.0, 1.0, 1.0)),
     ];
@@ -419,6 +427,14 @@ kw = dict(endpoint_url="{moto}", region_name="us-east-1",
 sqs = boto3.client("sqs", **kw)
 sqs.create_queue(QueueName="orders", tags={{"team": "payments"}})
 sqs.create_queue(QueueName="untagged")
+asg = boto3.client("autoscaling", **kw)
+image = boto3.client("ec2", **kw).describe_images()["Images"][0]["ImageId"]
+asg.create_launch_configuration(LaunchConfigurationName="lc", ImageId=image, InstanceType="t3.micro")
+asg.create_auto_scaling_group(AutoScalingGroupName="batch-asg", LaunchConfigurationName="lc",
+    MinSize=0, MaxSize=1, AvailabilityZones=["us-east-1a"],
+    Tags=[{{"Key": "team", "Value": "batch", "PropagateAtLaunch": False,
+           "ResourceId": "batch-asg", "ResourceType": "auto-scaling-group"}}])
+print(asg.describe_auto_scaling_groups()["AutoScalingGroups"][0]["AutoScalingGroupARN"])
 fh = boto3.client("firehose", **kw)
 fh.create_delivery_stream(
     DeliveryStreamName="cw-metric-stream",
@@ -445,10 +461,16 @@ fh.put_record_batch(DeliveryStreamName="cw-metric-stream",
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let group = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(group.starts_with("arn:aws:autoscaling:"), "{group}");
     // Tags join by the built ARN once the tagging API was read (within about 10 s).
     let m = wait_metrics(&exp, "moto's delivery, with tags", |m| {
-        m.contains("tag_team=\"payments\"")
+        m.contains("tag_team=\"payments\"") && m.contains("tag_team=\"batch\"")
     });
+    assert!(
+        m.contains(&format!("aws_autoscaling_group_desired_capacity_average{{account_id=\"123456789012\",dimension_AutoScalingGroupName=\"batch-asg\",name=\"{group}\",region=\"us-east-1\",tag_team=\"batch\"}} 1")),
+        "{m}"
+    );
     assert!(
         m.contains("aws_sqs_number_of_messages_sent_average{account_id=\"123456789012\",dimension_QueueName=\"orders\",name=\"arn:aws:sqs:us-east-1:123456789012:orders\",region=\"us-east-1\",tag_team=\"payments\"} 3"),
         "{m}"

@@ -17,39 +17,53 @@ pub fn needed(ns: &Namespace, listed: &[&ListedMetric]) -> BTreeSet<Source> {
         .collect()
 }
 
-/// Listed resources by (listing, dimension, value).
-#[derive(Debug, Default)]
-pub struct Listings<'a> {
-    /// None: the value names several resources.
-    by: HashMap<(Source, &'a str, &'a str), Option<&'a Described>>,
+/// Listed resources by (listing, dimension, value). Owned, so that push mode keeps one per
+/// (account, region) between its reads.
+#[derive(Clone, Debug, Default)]
+pub struct Listings {
+    /// Per listing and dimension, each value's resource (an index into `resources`); None: the
+    /// value names several resources.
+    by: HashMap<Source, HashMap<String, HashMap<String, Option<usize>>>>,
+    resources: Vec<Described>,
 }
 
-impl<'a> Listings<'a> {
+impl Listings {
     /// From the listings' resources.
-    pub fn new(sources: impl IntoIterator<Item = (Source, &'a [Described])>) -> Listings<'a> {
-        let mut by = HashMap::new();
-        for (source, described) in sources {
-            for d in described {
-                for dim in &d.dimensions {
-                    by.entry((source, dim.name.as_str(), dim.value.as_str()))
-                        // The same resource twice (a DMS task under two names) is still one.
-                        .and_modify(|e: &mut Option<&Described>| {
-                            if e.is_some_and(|o| o.arn != d.arn) {
-                                *e = None;
-                            }
-                        })
-                        .or_insert(Some(d));
-                }
+    pub fn new(listed: impl IntoIterator<Item = (Source, Described)>) -> Listings {
+        let mut out = Listings::default();
+        for (source, d) in listed {
+            let i = out.resources.len();
+            for dim in &d.dimensions {
+                out.by
+                    .entry(source)
+                    .or_default()
+                    .entry(dim.name.clone())
+                    .or_default()
+                    .entry(dim.value.clone())
+                    // The same resource twice (a DMS task under two names) is still one.
+                    .and_modify(|e| {
+                        if e.is_some_and(|o| out.resources[o].arn != d.arn) {
+                            *e = None;
+                        }
+                    })
+                    .or_insert(Some(i));
             }
+            out.resources.push(d);
         }
-        Listings { by }
+        out
     }
 
     /// The one resource `source` lists with `dim` = `value`. None when it lists none, or
     /// several: two REST APIs may share a name, and CloudWatch then adds both APIs' requests
     /// into one series, which is neither's.
-    pub fn get(&self, source: Source, dim: &str, value: &str) -> Option<&'a Described> {
-        self.by.get(&(source, dim, value)).copied().flatten()
+    pub fn get(&self, source: Source, dim: &str, value: &str) -> Option<&Described> {
+        let i = (*self.by.get(&source)?.get(dim)?.get(value)?)?;
+        Some(&self.resources[i])
+    }
+
+    /// Every listed resource, with its listing.
+    pub fn resources(&self) -> impl Iterator<Item = &Described> {
+        self.resources.iter()
     }
 }
 
@@ -94,10 +108,15 @@ mod tests {
                 ..Described::default()
             },
         ];
-        let l = Listings::new([
-            (Source::ApiGatewayRestApis, &apis[..]),
-            (Source::DmsReplicationTasks, &tasks[..]),
-        ]);
+        let l = Listings::new(
+            apis.iter()
+                .map(|d| (Source::ApiGatewayRestApis, d.clone()))
+                .chain(
+                    tasks
+                        .iter()
+                        .map(|d| (Source::DmsReplicationTasks, d.clone())),
+                ),
+        );
         let get = |s, d, v| l.get(s, d, v).map(|d| d.arn.as_str());
         assert_eq!(
             get(Source::ApiGatewayRestApis, "ApiName", "orders"),

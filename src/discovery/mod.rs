@@ -232,7 +232,7 @@ pub async fn discover<A: Api>(
         let listings = Listings::new(
             sources
                 .iter()
-                .filter_map(|s| Some((*s, described[s].as_ref().ok()?.as_slice()))),
+                .flat_map(|s| described[s].iter().flatten().map(move |d| (*s, d.clone()))),
         );
         let (targets, mut resources, unassociated) = select(
             i,

@@ -386,7 +386,11 @@ discovery:
         ..Described::default()
     };
     let groups = [group("web", &[("team", "shop")]), group("batch", &[])];
-    let listings = Listings::new([(Source::AutoScalingGroups, &groups[..])]);
+    let listings = Listings::new(
+        groups
+            .iter()
+            .map(|g| (Source::AutoScalingGroups, g.clone())),
+    );
     let mut linked = lm("GroupDesiredCapacity", &[("AutoScalingGroupName", "web")]);
     linked.account = Some(Arc::from("210000000001"));
     let listing = [

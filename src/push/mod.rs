@@ -103,10 +103,11 @@ impl Push {
         // workers that answer scrapes and deliveries.
         let push = self.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            push.store
-                .lock()
-                .expect("not poisoned")
-                .set_tags(read.table, &read.failed_regions);
+            push.store.lock().expect("not poisoned").set_tags(
+                read.table,
+                read.listed,
+                &read.failed_regions,
+            );
             push.dirty.store(true, Ordering::Release);
         })
         .await;

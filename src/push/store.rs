@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::point::Point;
 use super::rules::{Rules, Skip};
 use crate::catalog;
+use crate::discovery::Listings;
 use crate::exposition::layout::{Labels, List, Meta, Pair, Rows};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
 use crate::model::first_time;
@@ -24,6 +25,9 @@ pub const MAX_KEY_BYTES: usize = 2048;
 
 /// Tags read from the tagging API: per (account, region), per resource ARN, its tags.
 pub type TagTable = HashMap<(String, String), HashMap<String, Vec<(String, String)>>>;
+
+/// The services' listed resources (REST APIs, DMS, Auto Scaling groups), per (account, region).
+pub type ListedTable = HashMap<(String, String), Listings>;
 
 /// What became of the points of one batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -75,6 +79,7 @@ pub struct Store {
     /// Per (account, region, tag type), the tagged ARN of each dimension-value list: built
     /// once per tag read, so naming a series is a lookup.
     tagged: HashMap<(String, String, &'static str), HashMap<Vec<String>, String>>,
+    listed: ListedTable,
 }
 
 /// Interned strings kept at most: beyond, strings are not shared (still correct, larger).
@@ -93,13 +98,26 @@ impl Store {
             rows: None,
             tags: TagTable::new(),
             tagged: HashMap::new(),
+            listed: ListedTable::new(),
         }
     }
 
-    /// New tags from the tagging API: the series of namespaces with exported tags, or whose
-    /// resources only the tagging API names, get their labels again. The regions in `failed`
-    /// could not be read (in full): they keep what they had, with what was read added.
-    pub fn set_tags(&mut self, mut tags: TagTable, failed: &std::collections::BTreeSet<String>) {
+    /// New tags from the tagging API and new listings: the series of namespaces with exported
+    /// tags, or whose resources only the tagging API or a listing names, get their labels
+    /// again. The regions in `failed` could not be read (in full): they keep what they had,
+    /// with what was read added.
+    pub fn set_tags(
+        &mut self,
+        mut tags: TagTable,
+        mut listed: ListedTable,
+        failed: &std::collections::BTreeSet<String>,
+    ) {
+        for (key, old) in std::mem::take(&mut self.listed) {
+            if failed.contains(&key.1) {
+                listed.entry(key).or_insert(old);
+            }
+        }
+        self.listed = listed;
         for (key, old) in std::mem::take(&mut self.tags) {
             if failed.contains(&key.1) {
                 let new = tags.entry(key).or_default();
@@ -176,8 +194,8 @@ impl Store {
             .collect()
     }
 
-    /// Whether a namespace's series need the tagging API: the config exports its tags, or its
-    /// resources are named only there (as polling reads it for them).
+    /// Whether a namespace's series need the tagging API or a listing: the config exports its
+    /// tags, or its resources are named only there (as polling reads them for them).
     fn wants_tags(&self, namespace: &str) -> bool {
         self.rules.exported_tags.contains_key(namespace)
             || catalog::lookup(namespace).is_some_and(|ns| {
@@ -185,7 +203,7 @@ impl Store {
                     && ns
                         .resources
                         .iter()
-                        .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
+                        .any(|r| !matches!(r.arn, catalog::Arn::Built(_)))
             })
     }
 
@@ -436,9 +454,14 @@ impl Store {
                         .find_map(|want| m.get(&want))
                         .cloned()
                 }
-                // Push reads no service listings (REST APIs, DMS, Auto Scaling groups): such
-                // series are global here, where polling names them.
-                catalog::Arn::Listed { .. } => None,
+                // Named by the service's listing; none (or not read yet): global, as polling.
+                catalog::Arn::Listed { source, key, .. } => {
+                    let d = self
+                        .listed
+                        .get(&(p.account.to_string(), p.region.to_string()))?
+                        .get(source, key, dim(key)?)?;
+                    r.listed_arn(p.region, p.account, &d.arn, dim)
+                }
             })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
@@ -721,9 +744,59 @@ mod tests {
             .entry(("123456789012".into(), "us-east-1".into()))
             .or_default()
             .insert(arn.into(), vec![]);
-        s.set_tags(table, &Default::default());
+        s.set_tags(table, ListedTable::new(), &Default::default());
         let out = text(&mut s);
         assert!(out.contains(&format!("name=\"{arn}\"")), "{out}");
+    }
+
+    #[test]
+    fn a_rest_api_is_named_by_its_listing_and_keeps_it_when_a_read_fails() {
+        let mut s = Store::new(rules(Streams::default()));
+        let mut p = point("x", 60_000, 1.0, 1.0);
+        p.namespace = "AWS/ApiGateway".into();
+        p.metric = "Latency".into();
+        p.dimensions = vec![
+            Dim {
+                name: "ApiName".into(),
+                value: "orders".into(),
+            },
+            Dim {
+                name: "Stage".into(),
+                value: "prod".into(),
+            },
+        ];
+        s.apply(vec![p], Instant::now(), 0);
+        assert!(text(&mut s).contains("name=\"global\""));
+        assert_eq!(s.tag_wants().len(), 1, "the listing is asked");
+        let api = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5";
+        let listing = Listings::new([(
+            catalog::Source::ApiGatewayRestApis,
+            crate::model::Described {
+                arn: api.into(),
+                dimensions: vec![Dim {
+                    name: "ApiName".into(),
+                    value: "orders".into(),
+                }],
+                ..Default::default()
+            },
+        )]);
+        let key = ("123456789012".to_string(), "us-east-1".to_string());
+        s.set_tags(
+            TagTable::new(),
+            ListedTable::from([(key, listing)]),
+            &Default::default(),
+        );
+        let want = format!("name=\"{api}/stages/prod\"");
+        assert!(text(&mut s).contains(&want), "{}", text(&mut s));
+        // A failed read keeps the region's listing.
+        s.set_tags(
+            TagTable::new(),
+            ListedTable::new(),
+            &["us-east-1".to_string()].into(),
+        );
+        assert!(text(&mut s).contains(&want));
+        s.set_tags(TagTable::new(), ListedTable::new(), &Default::default());
+        assert!(text(&mut s).contains("name=\"global\""));
     }
 
     #[test]
@@ -768,7 +841,7 @@ mod tests {
                 vec![("team".into(), "payments".into())],
             );
         let before = s.list().rows;
-        s.set_tags(table, &Default::default());
+        s.set_tags(table, ListedTable::new(), &Default::default());
         assert!(
             !Arc::ptr_eq(&before, &s.list().rows),
             "relabelled rows are new rows"
