@@ -732,10 +732,16 @@ pub static NAMESPACES: &[Namespace] = &[
                 &["QueueName"],
                 "arn:{partition}:gamelift:{region}:{account}:gamesessionqueue/{QueueName}",
             ),
+            // AWS's guide spells it both ways, in two of its versions.
             built(
                 "gamelift:matchmakingconfiguration",
                 &["MatchmakingConfigurationName"],
                 "arn:{partition}:gamelift:{region}:{account}:matchmakingconfiguration/{MatchmakingConfigurationName}",
+            ),
+            built(
+                "gamelift:matchmakingconfiguration",
+                &["ConfigurationName"],
+                "arn:{partition}:gamelift:{region}:{account}:matchmakingconfiguration/{ConfigurationName}",
             ),
         ],
         base_dimensions: &["FleetId"],
@@ -1460,6 +1466,18 @@ pub static NAMESPACES: &[Namespace] = &[
         aliases: &["ipam"],
         tag_filters: &["ec2:ipam-pool"],
         resources: &[
+            // AWS's "IPAM metrics" page spells pool and scope dimensions PoolID and ScopeID;
+            // YACE's IpamPoolId is kept beside.
+            built(
+                "ec2:ipam-pool",
+                &["PoolID"],
+                "arn:{partition}:ec2::{account}:ipam-pool/{PoolID}",
+            ),
+            built(
+                "ec2:ipam-scope",
+                &["ScopeID"],
+                "arn:{partition}:ec2::{account}:ipam-scope/{ScopeID}",
+            ),
             built(
                 "ec2:ipam-pool",
                 &["IpamPoolId"],

@@ -27,18 +27,6 @@ pub enum Source {
 }
 
 impl Source {
-    /// Every source, for the tests that keep the IAM policy files in step.
-    pub const ALL: [Source; 8] = [
-        Source::RdsInstances,
-        Source::LambdaFunctions,
-        Source::DynamoDbTables,
-        Source::ElastiCacheClusters,
-        Source::ApiGatewayRestApis,
-        Source::DmsReplicationInstances,
-        Source::DmsReplicationTasks,
-        Source::AutoScalingGroups,
-    ];
-
     /// The API calls it makes, as the accounting names them.
     pub fn apis(self) -> &'static [&'static str] {
         match self {
@@ -75,5 +63,56 @@ impl Source {
             Source::ApiGatewayRestApis => 500,
             _ => 100,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{NAMESPACES, enhanced::ENHANCED};
+
+    /// The actions a policy file of `deploy/aws/` grants, sorted.
+    fn granted(file: &str) -> Vec<String> {
+        let path = format!("{}/deploy/aws/{file}", env!("CARGO_MANIFEST_DIR"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut out: Vec<String> = v["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap())
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn sorted(mut v: Vec<&str>) -> Vec<String> {
+        v.sort_unstable();
+        v.dedup();
+        v.into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn the_iam_policy_files_grant_exactly_what_the_sources_call() {
+        let enhanced = ENHANCED
+            .iter()
+            .flat_map(|m| m.source.permissions())
+            .copied()
+            .collect();
+        assert_eq!(
+            granted("iam-policy-enhanced-metrics.json"),
+            sorted(enhanced)
+        );
+        let listings = NAMESPACES
+            .iter()
+            .flat_map(|n| n.resources)
+            .filter_map(|r| r.listing())
+            .flat_map(|(s, _)| s.permissions())
+            .copied()
+            .collect();
+        assert_eq!(
+            granted("iam-policy-resource-listings.json"),
+            sorted(listings)
+        );
     }
 }

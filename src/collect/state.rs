@@ -92,7 +92,7 @@ impl State {
     ) {
         if let Ok(found) = found
             && found.failed.is_empty()
-            && found.enhanced_failed.is_empty()
+            && found.sources_failed.is_empty()
         {
             self.discovered.insert(scope, (started, found.clone()));
         }

@@ -4,14 +4,18 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::catalog::{Namespace, Source};
+use crate::config::Job;
 use crate::model::{Described, ListedMetric};
 
-/// The listings the series of one job need: only those of the calling account (a linked
-/// account's resources are not listed by the monitoring account's APIs).
-pub fn needed(ns: &Namespace, listed: &[&ListedMetric]) -> BTreeSet<Source> {
+/// The listings the series `job` exports need: only those of the calling account (a linked
+/// account's resources are not listed by the monitoring account's APIs), and only series the
+/// job's metrics and dimension rules keep (an EC2 job on `InstanceId` never asks for Auto
+/// Scaling groups).
+pub fn needed(ns: &Namespace, job: &Job, listed: &[&ListedMetric]) -> BTreeSet<Source> {
     listed
         .iter()
         .filter(|l| l.account.is_none())
+        .filter(|l| job.metrics.iter().any(|m| m.name == l.metric) && super::dimensions_fit(job, l))
         .filter_map(|l| ns.resource_for(|d| l.dim(d))?.listing())
         .map(|(source, _)| source)
         .collect()

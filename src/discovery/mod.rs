@@ -58,9 +58,9 @@ pub struct Found {
     pub resources: Vec<Resource>,
     /// The values of the jobs' enhanced metrics.
     pub enhanced: Vec<EnhancedValue>,
-    /// Enhanced-metric sources whose listing failed: the discovery is incomplete (not kept),
-    /// though no job failed.
-    pub enhanced_failed: Vec<(Source, Arc<AwsError>)>,
+    /// Service listings (enhanced metrics' values, or the names of listed resources) whose
+    /// call failed: the discovery is incomplete (not kept), though no job failed.
+    pub sources_failed: Vec<(Source, Arc<AwsError>)>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
     /// Series of jobs with search tags whose resource only the tagging API can name, and it
@@ -109,7 +109,8 @@ pub async fn discover<A: Api>(
     // per-task and per-container series by the thousand that no job asked for.
     let mut listings: HashMap<(&str, &str, bool, bool), Shared<Vec<ListedMetric>>> = HashMap::new();
     let mut tag_maps: HashMap<&str, Shared<TagMap>> = HashMap::new();
-    // One listing per enhanced-metric source, shared by every job that reads it.
+    // One call per service listing (enhanced metrics, listed resources), shared by every job
+    // that reads it.
     let mut described: HashMap<Source, Shared<Vec<Described>>> = HashMap::new();
     // One copy of each dimension set across listings: the metrics of one service all have the
     // same dimensions, and at 100k series the copies were most of discovery's memory.
@@ -215,21 +216,23 @@ pub async fn discover<A: Api>(
             None
         };
         // The listings that name the job's resources no dimension holds (REST APIs, DMS,
-        // Auto Scaling groups), each called once per discovery, only when a series needs it.
-        // One that fails fails the job, as the tagging API does.
+        // Auto Scaling groups), only when a series the job exports needs one. One that fails
+        // leaves those series as it found them (`global`; with search tags, left out) and the
+        // job succeeding, as before the listing existed; the next discovery tries again.
         let sources = catalog_ns
-            .map(|ns| listed::needed(ns, &listed))
+            .map(|ns| listed::needed(ns, job, &listed))
             .unwrap_or_default();
         for &source in &sources {
-            if let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) {
-                slot.insert(session.describe(source).await.map_err(Arc::new));
-            }
+            describe_once(
+                session,
+                &mut described,
+                &mut found,
+                source,
+                "resources not named: their series are `global` (with searchTags: left out) until a discovery reads the listing",
+            )
+            .await;
         }
-        if let Some(e) = sources.iter().find_map(|s| described[s].as_ref().err()) {
-            found.failed.push((i, e.clone()));
-            continue;
-        }
-        let listings = Listings::new(
+        let names = Listings::new(
             sources
                 .iter()
                 .flat_map(|s| described[s].iter().flatten().map(move |d| (*s, d.clone()))),
@@ -239,31 +242,22 @@ pub async fn discover<A: Api>(
             job,
             &listed,
             tags,
-            &listings,
+            &names,
             session.region(),
             session.account(),
         );
         if !job.enhanced.is_empty() {
             let sources = enhanced::sources(job);
             for &source in &sources {
-                if let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) {
-                    let r = session.describe(source).await.map_err(Arc::new);
-                    if let Err(e) = &r {
-                        // As YACE: the job's CloudWatch series stay and it succeeds; the call
-                        // is counted by its error code, and the discovery is not kept, so the
-                        // next cycle tries again.
-                        if crate::model::first_time(&format!("enhanced {source:?} {}", e.code)) {
-                            tracing::warn!(
-                                source = ?source,
-                                region = session.region(),
-                                error = %e,
-                                "enhanced metrics not read: their series are missing until a discovery reads them (said once per source and error)"
-                            );
-                        }
-                        found.enhanced_failed.push((source, e.clone()));
-                    }
-                    slot.insert(r);
-                }
+                // As YACE: the job's CloudWatch series stay and it succeeds.
+                describe_once(
+                    session,
+                    &mut described,
+                    &mut found,
+                    source,
+                    "enhanced metrics not read: their series are missing until a discovery reads them",
+                )
+                .await;
             }
             let of_job: Vec<&Described> = sources
                 .iter()
@@ -282,6 +276,35 @@ pub async fn discover<A: Api>(
         found.unassociated += unassociated;
     }
     found
+}
+
+/// Calls `source` once per discovery. A failure is counted by its error code, said once per
+/// source and error (with what it costs and the permission it needs), and marks the discovery
+/// incomplete, so that the next cycle tries again.
+async fn describe_once<A: Api>(
+    session: &A,
+    described: &mut HashMap<Source, Shared<Vec<Described>>>,
+    found: &mut Found,
+    source: Source,
+    consequence: &str,
+) {
+    let std::collections::hash_map::Entry::Vacant(slot) = described.entry(source) else {
+        return;
+    };
+    let r = session.describe(source).await.map_err(Arc::new);
+    if let Err(e) = &r {
+        if crate::model::first_time(&format!("listing {source:?} {}", e.code)) {
+            tracing::warn!(
+                source = ?source,
+                region = session.region(),
+                needs = source.permissions().join(", "),
+                error = %e,
+                "{consequence} (said once per source and error)"
+            );
+        }
+        found.sources_failed.push((source, e.clone()));
+    }
+    slot.insert(r);
 }
 
 /// Targets as if every metric of every listing job had `n` series, with the discovery calls that
@@ -590,7 +613,7 @@ fn matches_search_tags(job: &Job, rtags: &[(String, String)]) -> bool {
 }
 
 /// The job's dimension rules: an exact set of names (if any) and fixed name=value pairs.
-fn dimensions_fit(job: &Job, l: &ListedMetric) -> bool {
+pub(crate) fn dimensions_fit(job: &Job, l: &ListedMetric) -> bool {
     if let Some(names) = &job.dimension_names {
         if names.len() != l.dimensions.len() {
             return false;

@@ -405,10 +405,10 @@ discovery:
     let ns = catalog::lookup("AWS/AutoScaling").unwrap();
     // Only the own account's series ask for the listing.
     assert_eq!(
-        listed::needed(ns, &listed),
+        listed::needed(ns, &js[0], &listed),
         BTreeSet::from([Source::AutoScalingGroups])
     );
-    assert!(listed::needed(ns, &listed[3..]).is_empty());
+    assert!(listed::needed(ns, &js[0], &listed[3..]).is_empty());
     let tags = TagMap::new();
     let (t, r, dropped) = select(0, &js[0], &listed, Some(&tags), &listings, "eu-west-1", "1");
     let got: Vec<(&str, &str)> = t
@@ -439,4 +439,120 @@ discovery:
     assert_eq!(&*t[0].resource, groups[0].arn);
     // The gone group's and the linked account's series name no listed resource.
     assert_eq!(dropped, 2);
+}
+
+/// Discovery on the fake: which listings are called, what they name, and a failing one.
+#[tokio::test]
+async fn listings_are_called_only_for_series_a_job_keeps_and_a_failing_one_leaves_them_global() {
+    use crate::aws::Sessions;
+    use crate::aws::fake::{ACCOUNT, Estate, Fake};
+    let js = jobs(
+        r#"apiVersion: v1alpha1
+discovery:
+  jobs:
+  - type: AWS/EC2
+    regions: [eu-west-1]
+    dimensionNameRequirements: [InstanceId]
+    metrics:
+    - name: CPUUtilization
+      statistics: [Average]
+  - type: AWS/DMS
+    regions: [eu-west-1]
+    metrics:
+    - name: FreeableMemory
+      statistics: [Average]
+    - name: CDCLatencySource
+      statistics: [Average]
+"#,
+    );
+    let dim = |n: &str, v: &str| Dim {
+        name: n.into(),
+        value: v.into(),
+    };
+    let rep = format!("arn:aws:dms:eu-west-1:{ACCOUNT}:rep:6UTDJGBOUS3VI3SUWA66XFJCJQ");
+    let task = format!("arn:aws:dms:eu-west-1:{ACCOUNT}:task:7QBLNBTPCNDEBG7CHI3WA73YFA");
+    let mut estate = Estate {
+        value: 1.0,
+        ..Estate::default()
+    };
+    estate.metrics = vec![
+        (
+            "AWS/EC2".into(),
+            lm("CPUUtilization", &[("InstanceId", "i-0abc")]),
+        ),
+        // The group aggregate the job's dimension rule leaves out: no listing for it.
+        (
+            "AWS/EC2".into(),
+            lm("CPUUtilization", &[("AutoScalingGroupName", "web")]),
+        ),
+        (
+            "AWS/DMS".into(),
+            lm(
+                "FreeableMemory",
+                &[("ReplicationInstanceIdentifier", "migrator")],
+            ),
+        ),
+        // CloudWatch names a task by the id ending its ARN.
+        (
+            "AWS/DMS".into(),
+            lm(
+                "CDCLatencySource",
+                &[
+                    ("ReplicationInstanceIdentifier", "migrator"),
+                    ("ReplicationTaskIdentifier", "7QBLNBTPCNDEBG7CHI3WA73YFA"),
+                ],
+            ),
+        ),
+    ];
+    estate.described.insert(
+        Source::DmsReplicationInstances,
+        vec![Described {
+            arn: rep.clone(),
+            dimensions: vec![dim("ReplicationInstanceIdentifier", "migrator")],
+            ..Described::default()
+        }],
+    );
+    // As the SDK lists a task: under its identifier and under the id ending its ARN.
+    estate.described.insert(
+        Source::DmsReplicationTasks,
+        ["nightly-copy", "7QBLNBTPCNDEBG7CHI3WA73YFA"]
+            .iter()
+            .map(|n| Described {
+                arn: task.clone(),
+                dimensions: vec![dim("ReplicationTaskIdentifier", n)],
+                ..Described::default()
+            })
+            .collect(),
+    );
+    let fake = Fake::new(estate);
+    let session = fake.session(&js[0].roles[0], "eu-west-1").await.unwrap();
+    let found = discover(&session, &js, &[0, 1], false).await;
+    let names: Vec<&str> = found.targets.iter().map(|t| &*t.resource).collect();
+    assert_eq!(
+        names,
+        [
+            &*format!("arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0abc"),
+            // Listed by metric name: CDCLatencySource first.
+            &*task,
+            &*rep,
+        ]
+    );
+    assert_eq!(fake.calls("DescribeAutoScalingGroups"), 0);
+    assert_eq!(fake.calls("DescribeReplicationInstances"), 1);
+    assert_eq!(fake.calls("DescribeReplicationTasks"), 1);
+    assert!(found.failed.is_empty() && found.sources_failed.is_empty());
+
+    // Denied: the job still succeeds, its series are global, the discovery is incomplete.
+    fake.set(|e| {
+        e.failing.insert(
+            "DescribeReplicationInstances",
+            "AccessDeniedException".into(),
+        );
+    });
+    let found = discover(&session, &js, &[1], false).await;
+    let names: Vec<&str> = found.targets.iter().map(|t| &*t.resource).collect();
+    assert_eq!(names, [&*task, "global"]);
+    assert!(found.failed.is_empty());
+    assert_eq!(found.sources_failed.len(), 1);
+    assert_eq!(found.sources_failed[0].0, Source::DmsReplicationInstances);
 }

@@ -83,31 +83,27 @@ impl Push {
         self.dirty.store(true, Ordering::Release);
     }
 
-    /// The (region, namespace) pairs whose pushed series want tags.
-    pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, String)> {
+    /// What the pushed series want read, per region: namespaces' tags and listings.
+    pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, store::Want)> {
         self.store.lock().expect("not poisoned").tag_wants()
     }
 
-    /// Reads the tags `tag_wants` asks for through `sessions` and relabels the series: run
-    /// every discovery interval, and when new (region, namespace) pairs arrive.
+    /// Reads the tags and listings `tag_wants` asks for through `sessions` and relabels the
+    /// series: run every discovery interval, and when new wants arrive.
     pub async fn refresh_tags<S: crate::aws::Sessions>(
         self: Arc<Self>,
         sessions: &S,
-        wants: &std::collections::BTreeSet<(String, String)>,
+        wants: &std::collections::BTreeSet<(String, store::Want)>,
     ) {
-        let read = tags::read(sessions, wants).await;
-        for e in &read.errors {
-            tracing::warn!(error = %e, "tags for pushed series could not be read; the region keeps the tags it had until the next try");
+        let (names, errors) = tags::read(sessions, wants).await;
+        for e in &errors {
+            tracing::warn!(error = %e, "tags or a listing for pushed series could not be read; the region keeps what it had until the next try");
         }
         // Relabelling every tagged series is CPU work under the store's lock: off the async
         // workers that answer scrapes and deliveries.
         let push = self.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            push.store.lock().expect("not poisoned").set_tags(
-                read.table,
-                read.listed,
-                &read.failed_regions,
-            );
+            push.store.lock().expect("not poisoned").set_names(names);
             push.dirty.store(true, Ordering::Release);
         })
         .await;

@@ -6,13 +6,13 @@
 //! samples: a late update of that minute), so applying a batch twice, or an old batch after a
 //! new one, changes nothing: Firehose's retries are harmless.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::point::Point;
 use super::rules::{Rules, Skip};
-use crate::catalog;
+use crate::catalog::{self, Source};
 use crate::discovery::Listings;
 use crate::exposition::layout::{Labels, List, Meta, Pair, Rows};
 use crate::exposition::names::{label_suffix, metric_name, valid_metric_name};
@@ -26,8 +26,31 @@ pub const MAX_KEY_BYTES: usize = 2048;
 /// Tags read from the tagging API: per (account, region), per resource ARN, its tags.
 pub type TagTable = HashMap<(String, String), HashMap<String, Vec<(String, String)>>>;
 
-/// The services' listed resources (REST APIs, DMS, Auto Scaling groups), per (account, region).
-pub type ListedTable = HashMap<(String, String), Listings>;
+/// The services' listed resources (REST APIs, DMS, Auto Scaling groups), per (account, region,
+/// listing).
+pub type ListedTable = HashMap<(String, String, Source), Listings>;
+
+/// What a region's pushed series need read to be named as polling names them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Want {
+    /// The tagging API's resources of a namespace (exported tags, or resources only it names).
+    Tags(String),
+    /// A service's listing (resources only it names).
+    Listing(Source),
+}
+
+/// One read of the tags and listings the pushed series want.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// The tags, per (account, region), per ARN.
+    pub tags: TagTable,
+    /// The listed resources.
+    pub listed: ListedTable,
+    /// Regions whose tags could not be read (in full): they keep the tags they had.
+    pub failed_regions: BTreeSet<String>,
+    /// (region, listing) pairs that could not be read: they keep the listing they had.
+    pub failed_listings: BTreeSet<(String, Source)>,
+}
 
 /// What became of the points of one batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,22 +127,23 @@ impl Store {
 
     /// New tags from the tagging API and new listings: the series of namespaces with exported
     /// tags, or whose resources only the tagging API or a listing names, get their labels
-    /// again. The regions in `failed` could not be read (in full): they keep what they had,
-    /// with what was read added.
-    pub fn set_tags(
-        &mut self,
-        mut tags: TagTable,
-        mut listed: ListedTable,
-        failed: &std::collections::BTreeSet<String>,
-    ) {
+    /// again. What could not be read keeps what it had (a region's tags, with what was read
+    /// added; a region's listing).
+    pub fn set_names(&mut self, names: Names) {
+        let Names {
+            mut tags,
+            mut listed,
+            failed_regions,
+            failed_listings,
+        } = names;
         for (key, old) in std::mem::take(&mut self.listed) {
-            if failed.contains(&key.1) {
+            if failed_listings.contains(&(key.1.clone(), key.2)) {
                 listed.entry(key).or_insert(old);
             }
         }
         self.listed = listed;
         for (key, old) in std::mem::take(&mut self.tags) {
-            if failed.contains(&key.1) {
+            if failed_regions.contains(&key.1) {
                 let new = tags.entry(key).or_default();
                 for (arn, t) in old {
                     new.entry(arn).or_insert(t);
@@ -151,7 +175,7 @@ impl Store {
                 }
             }
         }
-        self.relabel(|s, ns| s.wants_tags(ns));
+        self.relabel(|s, ns| s.wants_tags(ns) || has_listed_types(ns));
     }
 
     /// Builds the labels of the series of namespaces `which` selects again.
@@ -174,28 +198,45 @@ impl Store {
         }
     }
 
-    /// The (region, namespace) pairs whose series want tags: what the tagging API is asked.
-    pub fn tag_wants(&self) -> std::collections::BTreeSet<(String, String)> {
+    /// What the pushed series want read, per region: the tags of the namespaces that want
+    /// them, and the listings that name the series' resources (only for series of a listed
+    /// type: an EC2 stream of instances never asks for Auto Scaling groups).
+    pub fn tag_wants(&self) -> BTreeSet<(String, Want)> {
         // Asked every few seconds over every series, under the store's lock: the catalog is
-        // searched once per namespace, not once per series.
-        let mut wants: HashMap<&str, bool> = HashMap::new();
-        let mut out = std::collections::BTreeSet::new();
+        // searched once per namespace, a series' type only in namespaces that have listings.
+        let mut per_ns: HashMap<&str, (bool, bool)> = HashMap::new();
+        let mut tags: HashSet<(&str, &str)> = HashSet::new();
+        let mut listings: HashSet<(&str, Source)> = HashSet::new();
         for e in &self.entries {
             let id = Identity::of(&e.key);
-            if *wants
-                .entry(id.namespace)
-                .or_insert_with(|| self.wants_tags(id.namespace))
+            let (wants_tags, listed) = *per_ns.entry(id.namespace).or_insert_with(|| {
+                (
+                    self.wants_tags(id.namespace),
+                    has_listed_types(id.namespace),
+                )
+            });
+            if wants_tags {
+                tags.insert((id.region, id.namespace));
+            }
+            if listed
+                && let Some((source, _)) = catalog::lookup(id.namespace)
+                    .and_then(|ns| ns.resource_for(|d| id.dim(d)))
+                    .and_then(|r| r.listing())
             {
-                out.insert((id.region, id.namespace));
+                listings.insert((id.region, source));
             }
         }
-        out.into_iter()
-            .map(|(r, n)| (r.to_string(), n.to_string()))
-            .collect()
+        let tags = tags
+            .into_iter()
+            .map(|(r, n)| (r.to_string(), Want::Tags(n.to_string())));
+        let listings = listings
+            .into_iter()
+            .map(|(r, s)| (r.to_string(), Want::Listing(s)));
+        tags.chain(listings).collect()
     }
 
-    /// Whether a namespace's series need the tagging API or a listing: the config exports its
-    /// tags, or its resources are named only there (as polling reads them for them).
+    /// Whether a namespace's series need the tagging API: the config exports its tags, or its
+    /// resources are named only there (as polling reads it for them).
     fn wants_tags(&self, namespace: &str) -> bool {
         self.rules.exported_tags.contains_key(namespace)
             || catalog::lookup(namespace).is_some_and(|ns| {
@@ -203,7 +244,7 @@ impl Store {
                     && ns
                         .resources
                         .iter()
-                        .any(|r| !matches!(r.arn, catalog::Arn::Built(_)))
+                        .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
             })
     }
 
@@ -435,7 +476,10 @@ impl Store {
     /// A series' labels as polling makes them: `name` (the catalog's ARN, or `global`), its
     /// dimensions, the namespace's exported tags, `region` and `account_id`.
     fn labels(&mut self, p: &Identity<'_>) -> Labels {
-        let dim = |n: &str| p.dimensions.iter().find(|d| d.0 == n).map(|d| d.1);
+        let dim = |n: &str| p.dim(n);
+        // The tags of the listed resource the series names, when its listing gives them (the
+        // tagging API lists no Auto Scaling groups).
+        let mut listed_tags: Option<&[(String, String)]> = None;
         let name = catalog::lookup(p.namespace)
             .filter(|ns| ns.namespace == p.namespace)
             .and_then(|ns| ns.resource_for(dim))
@@ -458,12 +502,15 @@ impl Store {
                 catalog::Arn::Listed { source, key, .. } => {
                     let d = self
                         .listed
-                        .get(&(p.account.to_string(), p.region.to_string()))?
+                        .get(&(p.account.to_string(), p.region.to_string(), source))?
                         .get(source, key, dim(key)?)?;
-                    r.listed_arn(p.region, p.account, &d.arn, dim)
+                    let arn = r.listed_arn(p.region, p.account, &d.arn, dim)?;
+                    listed_tags = Some(&d.tags[..]).filter(|_| arn == d.arn);
+                    Some(arn)
                 }
             })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
+        let listed_tags: Option<Vec<(String, String)>> = listed_tags.map(<[_]>::to_vec);
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
         let mut label = |prefix: &str, key: &str, value: &str| match label_suffix(
             key,
@@ -489,7 +536,8 @@ impl Store {
             let tags = self
                 .tags
                 .get(&(p.account.to_string(), p.region.to_string()))
-                .and_then(|by_arn| by_arn.get(&name));
+                .and_then(|by_arn| by_arn.get(&name))
+                .or(listed_tags.as_ref());
             for k in keys {
                 let v = tags
                     .and_then(|t| t.iter().find(|(tk, _)| tk == k))
@@ -535,6 +583,18 @@ impl<'k> Identity<'k> {
             dimensions,
         }
     }
+
+    /// The value of dimension `name`.
+    fn dim(&self, name: &str) -> Option<&'k str> {
+        self.dimensions.iter().find(|d| d.0 == name).map(|d| d.1)
+    }
+}
+
+/// Whether a namespace has resources only a service's listing names.
+fn has_listed_types(namespace: &str) -> bool {
+    catalog::lookup(namespace).is_some_and(|ns| {
+        ns.namespace == namespace && ns.resources.iter().any(|r| r.listing().is_some())
+    })
 }
 
 /// A series' identity, unambiguous: the parts are joined by a byte no name or value has.
@@ -744,7 +804,10 @@ mod tests {
             .entry(("123456789012".into(), "us-east-1".into()))
             .or_default()
             .insert(arn.into(), vec![]);
-        s.set_tags(table, ListedTable::new(), &Default::default());
+        s.set_names(Names {
+            tags: table,
+            ..Names::default()
+        });
         let out = text(&mut s);
         assert!(out.contains(&format!("name=\"{arn}\"")), "{out}");
     }
@@ -767,7 +830,14 @@ mod tests {
         ];
         s.apply(vec![p], Instant::now(), 0);
         assert!(text(&mut s).contains("name=\"global\""));
-        assert_eq!(s.tag_wants().len(), 1, "the listing is asked");
+        assert_eq!(
+            s.tag_wants().into_iter().collect::<Vec<_>>(),
+            [(
+                "us-east-1".to_string(),
+                Want::Listing(catalog::Source::ApiGatewayRestApis)
+            )],
+            "the listing is asked, not the tagging API"
+        );
         let api = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5";
         let listing = Listings::new([(
             catalog::Source::ApiGatewayRestApis,
@@ -780,23 +850,103 @@ mod tests {
                 ..Default::default()
             },
         )]);
-        let key = ("123456789012".to_string(), "us-east-1".to_string());
-        s.set_tags(
-            TagTable::new(),
-            ListedTable::from([(key, listing)]),
-            &Default::default(),
+        let key = (
+            "123456789012".to_string(),
+            "us-east-1".to_string(),
+            catalog::Source::ApiGatewayRestApis,
         );
+        s.set_names(Names {
+            listed: ListedTable::from([(key, listing)]),
+            ..Names::default()
+        });
         let want = format!("name=\"{api}/stages/prod\"");
         assert!(text(&mut s).contains(&want), "{}", text(&mut s));
         // A failed read keeps the region's listing.
-        s.set_tags(
-            TagTable::new(),
-            ListedTable::new(),
-            &["us-east-1".to_string()].into(),
-        );
+        s.set_names(Names {
+            failed_listings: [("us-east-1".to_string(), catalog::Source::ApiGatewayRestApis)]
+                .into(),
+            ..Names::default()
+        });
         assert!(text(&mut s).contains(&want));
-        s.set_tags(TagTable::new(), ListedTable::new(), &Default::default());
+        // A failed read of another listing, or of the region's tags, does not.
+        s.set_names(Names {
+            failed_listings: [("us-east-1".to_string(), catalog::Source::AutoScalingGroups)].into(),
+            failed_regions: ["us-east-1".to_string()].into(),
+            ..Names::default()
+        });
         assert!(text(&mut s).contains("name=\"global\""));
+    }
+
+    #[test]
+    fn instances_want_nothing_read_and_a_groups_tags_come_from_its_listing() {
+        let mut r = rules(Streams::default());
+        r.exported_tags
+            .insert("AWS/EC2".into(), vec!["team".into()]);
+        let mut s = Store::new(rules(Streams::default()));
+        let ec2 = |dim: &str, value: &str| {
+            let mut p = point("x", 60_000, 1.0, 1.0);
+            p.namespace = "AWS/EC2".into();
+            p.metric = "CPUUtilization".into();
+            p.dimensions = vec![Dim {
+                name: dim.into(),
+                value: value.into(),
+            }];
+            p
+        };
+        s.apply(vec![ec2("InstanceId", "i-0abc")], Instant::now(), 0);
+        assert!(s.tag_wants().is_empty(), "{:?}", s.tag_wants());
+        let mut s = Store::new(r);
+        s.apply(
+            vec![
+                ec2("InstanceId", "i-0abc"),
+                ec2("AutoScalingGroupName", "web"),
+            ],
+            Instant::now(),
+            0,
+        );
+        let wants: Vec<Want> = s.tag_wants().into_iter().map(|(_, w)| w).collect();
+        assert_eq!(
+            wants,
+            [
+                Want::Tags("AWS/EC2".into()),
+                Want::Listing(catalog::Source::AutoScalingGroups)
+            ]
+        );
+        let group = "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:6d6e5c3a-0b1f-4e7e-9d2e-1a2b3c4d5e6f:autoScalingGroupName/web";
+        let listing = Listings::new([(
+            catalog::Source::AutoScalingGroups,
+            crate::model::Described {
+                arn: group.into(),
+                dimensions: vec![Dim {
+                    name: "AutoScalingGroupName".into(),
+                    value: "web".into(),
+                }],
+                tags: vec![("team".into(), "shop".into())],
+                ..Default::default()
+            },
+        )]);
+        s.set_names(Names {
+            listed: ListedTable::from([(
+                (
+                    "123456789012".to_string(),
+                    "us-east-1".to_string(),
+                    catalog::Source::AutoScalingGroups,
+                ),
+                listing,
+            )]),
+            ..Names::default()
+        });
+        let out = text(&mut s);
+        assert!(
+            out.contains(&format!(
+                "name=\"{group}\",region=\"us-east-1\",tag_team=\"shop\"}}"
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("tag_team=\"\""),
+            "the instance has no tags read: {out}"
+        );
     }
 
     #[test]
@@ -830,7 +980,10 @@ mod tests {
         assert!(text(&mut s).contains("tag_team=\"\""));
         assert_eq!(
             s.tag_wants().into_iter().collect::<Vec<_>>(),
-            vec![("us-east-1".to_string(), "ECS/ContainerInsights".to_string())]
+            vec![(
+                "us-east-1".to_string(),
+                Want::Tags("ECS/ContainerInsights".to_string())
+            )]
         );
         let mut table = TagTable::new();
         table
@@ -841,7 +994,10 @@ mod tests {
                 vec![("team".into(), "payments".into())],
             );
         let before = s.list().rows;
-        s.set_tags(table, ListedTable::new(), &Default::default());
+        s.set_names(Names {
+            tags: table,
+            ..Names::default()
+        });
         assert!(
             !Arc::ptr_eq(&before, &s.list().rows),
             "relabelled rows are new rows"

@@ -6,96 +6,75 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::store::{ListedTable, TagTable};
+use super::store::{Names, Want};
 use crate::aws::{Api, Sessions};
-use crate::catalog::{self, Source};
+use crate::catalog;
 use crate::config::Role;
 use crate::discovery::Listings;
 
-/// What one read of the tagging API and the listings found.
-pub struct Read {
-    /// The tags, per (account, region), per ARN.
-    pub table: TagTable,
-    /// The listed resources, per (account, region).
-    pub listed: ListedTable,
-    /// What failed, as loggable text.
-    pub errors: Vec<String>,
-    /// The regions with a failure: they keep the tags they had.
-    pub failed_regions: BTreeSet<String>,
-}
-
-/// Reads the tags of `wants` ((region, namespace) pairs). A region or namespace that fails is
-/// named in the result, so that it keeps the tags it had.
-pub async fn read<S: Sessions>(sessions: &S, wants: &BTreeSet<(String, String)>) -> Read {
-    let mut table = TagTable::new();
-    let mut listed = ListedTable::new();
+/// Reads what `wants` asks for ((region, tags of a namespace or a listing) pairs). What fails
+/// is named in the result, so that it keeps what it had, and in the errors, as loggable text.
+pub async fn read<S: Sessions>(
+    sessions: &S,
+    wants: &BTreeSet<(String, Want)>,
+) -> (Names, Vec<String>) {
+    let mut names = Names::default();
     let mut errors = Vec::new();
-    let mut failed_regions = BTreeSet::new();
-    let mut by_region: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (region, ns) in wants {
-        by_region.entry(region).or_default().push(ns);
+    let mut by_region: HashMap<&str, Vec<&Want>> = HashMap::new();
+    for (region, want) in wants {
+        by_region.entry(region).or_default().push(want);
     }
-    for (region, namespaces) in by_region {
+    for (region, wants) in by_region {
         let session = match sessions.session(&Role::default(), region).await {
             Ok(s) => s,
             Err(e) => {
                 errors.push(format!("{region}: {e}"));
-                failed_regions.insert(region.to_string());
+                names.failed_regions.insert(region.to_string());
+                for w in &wants {
+                    if let Want::Listing(source) = w {
+                        names.failed_listings.insert((region.to_string(), *source));
+                    }
+                }
                 continue;
             }
         };
         let key = (session.account().to_string(), region.to_string());
-        let mut sources: BTreeSet<Source> = BTreeSet::new();
-        for ns in &namespaces {
-            let Some(n) = catalog::lookup(ns) else {
-                continue;
-            };
-            sources.extend(n.resources.iter().filter_map(|r| Some(r.listing()?.0)));
-        }
-        let mut resources = Vec::new();
-        for source in sources {
-            match session.describe(source).await {
-                Ok(rs) => resources.extend(rs.into_iter().map(|d| (source, d))),
-                Err(e) => {
-                    errors.push(format!("{region} {source:?}: {e}"));
-                    failed_regions.insert(region.to_string());
-                }
-            }
-        }
-        if !resources.is_empty() {
-            let listings = Listings::new(resources);
-            // A listing's tags (Auto Scaling groups: the tagging API has none of theirs).
-            let by_arn = table.entry(key.clone()).or_default();
-            for d in listings.resources().filter(|d| !d.tags.is_empty()) {
-                by_arn.insert(d.arn.clone(), d.tags.clone());
-            }
-            listed.insert(key.clone(), listings);
-        }
-        for ns in namespaces {
-            let Some(n) = catalog::lookup(ns) else {
-                continue;
-            };
-            if n.tag_filters.is_empty() {
-                continue;
-            }
-            match session.tagged_resources(n.tag_filters).await {
-                Ok(resources) => {
-                    let by_arn = table.entry(key.clone()).or_default();
-                    for r in resources {
-                        by_arn.insert(r.arn, r.tags);
+        for want in wants {
+            match want {
+                Want::Listing(source) => match session.describe(*source).await {
+                    Ok(rs) => {
+                        let listing = Listings::new(rs.into_iter().map(|d| (*source, d)));
+                        names
+                            .listed
+                            .insert((key.0.clone(), key.1.clone(), *source), listing);
+                    }
+                    Err(e) => {
+                        errors.push(format!("{region} {source:?}: {e}"));
+                        names.failed_listings.insert((region.to_string(), *source));
+                    }
+                },
+                Want::Tags(ns) => {
+                    let Some(n) = catalog::lookup(ns) else {
+                        continue;
+                    };
+                    if n.tag_filters.is_empty() {
+                        continue;
+                    }
+                    match session.tagged_resources(n.tag_filters).await {
+                        Ok(resources) => {
+                            let by_arn = names.tags.entry(key.clone()).or_default();
+                            for r in resources {
+                                by_arn.insert(r.arn, r.tags);
+                            }
+                        }
+                        Err(e) => {
+                            errors.push(format!("{region} {ns}: {e}"));
+                            names.failed_regions.insert(region.to_string());
+                        }
                     }
                 }
-                Err(e) => {
-                    errors.push(format!("{region} {ns}: {e}"));
-                    failed_regions.insert(region.to_string());
-                }
             }
         }
     }
-    Read {
-        table,
-        listed,
-        errors,
-        failed_regions,
-    }
+    (names, errors)
 }

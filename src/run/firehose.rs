@@ -116,7 +116,8 @@ const NEW_TAG_WANTS_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// exported tags arrive. Nothing is called while no pushed series wants tags.
 pub async fn tag_loop(push: Arc<Push>, aws: crate::aws::Aws, interval: std::time::Duration) {
     let interval = interval.max(std::time::Duration::from_secs(60));
-    let mut read: std::collections::BTreeSet<(String, String)> = Default::default();
+    let mut read: std::collections::BTreeSet<(String, crate::push::store::Want)> =
+        Default::default();
     let mut last = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(NEW_TAG_WANTS_EVERY).await;
