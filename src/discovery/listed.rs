@@ -36,25 +36,43 @@ impl Listings {
     pub fn new(listed: impl IntoIterator<Item = (Source, Described)>) -> Listings {
         let mut out = Listings::default();
         for (source, d) in listed {
-            let i = out.resources.len();
-            for dim in &d.dimensions {
-                out.by
-                    .entry(source)
-                    .or_default()
-                    .entry(dim.name.clone())
-                    .or_default()
-                    .entry(dim.value.clone())
-                    // The same resource twice (a DMS task under two names) is still one.
-                    .and_modify(|e| {
-                        if e.is_some_and(|o| out.resources[o].arn != d.arn) {
-                            *e = None;
-                        }
-                    })
-                    .or_insert(Some(i));
-            }
-            out.resources.push(d);
+            out.add(source, d);
         }
         out
+    }
+
+    /// Whether `source`'s resources were added (an empty listing counts).
+    pub fn has(&self, source: Source) -> bool {
+        self.by.contains_key(&source)
+    }
+
+    /// Adds `source`'s listing.
+    pub fn add_listing(&mut self, source: Source, listed: &[Described]) {
+        self.by.entry(source).or_default();
+        for d in listed {
+            self.add(source, d.clone());
+        }
+    }
+
+    fn add(&mut self, source: Source, d: Described) {
+        let i = self.resources.len();
+        for dim in &d.dimensions {
+            let resources = &self.resources;
+            self.by
+                .entry(source)
+                .or_default()
+                .entry(dim.name.clone())
+                .or_default()
+                .entry(dim.value.clone())
+                // The same resource twice (a DMS task under two names) is still one.
+                .and_modify(|e| {
+                    if e.is_some_and(|o| resources[o].arn != d.arn) {
+                        *e = None;
+                    }
+                })
+                .or_insert(Some(i));
+        }
+        self.resources.push(d);
     }
 
     /// The one resource `source` lists with `dim` = `value`. None when it lists none, or

@@ -112,6 +112,8 @@ pub async fn discover<A: Api>(
     // One call per service listing (enhanced metrics, listed resources), shared by every job
     // that reads it.
     let mut described: HashMap<Source, Shared<Vec<Described>>> = HashMap::new();
+    // The listed resources of the listings read so far, indexed once per discovery.
+    let mut named = Listings::default();
     // One copy of each dimension set across listings: the metrics of one service all have the
     // same dimensions, and at 100k series the copies were most of discovery's memory.
     let mut dim_sets: HashSet<Arc<[Dim]>> = HashSet::new();
@@ -231,18 +233,16 @@ pub async fn discover<A: Api>(
                 "resources not named: their series are `global` (with searchTags: left out) until a discovery reads the listing",
             )
             .await;
+            if let (false, Ok(listed)) = (named.has(source), &described[&source]) {
+                named.add_listing(source, listed);
+            }
         }
-        let names = Listings::new(
-            sources
-                .iter()
-                .flat_map(|s| described[s].iter().flatten().map(move |d| (*s, d.clone()))),
-        );
         let (targets, mut resources, unassociated) = select(
             i,
             job,
             &listed,
             tags,
-            &names,
+            &named,
             session.region(),
             session.account(),
         );
