@@ -130,13 +130,7 @@ fn enhanced_metrics_and_the_account_alias_come_from_the_services_apis() {
     );
 
     // Each describe API once for the one discovery, counted as moto saw it; the alias once.
-    let calls = |api: &str| -> f64 {
-        named(&lines, "cw_exporter_api_calls_total")
-            .iter()
-            .filter(|l| l.label("api") == Some(api))
-            .map(|l| l.value)
-            .sum()
-    };
+    let calls = |api: &str| api_calls(&lines, api);
     let actions = moto.recorded_actions();
     let seen = |a: &str| actions.iter().filter(|x| *x == a).count() as f64;
     for api in [

@@ -7,18 +7,10 @@ use common::fault_proxy::{Fault, FaultProxy};
 use common::*;
 use std::time::{Duration, Instant};
 
-fn sum(lines: &[Line], name: &str, pred: impl Fn(&Line) -> bool) -> f64 {
-    named(lines, name)
-        .into_iter()
-        .filter(|l| pred(l))
-        .map(|l| l.value)
-        .sum()
-}
-
 fn completed_cycles(lines: &[Line]) -> usize {
     // The last-success timestamps move once per successful cycle; count cycles by the
     // GetMetricData calls made, whatever their outcome.
-    sum(lines, "cw_exporter_api_calls_total", |l| {
+    sum_where(lines, "cw_exporter_api_calls_total", |l| {
         l.label("api") == Some("GetMetricData")
     }) as usize
 }
@@ -117,7 +109,7 @@ fn most_calls_failing_for_several_cycles_then_recovery() {
     // What the health series say about those cycles.
     let lines = parse(&exp.metrics());
     let attempt_errors = |code: &str| {
-        sum(&lines, "cw_exporter_api_attempt_errors_total", |l| {
+        sum_where(&lines, "cw_exporter_api_attempt_errors_total", |l| {
             l.label("outcome") == Some(code)
         })
     };
@@ -141,7 +133,7 @@ fn most_calls_failing_for_several_cycles_then_recovery() {
     }
     // The cycle whose three attempts all failed: the call failed, the jobs said so at once
     // (seen by a scrape), and the log said it once per job with the AWS error code.
-    let failed_calls = sum(&lines, "cw_exporter_api_calls_total", |l| {
+    let failed_calls = sum_where(&lines, "cw_exporter_api_calls_total", |l| {
         l.label("outcome") != Some("success")
     });
     assert!(failed_calls >= 1.0);
@@ -239,10 +231,10 @@ fn throttling_backs_off_as_the_retry_after_hint_says() {
     let start = Instant::now();
     loop {
         let lines = parse(&exp.metrics());
-        let throttled = sum(&lines, "cw_exporter_api_attempt_errors_total", |l| {
+        let throttled = sum_where(&lines, "cw_exporter_api_attempt_errors_total", |l| {
             l.label("outcome") == Some("Throttling") && l.label("api") == Some("GetMetricData")
         });
-        let failed = sum(&lines, "cw_exporter_api_calls_total", |l| {
+        let failed = sum_where(&lines, "cw_exporter_api_calls_total", |l| {
             l.label("api") == Some("GetMetricData") && l.label("outcome") != Some("success")
         });
         if throttled == 1.0 {

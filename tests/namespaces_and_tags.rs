@@ -425,13 +425,7 @@ fn every_series_of_a_mixed_estate_lands_on_its_one_resource_tagged_or_not() {
     assert!(untagged >= 6, "most resources are untagged: {untagged}");
     // The listings that name REST APIs, DMS instances and tasks, and Auto Scaling groups were
     // each called once for the jobs that share them, and counted under YACE's names too.
-    let calls = |api: &str| -> f64 {
-        named(&lines, "cw_exporter_api_calls_total")
-            .iter()
-            .filter(|l| l.label("api") == Some(api))
-            .map(|l| l.value)
-            .sum()
-    };
+    let calls = |api: &str| api_calls(&lines, api);
     for api in [
         "GetRestApis",
         "DescribeReplicationInstances",

@@ -305,14 +305,6 @@ fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
     assert!(!log.contains("accept failed"), "{log}");
 }
 
-fn sum_where(lines: &[Line], name: &str, pred: impl Fn(&Line) -> bool) -> f64 {
-    named(lines, name)
-        .into_iter()
-        .filter(|l| pred(l))
-        .map(|l| l.value)
-        .sum()
-}
-
 #[test]
 fn broken_hostile_and_circular_aws_answers_are_failures_with_safe_text() {
     let moto = Moto::start();

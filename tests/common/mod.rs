@@ -565,6 +565,22 @@ pub fn named<'a>(lines: &'a [Line], name: &str) -> Vec<&'a Line> {
     lines.iter().filter(|l| l.name == name).collect()
 }
 
+/// The sum of the values of the `name` series that `pred` keeps.
+pub fn sum_where(lines: &[Line], name: &str, pred: impl Fn(&Line) -> bool) -> f64 {
+    named(lines, name)
+        .into_iter()
+        .filter(|l| pred(l))
+        .map(|l| l.value)
+        .sum()
+}
+
+/// Calls of `api` the exporter counted, every outcome, region and account.
+pub fn api_calls(lines: &[Line], api: &str) -> f64 {
+    sum_where(lines, "cw_exporter_api_calls_total", |l| {
+        l.label("api") == Some(api)
+    })
+}
+
 /// The CloudWatch series' names and labels, without values (values may differ between
 /// processes started seconds apart: their windows end at different moments).
 pub fn series_set(exp: &Exporter) -> std::collections::BTreeSet<String> {
