@@ -63,8 +63,8 @@ pub struct Found {
     pub sources_failed: Vec<(Source, Arc<AwsError>)>,
     /// Jobs (by index) whose discovery failed here, with why.
     pub failed: Vec<(usize, Arc<AwsError>)>,
-    /// Series of jobs with search tags whose resource only the tagging API can name, and it
-    /// names none of theirs: not exported.
+    /// Series of jobs with search tags whose resource only the tagging API or a service's
+    /// listing can name, and it names none of theirs: not exported.
     pub unassociated: usize,
     /// The account's alias when discovery ran (YACE's `account_alias` label).
     pub account_alias: Option<Arc<str>>,
@@ -448,8 +448,8 @@ pub fn select(
         }
         let (resource, tag_values) = match (job.kind, ns) {
             (JobKind::Discovery, Some(ns)) => {
-                // The series' resource: built from its dimensions, or the tagged resource they
-                // name; else none (YACE's "global").
+                // The series' resource: built from its dimensions, or the listed or tagged
+                // resource they name; else none (YACE's "global").
                 let rt = ns.resource_for(|d| l.dim(d));
                 // The tags of the listed resource the series belongs to, when its listing
                 // gives them (the tagging API lists no Auto Scaling groups).
