@@ -108,12 +108,13 @@ pub async fn serve(p: Prepared, stop: impl Future<Output = ()>) {
     listen::serve(p.listener, router(p.endpoint), p.web, stop).await;
 }
 
-/// How often the tag loop looks for (region, namespace) pairs it has not read tags for yet.
+/// How often the tag loop looks for wants (a region's tags of a namespace, or a listing) it has
+/// not read yet.
 const NEW_TAG_WANTS_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Keeps the pushed series' tags fresh through `aws`: every `interval` (the discovery
-/// interval, at least a minute), and soon after series of a new (region, namespace) with
-/// exported tags arrive. Nothing is called while no pushed series wants tags.
+/// Keeps the pushed series' tags and listings fresh through `aws`: every `interval` (the
+/// discovery interval, at least a minute), and soon after series that want something not read
+/// yet arrive. Nothing is called while no pushed series wants tags or a listing.
 pub async fn tag_loop(push: Arc<Push>, aws: crate::aws::Aws, interval: std::time::Duration) {
     let interval = interval.max(std::time::Duration::from_secs(60));
     let mut read: std::collections::BTreeSet<(String, crate::push::store::Want)> =

@@ -81,9 +81,9 @@ impl Session {
         Ok(out)
     }
 
-    /// DMS replication tasks. AWS's pages do not say whether a task's series carry the
-    /// identifier it was given or the id that ends its ARN (`task:<id>`, which YACE assumes):
-    /// each task is listed under both, so either finds it.
+    /// DMS replication tasks. A task's series carry the id that ends its ARN (`task:<id>`, as
+    /// YACE found in its issue #485), not the identifier it was given; AWS's pages say
+    /// neither, so each task is listed under both and either finds it.
     pub(super) async fn dms_tasks(&self) -> Result<Vec<Described>, AwsError> {
         let stream = self
             .dms()
