@@ -12,7 +12,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from w1 import CLUSTERS, ROOT, SERVICES, VENV, free_port, http, mem_kib, wait  # noqa: E402
+from w1 import CLUSTERS, ROOT, SERVICES, VENV, free_port, http, mem_kib, start_exporter, wait  # noqa: E402
 
 DURATION = int(os.environ.get("LOAD_SECONDS", "60"))
 CONNECTIONS = 200
@@ -56,16 +56,12 @@ def pki(d):
 
 def run_exporter(moto, web=None):
     port = free_port()
-    env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "x",
-           "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
-    args = [f"{ROOT}/target/release/cw-exporter", "--config.file", f"{ROOT}/examples/seed-config.yml",
-            "--listen-address", f"127.0.0.1:{port}", "--scraping-interval", "300",
+    args = ["--config.file", f"{ROOT}/examples/seed-config.yml", "--scraping-interval", "300",
             # moto, not the exporter, is slow here: no call may time out before it answers.
             "--aws.timeout", "900"]
     if web:
         args += ["--web.config.file", web]
-    p = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(f"/tmp/bench-load-{port}.log", "w"))
-    return p, port
+    return start_exporter(moto, port, args, f"/tmp/bench-load-{port}.log"), port
 
 
 def main():

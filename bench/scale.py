@@ -8,10 +8,8 @@ physical minimum ⌈Q/500⌉, collection time, resident memory (steady and peak)
 preparation and the time of a scrape (which writes the bytes). The render alone, in process, is
 benches/render.rs. Writes bench/reports/scale.md.
 """
-import json
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -19,21 +17,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from w1 import ROOT, VENV, free_port, http, mem_kib, wait  # noqa: E402
+from w1 import ROOT, VENV, fixture_calls, free_port, http, log_cycles, mem_kib, start_exporter, wait  # noqa: E402
 
 WORKLOADS = [("W2", 10, 71), ("W3", 50, 143)]  # (name, clusters, services per cluster)
 INTERVAL = 120
 PRICE = 0.01 / 1000  # GetMetricData, per metric requested
 SERVICE_METRICS, CLUSTER_METRICS = 14, 2
-
-
-def fixture_calls(url):
-    return json.loads(http("GET", f"{url}/_calls")[1])
-
-
-def log_cycles(log):
-    return re.findall(r'message="collection finished"(?: groups=[\d,]+)? seconds=([\d.]+) prepare_ms=([\d.]+) series=(\d+)',
-                      open(log).read())
 
 
 def yace_calls(q_per_job, list_metrics_pages):
@@ -50,21 +39,10 @@ def run(name, clusters, services):
     furl = f"http://127.0.0.1:{fport}"
     exp = None
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                fixture_calls(furl)
-                break
-            except Exception:
-                if time.time() > deadline:
-                    sys.exit("fixture did not start")
-                time.sleep(0.2)
-        env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": furl, "AWS_ACCESS_KEY_ID": "x",
-               "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+        wait(f"{furl}/_calls", 30)
         log = f"/tmp/bench-scale-{eport}.log"
-        exp = subprocess.Popen([f"{ROOT}/target/release/cw-exporter", "--config.file", f"{ROOT}/examples/seed-config.yml",
-                                "--listen-address", f"127.0.0.1:{eport}", "--scraping-interval", str(INTERVAL),
-                                "--discovery-interval", "3600"], env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        exp = start_exporter(furl, eport, ["--config.file", f"{ROOT}/examples/seed-config.yml",
+                                           "--scraping-interval", str(INTERVAL), "--discovery-interval", "3600"], log)
         eurl = f"http://127.0.0.1:{eport}"
         t0 = time.time()
         wait(f"{eurl}/-/ready", 900)

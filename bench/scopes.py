@@ -6,7 +6,6 @@ two more scopes whose role STS denies, and with one GetMetricData call in flight
 (YACE's -cloudwatch-concurrency=1) instead of four. Measures the first and steady cycles, calls by API,
 resident memory, and what each scope's self-metrics say. Writes bench/reports/scopes.md.
 """
-import json
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from w1 import ROOT, free_port, http, mem_kib, wait  # noqa: E402
+from w1 import ROOT, fixture_calls, free_port, http, log_cycles, mem_kib, start_exporter, wait  # noqa: E402
 
 ROLES, REGIONS, SERVICES = 50, ["us-east-1", "eu-west-1"], 100
 METRICS = ["CpuReserved", "CpuUtilized", "MemoryReserved", "MemoryUtilized", "NetworkRxBytes",
@@ -42,11 +41,6 @@ discovery:
 """
 
 
-def cycles(log):
-    return re.findall(r'message="collection finished"(?: groups=[\d,]+)? seconds=([\d.]+) prepare_ms=([\d.]+) series=(\d+)',
-                      open(log).read())
-
-
 def run(denied, extra=()):
     fport, eport = free_port(), free_port()
     fix = subprocess.Popen([sys.executable, f"{ROOT}/bench/fixture.py", "--port", str(fport), "--clusters", "1",
@@ -57,23 +51,19 @@ def run(denied, extra=()):
     open(cfg, "w").write(config(denied))
     try:
         wait(f"{furl}/_calls", 30)
-        env = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": furl, "AWS_ACCESS_KEY_ID": "x",
-               "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
         log = f"/tmp/bench-scopes-{eport}.log"
-        exp = subprocess.Popen([f"{ROOT}/target/release/cw-exporter", "--config.file", cfg,
-                                "--listen-address", f"127.0.0.1:{eport}", "--scraping-interval", str(INTERVAL),
-                                "--discovery-interval", "3600", "--disable-account-alias-lookup", *extra],
-                               env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        exp = start_exporter(furl, eport, ["--config.file", cfg, "--scraping-interval", str(INTERVAL),
+                                           "--discovery-interval", "3600", "--disable-account-alias-lookup", *extra], log)
         eurl = f"http://127.0.0.1:{eport}"
         t0 = time.time()
         wait(f"{eurl}/-/ready", 600)
         first_wall = time.time() - t0
-        first = json.loads(http("GET", f"{furl}/_calls")[1])
+        first = fixture_calls(furl)
         http("POST", f"{furl}/_reset", b"")
-        while len(cycles(log)) < 2:
+        while len(log_cycles(log)) < 2:
             time.sleep(0.5)
         time.sleep(0.5)
-        steady = json.loads(http("GET", f"{furl}/_calls")[1])
+        steady = fixture_calls(furl)
         rss, hwm = mem_kib(exp.pid, "VmRSS"), mem_kib(exp.pid, "VmHWM")
         with urllib.request.urlopen(f"{eurl}/metrics", timeout=60) as r:
             text = r.read().decode()
@@ -82,7 +72,7 @@ def run(denied, extra=()):
                      if l.startswith("cw_exporter_scope_collection_duration_seconds{")]
         series = sum(1 for l in text.splitlines() if l.startswith("aws_ecs_containerinsights_"))
         accounts = {m for m in re.findall(r'account_id="(\d+)"', text)}
-        c = cycles(log)
+        c = log_cycles(log)
         return dict(denied=denied, first=first, steady=steady, first_wall=first_wall, cycles=c, rss=rss, hwm=hwm,
                     up=sum(1 for l in up if l.endswith(" 1")), down=sum(1 for l in up if l.endswith(" 0")),
                     series=series, accounts=len(accounts), slowest=max(durations), size=len(text))

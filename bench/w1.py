@@ -9,6 +9,7 @@ import base64
 import json
 import math
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -46,6 +47,29 @@ def wait(url, secs=120):
         if time.time() - start > secs:
             sys.exit(f"timed out waiting for {url}")
         time.sleep(0.2)
+
+
+def exporter_env(endpoint):
+    """The environment the release binary runs in against a loopback AWS: static keys, no IMDS."""
+    return {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def start_exporter(endpoint, port, args, log):
+    """The release binary on 127.0.0.1:`port` against `endpoint`, with `args`, logging to `log`."""
+    return subprocess.Popen([f"{ROOT}/target/release/cw-exporter", "--listen-address", f"127.0.0.1:{port}", *args],
+                            env=exporter_env(endpoint), stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+
+
+def fixture_calls(url):
+    """The calls the loopback fixture (bench/fixture.py) answered since its last reset."""
+    return json.loads(http("GET", f"{url}/_calls")[1])
+
+
+def log_cycles(log):
+    """(seconds, prepare_ms, series) of each collection the exporter's log reports."""
+    return re.findall(r'message="collection finished"(?: groups=[\d,]+)? seconds=([\d.]+) prepare_ms=([\d.]+) series=(\d+)',
+                      open(log).read())
 
 
 def actions(moto):
@@ -106,17 +130,13 @@ cw.put_metric_data(Namespace='ECS/ContainerInsights', MetricData=data)
 """], check=True)
         http("POST", f"{moto}/moto-api/recorder/reset-recording")
         http("POST", f"{moto}/moto-api/recorder/start-recording")
-        eenv = {"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL": moto, "AWS_ACCESS_KEY_ID": "x",
-                "AWS_SECRET_ACCESS_KEY": "y", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
         log = f"/tmp/bench-exporter-{eport}.log"
         # The interval leaves idle time after each cycle (moto takes ~15-25 s per cycle at this
         # size), so counters read between cycles are exact. moto answers a 355-query
         # GetMetricData in up to ~20 s on a slow 2-core machine, past the default attempt
         # timeout (--aws.timeout / 3): the bench counts calls, not AWS's latency, so it allows more.
-        exp_p = subprocess.Popen([f"{ROOT}/target/release/cw-exporter", "--config.file", f"{ROOT}/examples/seed-config.yml",
-                                  "--listen-address", f"127.0.0.1:{eport}", "--scraping-interval", str(INTERVAL),
-                                  "--aws.timeout", "180"],
-                                 env=eenv, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        exp_p = start_exporter(moto, eport, ["--config.file", f"{ROOT}/examples/seed-config.yml",
+                                             "--scraping-interval", str(INTERVAL), "--aws.timeout", "180"], log)
         exp = f"http://127.0.0.1:{eport}"
 
         def cycles_done():

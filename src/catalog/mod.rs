@@ -98,6 +98,18 @@ pub fn known_names() -> String {
 }
 
 impl Namespace {
+    /// Whether some of its resources only the tagging API can name.
+    pub fn has_tagged_types(&self) -> bool {
+        self.resources
+            .iter()
+            .any(|r| matches!(r.arn, Arn::Tagged(_)))
+    }
+
+    /// Whether some of its resources only a service's listing can name.
+    pub fn has_listed_types(&self) -> bool {
+        self.resources.iter().any(|r| r.listing().is_some())
+    }
+
     /// The resource type a series belongs to, if any: the first whose dimensions it all has
     /// (`dim` gives a dimension's value).
     pub fn resource_for<'a>(
@@ -176,7 +188,7 @@ pub fn markdown_table() -> String {
 pub fn always_tagged() -> Vec<&'static str> {
     NAMESPACES
         .iter()
-        .filter(|n| n.resources.iter().any(|r| matches!(r.arn, Arn::Tagged(_))))
+        .filter(|n| n.has_tagged_types())
         .map(|n| n.namespace)
         .collect()
 }

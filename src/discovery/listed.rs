@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::catalog::{Namespace, Source};
+use crate::catalog::{Namespace, ResourceType, Source};
 use crate::config::Job;
 use crate::model::{Described, ListedMetric};
 
@@ -20,6 +20,9 @@ pub fn needed(ns: &Namespace, job: &Job, listed: &[&ListedMetric]) -> BTreeSet<S
         .map(|(source, _)| source)
         .collect()
 }
+
+/// A resource's tags, (key, value).
+pub type Tags = Vec<(String, String)>;
 
 /// Listed resources by (listing, dimension, value). Owned, so that push mode keeps one per
 /// (account, region) between its reads.
@@ -83,9 +86,21 @@ impl Listings {
         Some(&self.resources[i])
     }
 
-    /// Every listed resource, with its listing.
-    pub fn resources(&self) -> impl Iterator<Item = &Described> {
-        self.resources.iter()
+    /// The resource of a series of the listed type `rt` (`dim` gives its dimensions): its ARN,
+    /// and the listing's tags when the listed resource is the series' own (a REST API's tags
+    /// are not its stage's). None if the listing names none (or several).
+    pub fn name<'a>(
+        &self,
+        rt: &ResourceType,
+        region: &str,
+        account: &str,
+        dim: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<(String, Option<&Tags>)> {
+        let (source, key) = rt.listing()?;
+        let d = self.get(source, key, dim(key)?)?;
+        let arn = rt.listed_arn(region, account, &d.arn, dim)?;
+        let tags = Some(&d.tags).filter(|_| arn == d.arn);
+        Some((arn, tags))
     }
 }
 

@@ -128,17 +128,23 @@ pub async fn discover<A: Api>(
         let mut names: Vec<&str> = job.metrics.iter().map(|m| m.name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        for &name in &names {
-            let linked = job.include_linked_accounts;
-            let key = (
+        let key = |name| {
+            (
                 job.namespace.as_str(),
                 name,
                 job.recently_active_only,
-                linked,
-            );
-            if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key) {
+                job.include_linked_accounts,
+            )
+        };
+        for &name in &names {
+            if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(key(name)) {
                 let mut r = session
-                    .list_metrics(&job.namespace, name, job.recently_active_only, linked)
+                    .list_metrics(
+                        &job.namespace,
+                        name,
+                        job.recently_active_only,
+                        job.include_linked_accounts,
+                    )
                     .await
                     .map_err(Arc::new);
                 if let Ok(l) = &mut r {
@@ -154,14 +160,8 @@ pub async fn discover<A: Api>(
                 e.insert(r);
             }
         }
-        for name in &names {
-            let key = (
-                job.namespace.as_str(),
-                *name,
-                job.recently_active_only,
-                job.include_linked_accounts,
-            );
-            match &listings[&key] {
+        for &name in &names {
+            match &listings[&key(name)] {
                 // `linkedAccounts`: only the series these accounts own.
                 Ok(l) => listed.extend(l.iter().filter(|m| {
                     job.linked_accounts.is_empty()
@@ -179,11 +179,7 @@ pub async fn discover<A: Api>(
         let catalog_ns = catalog::lookup(&job.namespace).filter(|_| job.kind == JobKind::Discovery);
         // A namespace whose resources only the tagging API can name reads it too, as in YACE
         // (`catalog::always_tagged`).
-        let tagged_types = catalog_ns.is_some_and(|n| {
-            n.resources
-                .iter()
-                .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
-        });
+        let tagged_types = catalog_ns.is_some_and(|n| n.has_tagged_types());
         let tags = if job.needs_tags() || tagged_types {
             let ns = job.namespace.as_str();
             if !tag_maps.contains_key(ns) {
@@ -463,13 +459,11 @@ pub fn select(
                         let own = l.account.is_none();
                         let arn = match rt.arn {
                             catalog::Arn::Built(_) => rt.build_arn(region, owner, |d| l.dim(d)),
-                            catalog::Arn::Listed { source, key, .. } => listings
-                                .get(source, key, l.dim(key).unwrap_or_default())
+                            catalog::Arn::Listed { .. } => listings
+                                .name(rt, region, owner, |d| l.dim(d))
                                 .filter(|_| own)
-                                .and_then(|d| {
-                                    let arn = rt.listed_arn(region, owner, &d.arn, |d| l.dim(d));
-                                    listed_tags =
-                                        Some(&d.tags).filter(|_| arn.as_ref() == Some(&d.arn));
+                                .map(|(arn, tags)| {
+                                    listed_tags = tags;
                                     arn
                                 }),
                             catalog::Arn::Tagged(_) => rt

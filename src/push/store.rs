@@ -204,7 +204,9 @@ impl Store {
     pub fn tag_wants(&self) -> BTreeSet<(String, Want)> {
         // Asked every few seconds over every series, under the store's lock: the catalog is
         // searched once per namespace, a series' type only in namespaces that have listings.
-        let mut per_ns: HashMap<&str, (bool, bool)> = HashMap::new();
+        // Per namespace: whether it wants tags, and its catalog entry if it has listed types.
+        type Wanted = (bool, Option<&'static catalog::Namespace>);
+        let mut per_ns: HashMap<&str, Wanted> = HashMap::new();
         let mut tags: HashSet<(&str, &str)> = HashSet::new();
         let mut listings: HashSet<(&str, Source)> = HashSet::new();
         for e in &self.entries {
@@ -212,16 +214,15 @@ impl Store {
             let (wants_tags, listed) = *per_ns.entry(id.namespace).or_insert_with(|| {
                 (
                     self.wants_tags(id.namespace),
-                    has_listed_types(id.namespace),
+                    own_namespace(id.namespace).filter(|ns| ns.has_listed_types()),
                 )
             });
             if wants_tags {
                 tags.insert((id.region, id.namespace));
             }
-            if listed
-                && let Some((source, _)) = catalog::lookup(id.namespace)
-                    .and_then(|ns| ns.resource_for(|d| id.dim(d)))
-                    .and_then(|r| r.listing())
+            if let Some((source, _)) = listed
+                .and_then(|ns| ns.resource_for(|d| id.dim(d)))
+                .and_then(|r| r.listing())
             {
                 listings.insert((id.region, source));
             }
@@ -239,13 +240,7 @@ impl Store {
     /// resources are named only there (as polling reads it for them).
     fn wants_tags(&self, namespace: &str) -> bool {
         self.rules.exported_tags.contains_key(namespace)
-            || catalog::lookup(namespace).is_some_and(|ns| {
-                ns.namespace == namespace
-                    && ns
-                        .resources
-                        .iter()
-                        .any(|r| matches!(r.arn, catalog::Arn::Tagged(_)))
-            })
+            || own_namespace(namespace).is_some_and(|ns| ns.has_tagged_types())
     }
 
     /// New rules (a reload): series they no longer select leave at once, and the others get
@@ -479,9 +474,8 @@ impl Store {
         let dim = |n: &str| p.dim(n);
         // The tags of the listed resource the series names, when its listing gives them (the
         // tagging API lists no Auto Scaling groups).
-        let mut listed_tags: Option<&[(String, String)]> = None;
-        let name = catalog::lookup(p.namespace)
-            .filter(|ns| ns.namespace == p.namespace)
+        let mut listed_tags: Option<&Vec<(String, String)>> = None;
+        let name = own_namespace(p.namespace)
             .and_then(|ns| ns.resource_for(dim))
             .and_then(|r| match r.arn {
                 catalog::Arn::Built(_) => r.build_arn(p.region, p.account, dim),
@@ -499,18 +493,17 @@ impl Store {
                         .cloned()
                 }
                 // Named by the service's listing; none (or not read yet): global, as polling.
-                catalog::Arn::Listed { source, key, .. } => {
-                    let d = self
+                catalog::Arn::Listed { source, .. } => {
+                    let (arn, tags) = self
                         .listed
                         .get(&(p.account.to_string(), p.region.to_string(), source))?
-                        .get(source, key, dim(key)?)?;
-                    let arn = r.listed_arn(p.region, p.account, &d.arn, dim)?;
-                    listed_tags = Some(&d.tags[..]).filter(|_| arn == d.arn);
+                        .name(r, p.region, p.account, dim)?;
+                    listed_tags = tags;
                     Some(arn)
                 }
             })
             .unwrap_or_else(|| catalog::GLOBAL.to_string());
-        let listed_tags: Option<Vec<(String, String)>> = listed_tags.map(<[_]>::to_vec);
+        let listed_tags: Option<Vec<(String, String)>> = listed_tags.cloned();
         let mut map: BTreeMap<String, Arc<str>> = BTreeMap::new();
         let mut label = |prefix: &str, key: &str, value: &str| match label_suffix(
             key,
@@ -590,11 +583,14 @@ impl<'k> Identity<'k> {
     }
 }
 
+/// The catalog's namespace of pushed series: by its name only (a stream sends no aliases).
+fn own_namespace(namespace: &str) -> Option<&'static catalog::Namespace> {
+    catalog::lookup(namespace).filter(|ns| ns.namespace == namespace)
+}
+
 /// Whether a namespace has resources only a service's listing names.
 fn has_listed_types(namespace: &str) -> bool {
-    catalog::lookup(namespace).is_some_and(|ns| {
-        ns.namespace == namespace && ns.resources.iter().any(|r| r.listing().is_some())
-    })
+    own_namespace(namespace).is_some_and(|ns| ns.has_listed_types())
 }
 
 /// A series' identity, unambiguous: the parts are joined by a byte no name or value has.
